@@ -1,0 +1,264 @@
+//! Identity: JWT verification (HS256 secret, or RS256/ES256 public key) and the caller's role.
+use crate::error::{AppError, AppResult};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use serde::{Deserialize, Serialize};
+
+/// What a caller is allowed to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, async_graphql::Enum)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[graphql(name = "Role")]
+pub enum Role {
+    /// Integrators and other read-only callers: everything except personal data.
+    Viewer,
+    /// A viewer who may also read the audit log.
+    Auditor,
+    /// An eastern government or central unit, scoped to its organization.
+    Helper,
+    /// A county government, scoped to its region and everything below it.
+    Recipient,
+    /// The national office.
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Role::Viewer => "VIEWER",
+            Role::Auditor => "AUDITOR",
+            Role::Helper => "HELPER",
+            Role::Recipient => "RECIPIENT",
+            Role::Admin => "ADMIN",
+        }
+    }
+}
+
+/// Claims the platform reads from a token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub role: Role,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    pub exp: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
+}
+
+/// Who is calling. Anonymous when no token was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Identity {
+    Anonymous,
+    User {
+        subject: String,
+        role: Role,
+        org: Option<String>,
+        region: Option<String>,
+    },
+}
+
+impl Identity {
+    pub fn role(&self) -> Option<Role> {
+        match self {
+            Identity::Anonymous => None,
+            Identity::User { role, .. } => Some(*role),
+        }
+    }
+
+    pub fn subject(&self) -> &str {
+        match self {
+            Identity::Anonymous => "anonymous",
+            Identity::User { subject, .. } => subject,
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role() == Some(Role::Admin)
+    }
+
+    /// The organization code of a helper.
+    pub fn helper_org(&self) -> Option<&str> {
+        match self {
+            Identity::User {
+                role: Role::Helper,
+                org: Some(o),
+                ..
+            } => Some(o),
+            _ => None,
+        }
+    }
+
+    /// The region code of a recipient.
+    pub fn recipient_region(&self) -> Option<&str> {
+        match self {
+            Identity::User {
+                role: Role::Recipient,
+                region: Some(r),
+                ..
+            } => Some(r),
+            _ => None,
+        }
+    }
+
+    /// Any authenticated caller may read non-personal data beyond the public subset.
+    pub fn is_authenticated(&self) -> bool {
+        !matches!(self, Identity::Anonymous)
+    }
+}
+
+/// The configured way to verify tokens.
+#[derive(Clone)]
+pub struct JwtVerifier {
+    algorithm: Algorithm,
+    key: DecodingKey,
+    issuer: Option<String>,
+    audience: Option<String>,
+    leeway: u64,
+}
+
+/// The JWT settings of a deployment.
+#[derive(Debug, Clone, Default)]
+pub struct JwtSettings {
+    /// HS256 shared secret.
+    pub secret: Option<String>,
+    /// RS256/ES256 public key, PEM.
+    pub public_key_pem: Option<String>,
+    /// `RS256` or `ES256` for a public key.
+    pub algorithm: Option<String>,
+    pub issuer: Option<String>,
+    pub audience: Option<String>,
+    pub leeway_secs: u64,
+}
+
+impl JwtVerifier {
+    /// `None` when no key is configured: the server then runs read-only.
+    pub fn from_settings(s: &JwtSettings) -> Result<Option<Self>, String> {
+        let (algorithm, key) = if let Some(pem) = &s.public_key_pem {
+            let alg = match s.algorithm.as_deref().unwrap_or("RS256") {
+                "RS256" => Algorithm::RS256,
+                "ES256" => Algorithm::ES256,
+                other => {
+                    return Err(format!(
+                        "unsupported JWT algorithm {other} for a public key (RS256 or ES256)"
+                    ));
+                }
+            };
+            let key = match alg {
+                Algorithm::ES256 => DecodingKey::from_ec_pem(pem.as_bytes()),
+                _ => DecodingKey::from_rsa_pem(pem.as_bytes()),
+            }
+            .map_err(|e| format!("invalid public key: {e}"))?;
+            (alg, key)
+        } else if let Some(secret) = &s.secret {
+            if secret.len() < 16 {
+                return Err("the JWT secret must be at least 16 bytes".into());
+            }
+            (
+                Algorithm::HS256,
+                DecodingKey::from_secret(secret.as_bytes()).map_err(|e| e.to_string())?,
+            )
+        } else {
+            return Ok(None);
+        };
+        Ok(Some(JwtVerifier {
+            algorithm,
+            key,
+            issuer: s.issuer.clone(),
+            audience: s.audience.clone(),
+            leeway: s.leeway_secs,
+        }))
+    }
+
+    /// Verifies a bearer token: signature with the one configured algorithm, `exp`, `nbf`, `iss`, `aud`.
+    pub fn verify(&self, token: &str) -> AppResult<Identity> {
+        let mut v = Validation::new(self.algorithm);
+        v.leeway = self.leeway;
+        v.validate_exp = true;
+        v.validate_nbf = true;
+        v.set_required_spec_claims(&["exp", "sub"]);
+        match &self.issuer {
+            Some(iss) => v.set_issuer(&[iss]),
+            None => v.iss = None,
+        }
+        match &self.audience {
+            Some(aud) => v.set_audience(&[aud]),
+            None => v.validate_aud = false,
+        }
+        let data = decode::<Claims>(token, &self.key, &v)
+            .map_err(|e| AppError::Unauthenticated(format!("invalid token ({e})")))?;
+        identity_from_claims(data.claims)
+    }
+}
+
+fn identity_from_claims(c: Claims) -> AppResult<Identity> {
+    let missing = |what: &str| {
+        AppError::Unauthenticated(format!(
+            "a {} token needs the `{what}` claim",
+            c.role.as_str()
+        ))
+    };
+    match c.role {
+        Role::Helper if c.org.as_deref().is_none_or(str::is_empty) => return Err(missing("org")),
+        Role::Recipient if c.region.as_deref().is_none_or(str::is_empty) => {
+            return Err(missing("region"));
+        }
+        _ => {}
+    }
+    if c.sub.is_empty() {
+        return Err(AppError::Unauthenticated(
+            "the token has an empty `sub`".into(),
+        ));
+    }
+    Ok(Identity::User {
+        subject: c.sub,
+        role: c.role,
+        org: c.org,
+        region: c.region,
+    })
+}
+
+/// Reads the `Authorization` header: none means anonymous; anything malformed is rejected.
+pub fn identify(header: Option<&str>, verifier: Option<&JwtVerifier>) -> AppResult<Identity> {
+    let Some(value) = header else {
+        return Ok(Identity::Anonymous);
+    };
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .ok_or_else(|| {
+            AppError::Unauthenticated("the Authorization header must be `Bearer <token>`".into())
+        })?;
+    let verifier = verifier.ok_or_else(|| {
+        AppError::Unauthenticated("this server accepts no tokens (no key configured)".into())
+    })?;
+    verifier.verify(token.trim())
+}
+
+/// Mints an HS256 token (development and tests).
+pub fn mint_hs256(secret: &str, claims: &Claims) -> Result<String, String> {
+    let key = EncodingKey::from_secret(secret.as_bytes()).map_err(|e| e.to_string())?;
+    encode(&Header::new(Algorithm::HS256), claims, &key).map_err(|e| e.to_string())
+}
+
+/// Mints a token with a PEM private key (RS256 or ES256).
+pub fn mint_pem(algorithm: &str, private_pem: &str, claims: &Claims) -> Result<String, String> {
+    let (alg, key) = match algorithm {
+        "RS256" => (
+            Algorithm::RS256,
+            EncodingKey::from_rsa_pem(private_pem.as_bytes()),
+        ),
+        "ES256" => (
+            Algorithm::ES256,
+            EncodingKey::from_ec_pem(private_pem.as_bytes()),
+        ),
+        other => return Err(format!("unsupported algorithm {other}")),
+    };
+    encode(&Header::new(alg), claims, &key.map_err(|e| e.to_string())?).map_err(|e| e.to_string())
+}

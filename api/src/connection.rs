@@ -1,0 +1,268 @@
+//! Keyset (cursor) pagination shared by every list: cursor encoding, `first`/`last` checks, and one
+//! page builder over any entity and ordering. Never OFFSET: each page seeks from its cursor.
+use crate::error::{AppError, AppResult};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::NaiveDate;
+use sea_orm::sea_query::{Expr, ExprTrait, Order, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IdenStatic, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Select, Statement, Value,
+};
+use serde::{Deserialize, Serialize};
+
+/// The largest page a client may ask for.
+pub const MAX_PAGE: i32 = 100;
+/// The page size when neither `first` nor `last` is given.
+pub const DEFAULT_PAGE: i32 = 20;
+
+/// Relay paging arguments as the client sent them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct PageArgs {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+}
+
+impl PageArgs {
+    pub fn new(
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Self {
+        PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+    }
+}
+
+/// The value a row is ordered by, as kept in a cursor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SortValue {
+    #[serde(rename = "i")]
+    Int(i64),
+    #[serde(rename = "s")]
+    Text(String),
+    #[serde(rename = "d")]
+    Date(NaiveDate),
+}
+
+impl From<SortValue> for Value {
+    fn from(v: SortValue) -> Value {
+        match v {
+            SortValue::Int(i) => Value::BigInt(Some(i)),
+            SortValue::Text(s) => Value::String(Some(s)),
+            SortValue::Date(d) => Value::ChronoDate(Some(d)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Cursor {
+    /// Which ordering the cursor belongs to, so a cursor is not reused under another.
+    o: String,
+    v: SortValue,
+    id: i64,
+}
+
+fn encode_cursor(c: &Cursor) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(c).unwrap_or_default())
+}
+
+fn decode_cursor(field: &str, raw: &str, ordering: &str) -> AppResult<Cursor> {
+    let bad = || {
+        AppError::bad_input(
+            field,
+            "malformed cursor; use a cursor returned by this list",
+        )
+    };
+    let bytes = URL_SAFE_NO_PAD.decode(raw.as_bytes()).map_err(|_| bad())?;
+    let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+    if cursor.o != ordering {
+        return Err(AppError::bad_input(
+            field,
+            "the cursor belongs to another ordering of this list",
+        ));
+    }
+    Ok(cursor)
+}
+
+/// How a list is ordered: a column (ties broken by id) and how to read its value off a row.
+pub struct Ordering<E: EntityTrait> {
+    pub name: &'static str,
+    pub column: E::Column,
+    pub id: E::Column,
+    pub descending: bool,
+    pub key: fn(&E::Model) -> SortValue,
+    pub row_id: fn(&E::Model) -> i64,
+}
+
+/// One page of rows with their cursors.
+pub struct Page<M> {
+    pub rows: Vec<(String, M)>,
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    pub total: TotalCount,
+}
+
+/// `totalCount`, counted only when a client asks for it.
+#[derive(Clone)]
+pub struct TotalCount {
+    db: DatabaseConnection,
+    statement: Statement,
+}
+
+impl TotalCount {
+    pub async fn get(&self) -> AppResult<i64> {
+        let row = self.db.query_one_raw(self.statement.clone()).await?;
+        Ok(match row {
+            Some(r) => r.try_get::<i64>("", "n")?,
+            None => 0,
+        })
+    }
+}
+
+/// Checks `first`/`last` and returns (limit, backwards).
+pub fn page_size(args: &PageArgs) -> AppResult<(u64, bool)> {
+    match (args.first, args.last) {
+        (Some(_), Some(_)) => Err(AppError::bad_input(
+            "last",
+            "give either `first` or `last`, not both",
+        )),
+        (Some(n), None) => Ok((check_size("first", n)?, false)),
+        (None, Some(n)) => Ok((check_size("last", n)?, true)),
+        // Only `before`: the default page ends at the cursor.
+        (None, None) => Ok((
+            DEFAULT_PAGE as u64,
+            args.before.is_some() && args.after.is_none(),
+        )),
+    }
+}
+
+fn check_size(field: &str, n: i32) -> AppResult<u64> {
+    if !(0..=MAX_PAGE).contains(&n) {
+        return Err(AppError::bad_input(
+            field,
+            format!("must be between 0 and {MAX_PAGE}"),
+        ));
+    }
+    Ok(n as u64)
+}
+
+fn seek(column: SimpleExpr, id: SimpleExpr, c: Cursor, greater: bool) -> SimpleExpr {
+    let left = Expr::tuple([column, id]);
+    let right = Expr::tuple([Expr::val(Value::from(c.v)), Expr::val(c.id)]);
+    if greater {
+        left.gt(right)
+    } else {
+        left.lt(right)
+    }
+}
+
+/// Fetches one page of `select` under `ordering`; `select` carries the list's filters.
+pub async fn fetch_page<E>(
+    db: &DatabaseConnection,
+    select: Select<E>,
+    ordering: &Ordering<E>,
+    args: &PageArgs,
+) -> AppResult<Page<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Send + Sync,
+{
+    let (limit, backwards) = page_size(args)?;
+    let backend = db.get_database_backend();
+    let total = TotalCount {
+        db: db.clone(),
+        statement: select
+            .clone()
+            .select_only()
+            .column_as(Expr::cust("COUNT(*)"), "n")
+            .build(backend),
+    };
+
+    let col: SimpleExpr = Expr::col((E::default(), ordering.column));
+    let idc: SimpleExpr = Expr::col((E::default(), ordering.id));
+    let same_column = ordering.column.as_str() == ordering.id.as_str();
+    let mut query = select;
+    if let Some(after) = &args.after {
+        let c = decode_cursor("after", after, ordering.name)?;
+        query = query.filter(if same_column {
+            let v = Expr::val(c.id);
+            if ordering.descending {
+                idc.clone().lt(v)
+            } else {
+                idc.clone().gt(v)
+            }
+        } else {
+            seek(col.clone(), idc.clone(), c, !ordering.descending)
+        });
+    }
+    if let Some(before) = &args.before {
+        let c = decode_cursor("before", before, ordering.name)?;
+        query = query.filter(if same_column {
+            let v = Expr::val(c.id);
+            if ordering.descending {
+                idc.clone().gt(v)
+            } else {
+                idc.clone().lt(v)
+            }
+        } else {
+            seek(col.clone(), idc.clone(), c, ordering.descending)
+        });
+    }
+    let ascending = ordering.descending == backwards;
+    let order = if ascending { Order::Asc } else { Order::Desc };
+    if !same_column {
+        query = query.order_by(ordering.column, order.clone());
+    }
+    query = query.order_by(ordering.id, order).limit(limit + 1);
+
+    let mut rows = if limit == 0 {
+        Vec::new()
+    } else {
+        query.all(db).await?
+    };
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    if backwards {
+        rows.reverse();
+    }
+    let rows = rows
+        .into_iter()
+        .map(|m| {
+            let cursor = Cursor {
+                o: ordering.name.to_string(),
+                v: (ordering.key)(&m),
+                id: (ordering.row_id)(&m),
+            };
+            (encode_cursor(&cursor), m)
+        })
+        .collect();
+    let (has_next_page, has_previous_page) = if backwards {
+        (args.before.is_some(), more)
+    } else {
+        (more, args.after.is_some())
+    };
+    Ok(Page {
+        rows,
+        has_next_page,
+        has_previous_page,
+        total,
+    })
+}
+
+/// An id list filter that is always false when empty (no `IN ()`).
+pub fn id_in<C: ColumnTrait>(col: C, ids: impl IntoIterator<Item = i64>) -> SimpleExpr {
+    let ids: Vec<i64> = ids.into_iter().collect();
+    if ids.is_empty() {
+        Expr::val(1).eq(0)
+    } else {
+        col.is_in(ids)
+    }
+}

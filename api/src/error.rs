@@ -1,0 +1,159 @@
+//! The one error type of the platform, and its single mapping onto GraphQL errors.
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("authentication required or token rejected: {0}")]
+    Unauthenticated(String),
+    #[error("not allowed: {0}")]
+    Forbidden(String),
+    #[error("{entity} {id} not found")]
+    NotFound { entity: &'static str, id: String },
+    #[error("{field}: {message}")]
+    BadInput { field: String, message: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    TooComplex(String),
+    #[error("the request took too long and was cancelled")]
+    Timeout,
+    #[error("the database is unavailable; try again shortly")]
+    Unavailable,
+    #[error(transparent)]
+    Database(#[from] sea_orm::DbErr),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::BadInput {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(entity: &'static str, id: impl ToString) -> Self {
+        AppError::NotFound {
+            entity,
+            id: id.to_string(),
+        }
+    }
+
+    pub fn forbidden(why: impl Into<String>) -> Self {
+        AppError::Forbidden(why.into())
+    }
+
+    /// The stable `extensions.code` of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated(_) => "UNAUTHENTICATED",
+            AppError::Forbidden(_) => "FORBIDDEN",
+            AppError::NotFound { .. } => "NOT_FOUND",
+            AppError::BadInput { .. } => "BAD_USER_INPUT",
+            AppError::Conflict(_) => "CONFLICT",
+            AppError::TooComplex(_) => "QUERY_TOO_COMPLEX",
+            AppError::Timeout => "TIMEOUT",
+            AppError::Unavailable => "SERVICE_UNAVAILABLE",
+            AppError::Database(e) if is_connection_error(e) => "SERVICE_UNAVAILABLE",
+            AppError::Database(e) if is_conflict(e) => "CONFLICT",
+            AppError::Database(_) | AppError::Internal(_) => "INTERNAL",
+        }
+    }
+
+    /// The message shown to clients: never SQL or internals.
+    pub fn public_message(&self) -> String {
+        match self.code() {
+            "SERVICE_UNAVAILABLE" => AppError::Unavailable.to_string(),
+            "CONFLICT" if matches!(self, AppError::Database(_)) => {
+                "the write conflicts with an existing record".to_string()
+            }
+            "INTERNAL" => {
+                "internal error; the request id identifies it in the server log".to_string()
+            }
+            _ => self.to_string(),
+        }
+    }
+}
+
+/// The pool could not reach the database (refused, timed out, closed).
+pub fn is_connection_error(e: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr};
+    match e {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s)) => matches!(
+            s.as_ref(),
+            sea_orm::sqlx::Error::Io(_)
+                | sea_orm::sqlx::Error::PoolTimedOut
+                | sea_orm::sqlx::Error::PoolClosed
+                | sea_orm::sqlx::Error::Tls(_)
+                | sea_orm::sqlx::Error::WorkerCrashed
+        ),
+        _ => false,
+    }
+}
+
+/// A unique-key violation or a serialization failure: a conflicting concurrent write.
+pub fn is_conflict(e: &sea_orm::DbErr) -> bool {
+    if matches!(
+        e.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    ) {
+        return true;
+    }
+    let text = e.to_string();
+    // PostgreSQL serialization failure / SQLite busy-locked under contention.
+    text.contains("40001")
+        || text.contains("could not serialize")
+        || text.contains("database is locked")
+}
+
+/// The one place where errors become GraphQL errors: every error of a response gets its stable
+/// `extensions.code`, and internal errors lose their text (it goes to the log with the request id).
+pub fn finalize_error(err: &mut async_graphql::ServerError, request_id: &str) {
+    if let Some(app) = err.source::<AppError>() {
+        let code = app.code();
+        if matches!(code, "INTERNAL" | "SERVICE_UNAVAILABLE") {
+            tracing::error!(request_id, error = %app, code, "request failed");
+        }
+        let message = app.public_message();
+        let field = match app {
+            AppError::BadInput { field, .. } => Some(field.clone()),
+            _ => None,
+        };
+        err.message = message;
+        let ext = err.extensions.get_or_insert_with(Default::default);
+        ext.set("code", code);
+        if let Some(field) = field {
+            ext.set("field", field);
+        }
+        return;
+    }
+    let has_code = err
+        .extensions
+        .as_ref()
+        .map(|e| e.get("code").is_some())
+        .unwrap_or(false);
+    if has_code {
+        return;
+    }
+    let lower = err.message.to_ascii_lowercase();
+    let code = if lower.contains("too complex")
+        || lower.contains("too deep")
+        || lower.contains("nested too deep")
+        || lower.contains("too many")
+    {
+        "QUERY_TOO_COMPLEX"
+    } else if err.path.is_empty() {
+        // parse, validation and variable-coercion failures
+        "BAD_USER_INPUT"
+    } else {
+        tracing::error!(request_id, error = %err.message, "unclassified resolver error");
+        err.message = "internal error; the request id identifies it in the server log".to_string();
+        "INTERNAL"
+    };
+    err.extensions
+        .get_or_insert_with(Default::default)
+        .set("code", code);
+}

@@ -1,0 +1,169 @@
+//! Schema assembly and the machinery every domain module shares.
+pub mod loader;
+pub mod node;
+pub mod root;
+pub mod scalars;
+
+use crate::auth::Identity;
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, Enum};
+use loader::ByIdLoader;
+use sea_orm::DatabaseConnection;
+
+/// Long-lived state shared by all requests.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+}
+
+/// Per-request data: who is calling and the request's loaders.
+pub struct RequestContext {
+    pub identity: Identity,
+    pub request_id: String,
+    pub loaders: Loaders,
+}
+
+/// The DataLoaders of one request (their caches live as long as the request).
+pub struct Loaders {
+    pub regions: DataLoader<ByIdLoader<entity::region::Entity>>,
+    pub organizations: DataLoader<ByIdLoader<entity::organization::Entity>>,
+    pub pairings: DataLoader<ByIdLoader<entity::pairing_agreement::Entity>>,
+    pub letters: DataLoader<ByIdLoader<entity::responsibility_letter::Entity>>,
+    pub transfers: DataLoader<ByIdLoader<entity::fund_transfer::Entity>>,
+    pub dispatches: DataLoader<ByIdLoader<entity::personnel_dispatch::Entity>>,
+    pub projects: DataLoader<ByIdLoader<entity::project::Entity>>,
+    pub reports: DataLoader<ByIdLoader<entity::progress_report::Entity>>,
+    pub letters_by_pairing: DataLoader<crate::letter::loader::LettersByPairing>,
+    pub commitments_by_letter: DataLoader<crate::letter::loader::CommitmentsByLetter>,
+    pub revisions_by_letter: DataLoader<crate::letter::loader::RevisionsByLetter>,
+}
+
+impl Loaders {
+    pub fn new(db: &DatabaseConnection) -> Self {
+        fn dl<
+            L: async_graphql::dataloader::Loader<K>,
+            K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+        >(
+            l: L,
+        ) -> DataLoader<L> {
+            // A short delay lets sibling resolvers join one batch.
+            DataLoader::new(l, tokio::spawn)
+                .delay(std::time::Duration::from_micros(500))
+                .max_batch_size(1000)
+        }
+        Loaders {
+            regions: dl(ByIdLoader::new(db.clone())),
+            organizations: dl(ByIdLoader::new(db.clone())),
+            pairings: dl(ByIdLoader::new(db.clone())),
+            letters: dl(ByIdLoader::new(db.clone())),
+            transfers: dl(ByIdLoader::new(db.clone())),
+            dispatches: dl(ByIdLoader::new(db.clone())),
+            projects: dl(ByIdLoader::new(db.clone())),
+            reports: dl(ByIdLoader::new(db.clone())),
+            letters_by_pairing: dl(crate::letter::loader::LettersByPairing::new(db.clone())),
+            commitments_by_letter: dl(crate::letter::loader::CommitmentsByLetter::new(db.clone())),
+            revisions_by_letter: dl(crate::letter::loader::RevisionsByLetter::new(db.clone())),
+        }
+    }
+}
+
+/// Typed access to what a resolver needs from its context.
+pub trait ContextExt {
+    fn db(&self) -> &DatabaseConnection;
+    fn request(&self) -> &RequestContext;
+    fn identity(&self) -> &Identity {
+        &self.request().identity
+    }
+    fn loaders(&self) -> &Loaders {
+        &self.request().loaders
+    }
+}
+
+impl ContextExt for Context<'_> {
+    fn db(&self) -> &DatabaseConnection {
+        &self.data_unchecked::<AppState>().db
+    }
+    fn request(&self) -> &RequestContext {
+        self.data_unchecked::<RequestContext>()
+    }
+}
+
+/// Sort direction.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default, Debug)]
+pub enum OrderDirection {
+    /// Smallest first.
+    #[default]
+    Asc,
+    /// Largest first.
+    Desc,
+}
+
+/// Declares a Relay connection type and its edge type for one node type.
+macro_rules! define_connection {
+    ($conn:ident, $edge:ident, $node:ty, $conn_doc:literal, $edge_doc:literal) => {
+        #[doc = $conn_doc]
+        pub struct $conn {
+            pub edges: Vec<$edge>,
+            pub page_info: async_graphql::connection::PageInfo,
+            pub total: $crate::connection::TotalCount,
+        }
+
+        #[doc = $edge_doc]
+        #[derive(async_graphql::SimpleObject)]
+        pub struct $edge {
+            /// Opaque cursor of this edge, for `after` and `before`.
+            pub cursor: String,
+            /// The item.
+            pub node: $node,
+        }
+
+        #[doc = $conn_doc]
+        #[async_graphql::Object]
+        impl $conn {
+            /// The items of this page with their cursors.
+            async fn edges(&self) -> &[$edge] {
+                &self.edges
+            }
+            /// The items of this page.
+            async fn nodes(&self) -> Vec<&$node> {
+                self.edges.iter().map(|e| &e.node).collect()
+            }
+            /// Whether there are pages before and after, and the cursors at both ends.
+            async fn page_info(&self) -> &async_graphql::connection::PageInfo {
+                &self.page_info
+            }
+            /// How many items the whole list has under its filter (counted only when asked for).
+            async fn total_count(&self) -> async_graphql::Result<i64> {
+                Ok(self.total.get().await?)
+            }
+        }
+
+        impl $conn {
+            pub fn from_page<M>(
+                page: $crate::connection::Page<M>,
+                wrap: impl Fn(M) -> $node,
+            ) -> Self {
+                let page_info = async_graphql::connection::PageInfo {
+                    has_previous_page: page.has_previous_page,
+                    has_next_page: page.has_next_page,
+                    start_cursor: page.rows.first().map(|(c, _)| c.clone()),
+                    end_cursor: page.rows.last().map(|(c, _)| c.clone()),
+                };
+                let edges = page
+                    .rows
+                    .into_iter()
+                    .map(|(cursor, m)| $edge {
+                        cursor,
+                        node: wrap(m),
+                    })
+                    .collect();
+                $conn {
+                    edges,
+                    page_info,
+                    total: page.total,
+                }
+            }
+        }
+    };
+}
+pub(crate) use define_connection;

@@ -1,0 +1,79 @@
+//! Opaque global ids and the Relay `Node` interface.
+use crate::error::{AppError, AppResult};
+use async_graphql::ID;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// The kinds of object that have a global id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeKind {
+    Region,
+    Organization,
+    PairingAgreement,
+    ResponsibilityLetter,
+    FundTransfer,
+    PersonnelDispatch,
+    Project,
+    ProgressReport,
+    AuditEvent,
+}
+
+impl NodeKind {
+    fn tag(&self) -> &'static str {
+        match self {
+            NodeKind::Region => "Region",
+            NodeKind::Organization => "Organization",
+            NodeKind::PairingAgreement => "PairingAgreement",
+            NodeKind::ResponsibilityLetter => "ResponsibilityLetter",
+            NodeKind::FundTransfer => "FundTransfer",
+            NodeKind::PersonnelDispatch => "PersonnelDispatch",
+            NodeKind::Project => "Project",
+            NodeKind::ProgressReport => "ProgressReport",
+            NodeKind::AuditEvent => "AuditEvent",
+        }
+    }
+
+    fn from_tag(tag: &str) -> Option<Self> {
+        use NodeKind::*;
+        [
+            Region,
+            Organization,
+            PairingAgreement,
+            ResponsibilityLetter,
+            FundTransfer,
+            PersonnelDispatch,
+            Project,
+            ProgressReport,
+            AuditEvent,
+        ]
+        .into_iter()
+        .find(|k| k.tag() == tag)
+    }
+}
+
+pub fn global_id(kind: NodeKind, id: i64) -> ID {
+    ID(URL_SAFE_NO_PAD.encode(format!("{}:{id}", kind.tag())))
+}
+
+/// Decodes a global id; `field` names the argument for the error.
+pub fn parse_global_id(field: &str, id: &ID) -> AppResult<(NodeKind, i64)> {
+    let bad = || AppError::bad_input(field, format!("not a valid id: {:?}", id.as_str()));
+    let raw = URL_SAFE_NO_PAD.decode(id.as_bytes()).map_err(|_| bad())?;
+    let text = String::from_utf8(raw).map_err(|_| bad())?;
+    let (tag, num) = text.split_once(':').ok_or_else(bad)?;
+    let kind = NodeKind::from_tag(tag).ok_or_else(bad)?;
+    let num: i64 = num.parse().map_err(|_| bad())?;
+    Ok((kind, num))
+}
+
+/// Decodes a global id that must be of one kind.
+pub fn expect_global_id(field: &str, id: &ID, kind: NodeKind) -> AppResult<i64> {
+    let (k, n) = parse_global_id(field, id)?;
+    if k != kind {
+        return Err(AppError::bad_input(
+            field,
+            format!("expected the id of a {}", kind.tag()),
+        ));
+    }
+    Ok(n)
+}

@@ -1,0 +1,173 @@
+//! The root types: every module's query fields merged, plus `node`/`nodes`.
+use super::ContextExt;
+use super::node::{NodeKind, parse_global_id};
+use crate::letter::ResponsibilityLetter;
+use crate::organization::Organization;
+use crate::pairing::PairingAgreement;
+use crate::personnel::PersonnelDispatch;
+use crate::progress::ProgressReport;
+use crate::project::Project;
+use crate::region::Region;
+use crate::transfer::FundTransfer;
+use async_graphql::{
+    Context, EmptyMutation, EmptySubscription, ID, Interface, MergedObject, Object, Result, Schema,
+};
+
+/// An object with a global id, fetchable with `node(id:)`.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID", desc = "Opaque global id."))]
+pub enum Node {
+    Region(Region),
+    Organization(Organization),
+    PairingAgreement(PairingAgreement),
+    ResponsibilityLetter(ResponsibilityLetter),
+    FundTransfer(FundTransfer),
+    PersonnelDispatch(PersonnelDispatch),
+    Project(Project),
+    ProgressReport(ProgressReport),
+}
+
+/// The most ids `nodes` takes at once.
+const MAX_NODES: usize = 100;
+
+#[derive(Default)]
+pub struct NodeQuery;
+
+async fn resolve_node(ctx: &Context<'_>, field: &str, id: &ID) -> Result<Option<Node>> {
+    let (kind, n) = parse_global_id(field, id)?;
+    let l = ctx.loaders();
+    let who = ctx.identity();
+    Ok(match kind {
+        NodeKind::Region => l
+            .regions
+            .load_one(n)
+            .await?
+            .map(|m| Node::Region(Region(m))),
+        NodeKind::Organization => l
+            .organizations
+            .load_one(n)
+            .await?
+            .map(|m| Node::Organization(Organization(m))),
+        NodeKind::PairingAgreement => l
+            .pairings
+            .load_one(n)
+            .await?
+            .map(|m| Node::PairingAgreement(PairingAgreement(m))),
+        NodeKind::ResponsibilityLetter => l
+            .letters
+            .load_one(n)
+            .await?
+            .filter(|m| crate::letter::service::visible(who, m))
+            .map(|m| Node::ResponsibilityLetter(ResponsibilityLetter(m))),
+        NodeKind::FundTransfer => l
+            .transfers
+            .load_one(n)
+            .await?
+            .filter(|m| crate::transfer::service::visible(who, m))
+            .map(|m| Node::FundTransfer(FundTransfer(m))),
+        NodeKind::PersonnelDispatch => l
+            .dispatches
+            .load_one(n)
+            .await?
+            .filter(|_| crate::personnel::service::visible(who))
+            .map(|m| Node::PersonnelDispatch(PersonnelDispatch(m))),
+        NodeKind::Project => l
+            .projects
+            .load_one(n)
+            .await?
+            .map(|m| Node::Project(Project(m))),
+        NodeKind::ProgressReport => l
+            .reports
+            .load_one(n)
+            .await?
+            .filter(|_| who.is_authenticated())
+            .map(|m| Node::ProgressReport(ProgressReport(m))),
+        NodeKind::AuditEvent => None,
+    })
+}
+
+#[Object]
+impl NodeQuery {
+    /// Fetches any object by its global id; `null` if there is none or the caller may not see it.
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global id returned by this API.")] id: ID,
+    ) -> Result<Option<Node>> {
+        resolve_node(ctx, "id", &id).await
+    }
+
+    /// Fetches objects by global id, in the order given (at most 100); `null` for each one missing.
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global ids returned by this API.")] ids: Vec<ID>,
+    ) -> Result<Vec<Option<Node>>> {
+        if ids.len() > MAX_NODES {
+            return Err(crate::error::AppError::bad_input(
+                "ids",
+                format!("at most {MAX_NODES} ids"),
+            )
+            .into());
+        }
+        let lookups = ids.iter().map(|id| resolve_node(ctx, "ids", id));
+        futures_util::future::try_join_all(lookups).await
+    }
+}
+
+/// The platform's queries.
+#[derive(MergedObject, Default)]
+pub struct Query(
+    NodeQuery,
+    crate::region::query::RegionQuery,
+    crate::organization::query::OrganizationQuery,
+    crate::pairing::query::PairingQuery,
+    crate::letter::query::LetterQuery,
+    crate::transfer::query::TransferQuery,
+    crate::personnel::query::PersonnelQuery,
+    crate::project::query::ProjectQuery,
+    crate::progress::query::ProgressQuery,
+);
+
+pub type Mutation = EmptyMutation;
+
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Limits applied to every operation.
+#[derive(Debug, Clone)]
+pub struct SchemaLimits {
+    pub depth: usize,
+    pub complexity: usize,
+    pub recursive_depth: usize,
+    pub introspection: bool,
+}
+
+impl Default for SchemaLimits {
+    fn default() -> Self {
+        SchemaLimits {
+            depth: 12,
+            complexity: 20_000,
+            recursive_depth: 32,
+            introspection: true,
+        }
+    }
+}
+
+pub fn build_schema(state: Option<super::AppState>, limits: &SchemaLimits) -> AppSchema {
+    let mut builder = Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+        .limit_depth(limits.depth)
+        .limit_complexity(limits.complexity)
+        .limit_recursive_depth(limits.recursive_depth);
+    if !limits.introspection {
+        builder = builder.disable_introspection();
+    }
+    if let Some(state) = state {
+        builder = builder.data(state);
+    }
+    builder.finish()
+}
+
+/// The SDL of the live schema, as checked in to `schema.graphql`.
+pub fn sdl() -> String {
+    build_schema(None, &SchemaLimits::default()).sdl()
+}

@@ -1,0 +1,74 @@
+//! Scalars: exact decimals for money and indicator values.
+use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
+use rust_decimal::Decimal as Dec;
+use std::str::FromStr;
+
+/// An exact decimal number serialized as a string, e.g. `"1250000.00"`. Money is in yuan (CNY)
+/// with two decimals; counts of people or enterprises have none. Never a float.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Decimal(pub Dec);
+
+/// An exact decimal number serialized as a string, e.g. `"1250000.00"`. Money is in yuan (CNY)
+/// with two decimals; counts of people or enterprises have none. Never a float.
+#[Scalar(name = "Decimal")]
+impl ScalarType for Decimal {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        let parsed = match &value {
+            Value::String(s) => Dec::from_str(s.trim())
+                .map_err(|_| InputValueError::custom(format!("not a decimal number: {s:?}")))?,
+            Value::Number(n) if n.is_i64() => Dec::from(n.as_i64().unwrap_or_default()),
+            Value::Number(n) if n.is_u64() => Dec::from(n.as_u64().unwrap_or_default()),
+            _ => {
+                return Err(InputValueError::custom(
+                    "a decimal is written as a string, e.g. \"1250000.00\"",
+                ));
+            }
+        };
+        Ok(Decimal(parsed))
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_string())
+    }
+}
+
+impl Decimal {
+    /// From an integer in the smallest step (fen when `scale` is 2).
+    pub fn from_minor(minor: i64, scale: u32) -> Self {
+        Decimal(Dec::new(minor, scale))
+    }
+
+    /// To an integer in the smallest step; `None` if it has more decimals than `scale` or overflows.
+    pub fn to_minor(&self, scale: u32) -> Option<i64> {
+        let scaled = self.0.checked_mul(Dec::from(10i64.pow(scale)))?;
+        if scaled.fract() != Dec::ZERO {
+            return None;
+        }
+        i64::try_from(scaled.trunc()).ok()
+    }
+}
+
+/// A calendar date in ISO 8601 form, `YYYY-MM-DD` (China Standard Time calendar day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date(pub chrono::NaiveDate);
+
+/// A calendar date in ISO 8601 form, `YYYY-MM-DD` (China Standard Time calendar day).
+#[Scalar(name = "Date")]
+impl ScalarType for Date {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map(Date)
+                .map_err(|_| {
+                    InputValueError::custom(format!("not a date in YYYY-MM-DD form: {s:?}"))
+                }),
+            _ => Err(InputValueError::custom(
+                "a date is written as a string, e.g. \"2019-03-31\"",
+            )),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.format("%Y-%m-%d").to_string())
+    }
+}

@@ -1,0 +1,48 @@
+//! Loaders keyed by parent id: a pairing's letters, a letter's commitments and revisions.
+use crate::error::AppError;
+use crate::graphql::loader::group_by;
+use async_graphql::dataloader::Loader;
+use entity::{commitment, letter_revision, responsibility_letter};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+macro_rules! by_parent_loader {
+    ($name:ident, $module:ident, $parent:ident, $parent_field:ident, $order:ident) => {
+        pub struct $name(DatabaseConnection);
+        impl $name {
+            pub fn new(db: DatabaseConnection) -> Self {
+                $name(db)
+            }
+        }
+        impl Loader<i64> for $name {
+            type Value = Vec<$module::Model>;
+            type Error = Arc<AppError>;
+            async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+                let rows = $module::Entity::find()
+                    .filter($module::Column::$parent.is_in(keys.iter().copied()))
+                    .order_by_asc($module::Column::$order)
+                    .all(&self.0)
+                    .await
+                    .map_err(|e| Arc::new(AppError::from(e)))?;
+                Ok(group_by(rows, |m| m.$parent_field))
+            }
+        }
+    };
+}
+
+by_parent_loader!(
+    LettersByPairing,
+    responsibility_letter,
+    PairingId,
+    pairing_id,
+    Year
+);
+by_parent_loader!(CommitmentsByLetter, commitment, LetterId, letter_id, Id);
+by_parent_loader!(
+    RevisionsByLetter,
+    letter_revision,
+    LetterId,
+    letter_id,
+    Version
+);

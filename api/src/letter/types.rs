@@ -1,0 +1,259 @@
+use crate::graphql::node::{NodeKind, global_id};
+use crate::graphql::scalars::Decimal;
+use crate::graphql::{ContextExt, OrderDirection, define_connection};
+use crate::pairing::PairingAgreement;
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::enums;
+use entity::responsibility_letter::Model;
+
+/// Where a letter stands.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "enums::LetterStatus")]
+pub enum LetterStatus {
+    /// Being written by the helper.
+    Draft,
+    /// Submitted by the helper, awaiting the national office.
+    Submitted,
+    /// Signed by the national office: in force and public.
+    Signed,
+    /// Returned by the national office for revision.
+    Returned,
+    /// Withdrawn by the helper.
+    Withdrawn,
+}
+
+/// The indicators commitments are made on.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "enums::Indicator")]
+pub enum Indicator {
+    /// Fiscal aid funds (yuan), east–west cooperation.
+    FiscalAidFunds,
+    /// Social aid funds mobilized (yuan), east–west cooperation.
+    SocialAidFunds,
+    /// Party and government cadres dispatched (persons).
+    CadresDispatched,
+    /// Professional technicians dispatched (persons).
+    TechniciansDispatched,
+    /// Labourers transferred into jobs (persons).
+    LaborTransferred,
+    /// Enterprises that invested (enterprises).
+    EnterprisesInvested,
+    /// Consumption assistance: produce bought or sold (yuan).
+    ConsumptionAssistance,
+    /// Direct investment of assistance funds (yuan), designated assistance.
+    DirectInvestment,
+    /// Assistance funds attracted from others (yuan), designated assistance.
+    AttractedFunds,
+    /// Grassroots cadres trained (persons), designated assistance.
+    GrassrootsCadresTrained,
+    /// Technicians trained (persons), designated assistance.
+    TechniciansTrained,
+    /// Produce purchased from the county (yuan), designated assistance.
+    ProducePurchased,
+    /// Produce sales helped (yuan), designated assistance.
+    ProduceSalesHelped,
+}
+
+/// The unit an indicator is counted in.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "enums::IndicatorUnit")]
+pub enum IndicatorUnit {
+    /// Chinese yuan (CNY), exact to the fen.
+    Yuan,
+    /// People.
+    Persons,
+    /// Enterprises.
+    Enterprises,
+}
+
+/// The annual compact under a pairing: a set of commitments.
+pub struct ResponsibilityLetter(pub Model);
+
+/// The annual compact under a pairing: a set of commitments.
+#[Object]
+impl ResponsibilityLetter {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        global_id(NodeKind::ResponsibilityLetter, self.0.id)
+    }
+    /// The pairing this letter belongs to.
+    async fn pairing_agreement(&self, ctx: &Context<'_>) -> Result<PairingAgreement> {
+        let p = ctx.loaders().pairings.load_one(self.0.pairing_id).await?;
+        Ok(PairingAgreement(p.ok_or_else(|| {
+            crate::error::AppError::not_found("PairingAgreement", self.0.pairing_id)
+        })?))
+    }
+    /// The year the letter covers.
+    async fn year(&self) -> i32 {
+        self.0.year
+    }
+    /// Where the letter stands.
+    async fn status(&self) -> LetterStatus {
+        self.0.status.into()
+    }
+    /// Optimistic-locking version: pass it back when amending, signing or returning.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// When the helper submitted it.
+    async fn submitted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.submitted_at
+    }
+    /// Who submitted it.
+    async fn submitted_by(&self) -> Option<&str> {
+        self.0.submitted_by.as_deref()
+    }
+    /// When the national office signed it.
+    async fn signed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.signed_at
+    }
+    /// Who signed it.
+    async fn signed_by(&self) -> Option<&str> {
+        self.0.signed_by.as_deref()
+    }
+    /// The commitments, one per indicator.
+    async fn commitments(&self, ctx: &Context<'_>) -> Result<Vec<Commitment>> {
+        let rows = ctx
+            .loaders()
+            .commitments_by_letter
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .map(|c| Commitment {
+                row: c,
+                letter: self.0.clone(),
+            })
+            .collect())
+    }
+    /// Every version of the commitment set, oldest first, with who changed it, when and why.
+    async fn revisions(&self, ctx: &Context<'_>) -> Result<Vec<LetterRevision>> {
+        let rows = ctx
+            .loaders()
+            .revisions_by_letter
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(rows.into_iter().map(LetterRevision).collect())
+    }
+}
+
+/// One indicator's annual target within a letter.
+pub struct Commitment {
+    pub row: entity::commitment::Model,
+    pub letter: Model,
+}
+
+/// One indicator's annual target within a letter.
+#[Object]
+impl Commitment {
+    /// The indicator.
+    async fn indicator(&self) -> Indicator {
+        self.row.indicator.into()
+    }
+    /// The unit of `target` and `achieved`.
+    async fn unit(&self) -> IndicatorUnit {
+        self.row.indicator.unit().into()
+    }
+    /// The annual target.
+    async fn target(&self) -> Decimal {
+        Decimal::from_minor(self.row.target, self.row.indicator.scale())
+    }
+}
+
+/// A kept version of a letter's commitment set.
+pub struct LetterRevision(pub entity::letter_revision::Model);
+
+/// An indicator's target as it stood in a revision.
+#[derive(SimpleObject)]
+pub struct RevisedCommitment {
+    /// The indicator.
+    pub indicator: Indicator,
+    /// The target in that revision.
+    pub target: Decimal,
+}
+
+#[derive(serde::Deserialize)]
+struct StoredCommitment {
+    indicator: enums::Indicator,
+    target: i64,
+}
+
+/// A kept version of a letter's commitment set.
+#[Object]
+impl LetterRevision {
+    /// The letter version this revision produced.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// The commitments as they stood in this version.
+    async fn commitments(&self) -> Vec<RevisedCommitment> {
+        let stored: Vec<StoredCommitment> =
+            serde_json::from_str(&self.0.commitments).unwrap_or_default();
+        stored
+            .into_iter()
+            .map(|c| RevisedCommitment {
+                indicator: c.indicator.into(),
+                target: Decimal::from_minor(c.target, c.indicator.scale()),
+            })
+            .collect()
+    }
+    /// Why the commitments changed (required for amendments).
+    async fn rationale(&self) -> Option<&str> {
+        self.0.rationale.as_deref()
+    }
+    /// Who made the change.
+    async fn actor(&self) -> &str {
+        &self.0.actor
+    }
+    /// When.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// Narrows a list of letters.
+#[derive(InputObject, Default, Clone)]
+pub struct ResponsibilityLetterFilter {
+    /// Only letters of this year.
+    pub year: Option<i32>,
+    /// Only letters with this status.
+    pub status: Option<LetterStatus>,
+    /// Only letters of pairings of this program.
+    pub program: Option<crate::pairing::types::Program>,
+    /// Only letters whose helper has this organization code.
+    pub helper_code: Option<String>,
+    /// Only letters whose recipient has this region code.
+    pub recipient_code: Option<String>,
+}
+
+/// What letters can be sorted by.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default, Debug)]
+pub enum ResponsibilityLetterOrderField {
+    /// Creation order.
+    #[default]
+    Id,
+    /// Year.
+    Year,
+}
+
+/// Sort order of a letter list.
+#[derive(InputObject, Clone, Copy, Default)]
+pub struct ResponsibilityLetterOrder {
+    /// The field to sort by.
+    #[graphql(default)]
+    pub field: ResponsibilityLetterOrderField,
+    /// Ascending or descending.
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+define_connection!(
+    ResponsibilityLetterConnection,
+    ResponsibilityLetterEdge,
+    ResponsibilityLetter,
+    "A page of responsibility letters.",
+    "A responsibility letter in a page, with its cursor."
+);

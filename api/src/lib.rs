@@ -1,0 +1,19 @@
+#![recursion_limit = "512"]
+//! The paired-assistance platform: a GraphQL API over the records of east–west cooperation and
+//! designated assistance.
+pub mod auth;
+pub mod config;
+pub mod connection;
+pub mod db;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod letter;
+pub mod organization;
+pub mod pairing;
+pub mod personnel;
+pub mod progress;
+pub mod project;
+pub mod region;
+pub mod seed;
+pub mod transfer;

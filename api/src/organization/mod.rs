@@ -1,0 +1,6 @@
+//! Organizations: the helpers (governments, central units, enterprises) and county governments.
+pub mod query;
+pub mod service;
+pub mod types;
+
+pub use types::Organization;

@@ -1,0 +1,124 @@
+use crate::connection::PageArgs;
+use crate::graphql::node::{NodeKind, global_id};
+use crate::graphql::{ContextExt, OrderDirection, define_connection};
+use crate::pairing::{PairingAgreementConnection, PairingAgreementFilter, PairingAgreementOrder};
+use crate::region::Region;
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use entity::enums;
+use entity::organization::Model;
+
+/// What kind of actor an organization is.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "enums::OrganizationKind")]
+pub enum OrganizationKind {
+    /// A provincial government (or a municipality's).
+    ProvincialGovernment,
+    /// A city (prefecture-level) government.
+    CityGovernment,
+    /// A county government.
+    CountyGovernment,
+    /// A central unit: ministry, state enterprise or institution under the central government.
+    CentralUnit,
+    /// An enterprise.
+    Enterprise,
+    /// A social organization.
+    SocialOrganization,
+}
+
+/// An actor of paired assistance.
+pub struct Organization(pub Model);
+
+/// An actor of paired assistance.
+#[Object]
+impl Organization {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        global_id(NodeKind::Organization, self.0.id)
+    }
+    /// Stable code: the region code for governments, a short identifier for others.
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    /// Official full name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Common short name.
+    async fn short_name(&self) -> Option<&str> {
+        self.0.short_name.as_deref()
+    }
+    /// What kind of actor this is.
+    async fn kind(&self) -> OrganizationKind {
+        self.0.kind.into()
+    }
+    /// The region a government governs.
+    async fn region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
+        let Some(id) = self.0.region_id else {
+            return Ok(None);
+        };
+        Ok(ctx.loaders().regions.load_one(id).await?.map(Region))
+    }
+    /// Pairings in which this organization is the helper.
+    async fn pairings(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return at most this many from the start (0 to 100).")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return at most this many from the end (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Narrows the list.")] filter: Option<PairingAgreementFilter>,
+        #[graphql(desc = "Sort order; by id ascending when omitted.")] order_by: Option<
+            PairingAgreementOrder,
+        >,
+    ) -> Result<PairingAgreementConnection> {
+        let mut filter = filter.unwrap_or_default();
+        filter.helper_id = Some(self.0.id);
+        crate::pairing::query::list(
+            ctx,
+            filter,
+            order_by,
+            PageArgs::new(first, after, last, before),
+        )
+        .await
+    }
+}
+
+/// Narrows a list of organizations.
+#[derive(InputObject, Default, Clone)]
+pub struct OrganizationFilter {
+    /// Only this kind.
+    pub kind: Option<OrganizationKind>,
+    /// Only organizations of the region with this code.
+    pub region_code: Option<String>,
+    /// Only organizations whose name contains this text.
+    pub name_contains: Option<String>,
+}
+
+/// What organizations can be sorted by.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default, Debug)]
+pub enum OrganizationOrderField {
+    /// Code.
+    #[default]
+    Code,
+    /// Name (by code point).
+    Name,
+}
+
+/// Sort order of an organization list.
+#[derive(InputObject, Clone, Copy, Default)]
+pub struct OrganizationOrder {
+    /// The field to sort by.
+    #[graphql(default)]
+    pub field: OrganizationOrderField,
+    /// Ascending or descending.
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+define_connection!(
+    OrganizationConnection,
+    OrganizationEdge,
+    Organization,
+    "A page of organizations.",
+    "An organization in a page, with its cursor."
+);

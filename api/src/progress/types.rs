@@ -1,0 +1,109 @@
+use crate::graphql::node::{NodeKind, global_id};
+use crate::graphql::scalars::Decimal;
+use crate::graphql::{ContextExt, OrderDirection, define_connection};
+use crate::letter::types::{Indicator, IndicatorUnit};
+use crate::pairing::PairingAgreement;
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use chrono::{DateTime, Utc};
+use entity::progress_report::Model;
+
+/// A reported figure for one indicator, pairing and quarter.
+pub struct ProgressReport(pub Model);
+
+/// A reported figure for one indicator, pairing and quarter.
+#[Object]
+impl ProgressReport {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        global_id(NodeKind::ProgressReport, self.0.id)
+    }
+    /// The pairing reported on.
+    async fn pairing_agreement(&self, ctx: &Context<'_>) -> Result<PairingAgreement> {
+        let p = ctx.loaders().pairings.load_one(self.0.pairing_id).await?;
+        Ok(PairingAgreement(p.ok_or_else(|| {
+            crate::error::AppError::not_found("PairingAgreement", self.0.pairing_id)
+        })?))
+    }
+    /// The indicator.
+    async fn indicator(&self) -> Indicator {
+        self.0.indicator.into()
+    }
+    /// The unit of `value`.
+    async fn unit(&self) -> IndicatorUnit {
+        self.0.indicator.unit().into()
+    }
+    /// Year of the period.
+    async fn year(&self) -> i32 {
+        self.0.year
+    }
+    /// Quarter of the period (1 to 4).
+    async fn quarter(&self) -> i32 {
+        self.0.quarter
+    }
+    /// The reported figure for the quarter.
+    async fn value(&self) -> Decimal {
+        Decimal::from_minor(self.0.value, self.0.indicator.scale())
+    }
+    /// Who reported it.
+    async fn reported_by(&self) -> &str {
+        &self.0.reported_by
+    }
+    /// When it was reported.
+    async fn reported_at(&self) -> DateTime<Utc> {
+        self.0.reported_at
+    }
+    /// Who verified it for the recipient; `null` while unverified.
+    async fn verified_by(&self) -> Option<&str> {
+        self.0.verified_by.as_deref()
+    }
+    /// When it was verified.
+    async fn verified_at(&self) -> Option<DateTime<Utc>> {
+        self.0.verified_at
+    }
+}
+
+/// Narrows a list of progress reports.
+#[derive(InputObject, Default, Clone)]
+pub struct ProgressReportFilter {
+    /// Only reports for this year.
+    pub year: Option<i32>,
+    /// Only reports for this quarter.
+    pub quarter: Option<i32>,
+    /// Only reports on this indicator.
+    pub indicator: Option<Indicator>,
+    /// Only verified (true) or unverified (false) reports.
+    pub verified: Option<bool>,
+    /// Only reports of pairings whose helper has this organization code.
+    pub helper_code: Option<String>,
+    /// Only reports of pairings whose recipient has this region code.
+    pub recipient_code: Option<String>,
+}
+
+/// What reports can be sorted by.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default, Debug)]
+pub enum ProgressReportOrderField {
+    /// Recording order.
+    #[default]
+    Id,
+    /// Year.
+    Year,
+}
+
+/// Sort order of a report list.
+#[derive(InputObject, Clone, Copy, Default)]
+pub struct ProgressReportOrder {
+    /// The field to sort by.
+    #[graphql(default)]
+    pub field: ProgressReportOrderField,
+    /// Ascending or descending.
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+define_connection!(
+    ProgressReportConnection,
+    ProgressReportEdge,
+    ProgressReport,
+    "A page of progress reports.",
+    "A progress report in a page, with its cursor."
+);

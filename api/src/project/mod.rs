@@ -1,0 +1,6 @@
+//! Projects: a county's project library that assistance funds go to.
+pub mod query;
+pub mod service;
+pub mod types;
+
+pub use types::Project;

@@ -1,0 +1,33 @@
+use super::types::{Project, ProjectConnection, ProjectFilter, ProjectOrder};
+use crate::connection::PageArgs;
+use crate::graphql::ContextExt;
+use async_graphql::{Context, Object, Result};
+
+#[derive(Default)]
+pub struct ProjectQuery;
+
+#[Object]
+impl ProjectQuery {
+    /// Projects in the counties' project libraries.
+    async fn projects(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return at most this many from the start (0 to 100).")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return at most this many from the end (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Narrows the list.")] filter: Option<ProjectFilter>,
+        #[graphql(desc = "Sort order; by id ascending when omitted.")] order_by: Option<
+            ProjectOrder,
+        >,
+    ) -> Result<ProjectConnection> {
+        let page = super::service::list(
+            ctx.db(),
+            &filter.unwrap_or_default(),
+            order_by.unwrap_or_default(),
+            &PageArgs::new(first, after, last, before),
+        )
+        .await?;
+        Ok(ProjectConnection::from_page(page, Project))
+    }
+}

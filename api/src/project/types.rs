@@ -1,0 +1,104 @@
+use crate::graphql::node::{NodeKind, global_id};
+use crate::graphql::scalars::Decimal;
+use crate::graphql::{ContextExt, OrderDirection, define_connection};
+use crate::region::Region;
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use entity::enums;
+use entity::project::Model;
+
+/// Where a project stands.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "enums::ProjectStatus")]
+pub enum ProjectStatus {
+    /// In the library, not started.
+    Planned,
+    /// Under way.
+    InProgress,
+    /// Finished.
+    Completed,
+    /// Dropped.
+    Cancelled,
+}
+
+/// An entry in a county's project library.
+pub struct Project(pub Model);
+
+/// An entry in a county's project library.
+#[Object]
+impl Project {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        global_id(NodeKind::Project, self.0.id)
+    }
+    /// The county whose library holds the project.
+    async fn county(&self, ctx: &Context<'_>) -> Result<Region> {
+        let r = ctx.loaders().regions.load_one(self.0.county_id).await?;
+        Ok(Region(r.ok_or_else(|| {
+            crate::error::AppError::not_found("Region", self.0.county_id)
+        })?))
+    }
+    /// Project name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Sector, e.g. industry, education, health, infrastructure.
+    async fn sector(&self) -> &str {
+        &self.0.sector
+    }
+    /// Budget in yuan, exact to the fen.
+    async fn budget(&self) -> Decimal {
+        Decimal::from_minor(self.0.budget_fen, 2)
+    }
+    /// People expected to benefit.
+    async fn beneficiaries(&self) -> Option<i32> {
+        self.0.beneficiaries
+    }
+    /// Where the project stands.
+    async fn status(&self) -> ProjectStatus {
+        self.0.status.into()
+    }
+}
+
+/// Narrows a list of projects.
+#[derive(InputObject, Default, Clone)]
+pub struct ProjectFilter {
+    /// Only projects of the county with this code.
+    pub county_code: Option<String>,
+    /// Only projects in the province with this code.
+    pub province_code: Option<String>,
+    /// Only projects with this status.
+    pub status: Option<ProjectStatus>,
+    /// Only projects of this sector.
+    pub sector: Option<String>,
+}
+
+/// What projects can be sorted by.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default, Debug)]
+pub enum ProjectOrderField {
+    /// Recording order.
+    #[default]
+    Id,
+    /// Name.
+    Name,
+    /// Budget.
+    Budget,
+}
+
+/// Sort order of a project list.
+#[derive(InputObject, Clone, Copy, Default)]
+pub struct ProjectOrder {
+    /// The field to sort by.
+    #[graphql(default)]
+    pub field: ProjectOrderField,
+    /// Ascending or descending.
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+define_connection!(
+    ProjectConnection,
+    ProjectEdge,
+    Project,
+    "A page of projects.",
+    "A project in a page, with its cursor."
+);

@@ -1,0 +1,203 @@
+use crate::connection::PageArgs;
+use crate::graphql::node::{NodeKind, global_id};
+use crate::graphql::{ContextExt, OrderDirection, define_connection};
+use crate::pairing::{PairingAgreementConnection, PairingAgreementFilter, PairingAgreementOrder};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use entity::enums;
+use entity::region::Model;
+
+/// The level of an administrative division.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "enums::RegionLevel")]
+pub enum RegionLevel {
+    /// Province, autonomous region or municipality (省级).
+    Province,
+    /// Prefecture-level city, prefecture or autonomous prefecture (地级).
+    Prefecture,
+    /// County, county-level city, district or banner (县级).
+    County,
+    /// Township or town (乡级).
+    Township,
+    /// Village (村级).
+    Village,
+}
+
+/// The economic zone of a region's province.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "enums::Zone")]
+pub enum Zone {
+    /// The eastern provinces and municipalities: the helpers of east–west cooperation.
+    East,
+    /// The central provinces.
+    Central,
+    /// The western provinces and regions: the recipients of east–west cooperation.
+    West,
+}
+
+/// An administrative division (GB/T 2260 as of 2020-12-31).
+pub struct Region(pub Model);
+
+/// Poverty status of a county (or village). `null` flags mean "not known", not "no".
+#[derive(SimpleObject)]
+pub struct PovertyStatus {
+    /// Officially a poor county (one of the 832).
+    pub poor: Option<bool>,
+    /// A national key county for poverty alleviation (one of the 592 of 2012).
+    pub key_county: Option<bool>,
+    /// Lies in a contiguous area of extreme poverty (集中连片特困地区).
+    pub contiguous_area: Option<bool>,
+    /// Put under listed supervision (挂牌督战) in 2020.
+    pub listed_for_supervision: bool,
+    /// The year the county exited poverty, when known.
+    pub exit_year: Option<i32>,
+}
+
+/// An administrative division (GB/T 2260 as of 2020-12-31).
+#[Object]
+impl Region {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        global_id(NodeKind::Region, self.0.id)
+    }
+    /// GB/T 2260 code: 6 digits (9 for a township, 12 for a village).
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    /// Official full name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Administrative level.
+    async fn level(&self) -> RegionLevel {
+        self.0.level.into()
+    }
+    /// Economic zone of the region's province.
+    async fn zone(&self) -> Zone {
+        self.0.zone.into()
+    }
+    /// The region directly above; `null` for a province.
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
+        load(ctx, self.0.parent_id).await
+    }
+    /// The province this region lies in (itself for a province).
+    async fn province(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
+        load(ctx, self.0.province_id).await
+    }
+    /// The regions directly below, ordered by code unless `orderBy` says otherwise.
+    async fn children(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return at most this many from the start (0 to 100).")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return at most this many from the end (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Narrows the list.")] filter: Option<RegionFilter>,
+        #[graphql(desc = "Sort order; by code ascending when omitted.")] order_by: Option<
+            RegionOrder,
+        >,
+    ) -> Result<RegionConnection> {
+        let mut filter = filter.unwrap_or_default();
+        filter.parent_id = Some(self.0.id);
+        let page = super::service::list(
+            ctx.db(),
+            &filter,
+            order_by.unwrap_or_default(),
+            &PageArgs::new(first, after, last, before),
+        )
+        .await?;
+        Ok(RegionConnection::from_page(page, Region))
+    }
+    /// Poverty status; `null` for regions above county level.
+    async fn poverty(&self) -> Option<PovertyStatus> {
+        let m = &self.0;
+        matches!(
+            m.level,
+            enums::RegionLevel::County | enums::RegionLevel::Village
+        )
+        .then(|| PovertyStatus {
+            poor: m.is_poor,
+            key_county: m.is_key_county,
+            contiguous_area: m.is_contiguous_area,
+            listed_for_supervision: m.is_listed,
+            exit_year: m.exit_year,
+        })
+    }
+    /// Pairings in which this region is the recipient.
+    async fn pairings(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return at most this many from the start (0 to 100).")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return at most this many from the end (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Narrows the list.")] filter: Option<PairingAgreementFilter>,
+        #[graphql(desc = "Sort order; by id ascending when omitted.")] order_by: Option<
+            PairingAgreementOrder,
+        >,
+    ) -> Result<PairingAgreementConnection> {
+        let mut filter = filter.unwrap_or_default();
+        filter.recipient_id = Some(self.0.id);
+        crate::pairing::query::list(
+            ctx,
+            filter,
+            order_by,
+            PageArgs::new(first, after, last, before),
+        )
+        .await
+    }
+}
+
+async fn load(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Region>> {
+    let Some(id) = id else { return Ok(None) };
+    Ok(ctx.loaders().regions.load_one(id).await?.map(Region))
+}
+
+/// Narrows a list of regions.
+#[derive(InputObject, Default, Clone)]
+pub struct RegionFilter {
+    /// Only this level.
+    pub level: Option<RegionLevel>,
+    /// Only this zone.
+    pub zone: Option<Zone>,
+    /// Only the regions directly below the region with this code.
+    pub parent_code: Option<String>,
+    /// Only regions in the province with this code.
+    pub province_code: Option<String>,
+    /// Only counties under listed supervision.
+    pub listed_only: Option<bool>,
+    /// Only counties known to be poor.
+    pub poor_only: Option<bool>,
+    /// Only regions whose name contains this text.
+    pub name_contains: Option<String>,
+    #[graphql(skip)]
+    pub parent_id: Option<i64>,
+}
+
+/// What regions can be sorted by.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default, Debug)]
+pub enum RegionOrderField {
+    /// GB/T 2260 code.
+    #[default]
+    Code,
+    /// Name (by code point).
+    Name,
+}
+
+/// Sort order of a region list.
+#[derive(InputObject, Clone, Copy, Default)]
+pub struct RegionOrder {
+    /// The field to sort by.
+    #[graphql(default)]
+    pub field: RegionOrderField,
+    /// Ascending or descending.
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+define_connection!(
+    RegionConnection,
+    RegionEdge,
+    Region,
+    "A page of regions.",
+    "A region in a page, with its cursor."
+);

@@ -1,0 +1,6 @@
+//! Fund transfers: money from a helper to a recipient region under a pairing.
+pub mod query;
+pub mod service;
+pub mod types;
+
+pub use types::{FundTransfer, FundTransferConnection, FundTransferFilter, FundTransferOrder};

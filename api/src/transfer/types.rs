@@ -1,0 +1,182 @@
+use crate::graphql::node::{NodeKind, global_id};
+use crate::graphql::scalars::{Date, Decimal};
+use crate::graphql::{ContextExt, OrderDirection, define_connection};
+use crate::organization::Organization;
+use crate::pairing::PairingAgreement;
+use crate::project::Project;
+use crate::region::Region;
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use entity::enums;
+use entity::fund_transfer::Model;
+
+/// What kind of money a transfer is.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "enums::FundCategory")]
+pub enum FundCategory {
+    /// Fiscal aid from the helper's budget (counts toward FISCAL_AID_FUNDS).
+    FiscalAid,
+    /// Social funds mobilized by the helper (counts toward SOCIAL_AID_FUNDS).
+    SocialAid,
+    /// A central unit's direct investment (counts toward DIRECT_INVESTMENT).
+    DirectInvestment,
+    /// Funds a central unit attracted from others (counts toward ATTRACTED_FUNDS).
+    AttractedInvestment,
+}
+
+/// Where a transfer stands: PLANNED → ALLOCATED → RECEIVED, or CANCELLED.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "enums::TransferStatus")]
+pub enum TransferStatus {
+    /// Planned, not yet paid out.
+    Planned,
+    /// Paid out by the helper.
+    Allocated,
+    /// Receipt confirmed by the recipient.
+    Received,
+    /// Cancelled.
+    Cancelled,
+}
+
+/// Money from a helper to a recipient region under a pairing.
+pub struct FundTransfer(pub Model);
+
+/// Money from a helper to a recipient region under a pairing.
+#[Object]
+impl FundTransfer {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        global_id(NodeKind::FundTransfer, self.0.id)
+    }
+    /// The helper's reference number, unique.
+    async fn reference_no(&self) -> &str {
+        &self.0.reference_no
+    }
+    /// The pairing the transfer is made under.
+    async fn pairing_agreement(&self, ctx: &Context<'_>) -> Result<PairingAgreement> {
+        let p = ctx.loaders().pairings.load_one(self.0.pairing_id).await?;
+        Ok(PairingAgreement(p.ok_or_else(|| {
+            crate::error::AppError::not_found("PairingAgreement", self.0.pairing_id)
+        })?))
+    }
+    /// The paying organization.
+    async fn helper(&self, ctx: &Context<'_>) -> Result<Organization> {
+        let o = ctx
+            .loaders()
+            .organizations
+            .load_one(self.0.helper_id)
+            .await?;
+        Ok(Organization(o.ok_or_else(|| {
+            crate::error::AppError::not_found("Organization", self.0.helper_id)
+        })?))
+    }
+    /// The receiving region (the pairing's recipient or a region within it).
+    async fn recipient(&self, ctx: &Context<'_>) -> Result<Region> {
+        let r = ctx.loaders().regions.load_one(self.0.recipient_id).await?;
+        Ok(Region(r.ok_or_else(|| {
+            crate::error::AppError::not_found("Region", self.0.recipient_id)
+        })?))
+    }
+    /// The project in the county's library the money goes to, if any.
+    async fn project(&self, ctx: &Context<'_>) -> Result<Option<Project>> {
+        let Some(id) = self.0.project_id else {
+            return Ok(None);
+        };
+        Ok(ctx.loaders().projects.load_one(id).await?.map(Project))
+    }
+    /// What kind of money this is.
+    async fn category(&self) -> FundCategory {
+        self.0.category.into()
+    }
+    /// Amount in yuan, exact to the fen.
+    async fn amount(&self) -> Decimal {
+        Decimal::from_minor(self.0.amount_fen, 2)
+    }
+    /// ISO 4217 currency code (always CNY).
+    async fn currency(&self) -> &str {
+        &self.0.currency
+    }
+    /// Where the transfer stands.
+    async fn status(&self) -> TransferStatus {
+        self.0.status.into()
+    }
+    /// The year the funds count toward.
+    async fn year(&self) -> i32 {
+        self.0.year
+    }
+    /// When the transfer was planned for.
+    async fn planned_on(&self) -> Option<Date> {
+        self.0.planned_on.map(Date)
+    }
+    /// When the helper paid it out.
+    async fn allocated_on(&self) -> Option<Date> {
+        self.0.allocated_on.map(Date)
+    }
+    /// When the recipient confirmed receipt.
+    async fn received_on(&self) -> Option<Date> {
+        self.0.received_on.map(Date)
+    }
+    /// When its use was published under the announcement system.
+    async fn publicized_on(&self) -> Option<Date> {
+        self.0.publicized_on.map(Date)
+    }
+    /// What the money is for.
+    async fn purpose(&self) -> Option<&str> {
+        self.0.purpose.as_deref()
+    }
+}
+
+/// Narrows a list of fund transfers.
+#[derive(InputObject, Default, Clone)]
+pub struct FundTransferFilter {
+    /// Only transfers counting toward this year.
+    pub year: Option<i32>,
+    /// Only transfers with this status.
+    pub status: Option<TransferStatus>,
+    /// Only this category.
+    pub category: Option<FundCategory>,
+    /// Only transfers of pairings of this program.
+    pub program: Option<crate::pairing::types::Program>,
+    /// Only transfers from the organization with this code.
+    pub helper_code: Option<String>,
+    /// Only transfers to the region with this code.
+    pub recipient_code: Option<String>,
+    /// Only transfers to regions in the province with this code.
+    pub province_code: Option<String>,
+    /// Only transfers whose use has been publicized.
+    pub publicized_only: Option<bool>,
+    #[graphql(skip)]
+    pub pairing_id: Option<i64>,
+}
+
+/// What transfers can be sorted by.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default, Debug)]
+pub enum FundTransferOrderField {
+    /// Recording order.
+    #[default]
+    Id,
+    /// Amount.
+    Amount,
+    /// Year the funds count toward.
+    Year,
+    /// Reference number.
+    ReferenceNo,
+}
+
+/// Sort order of a transfer list.
+#[derive(InputObject, Clone, Copy, Default)]
+pub struct FundTransferOrder {
+    /// The field to sort by.
+    #[graphql(default)]
+    pub field: FundTransferOrderField,
+    /// Ascending or descending.
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+define_connection!(
+    FundTransferConnection,
+    FundTransferEdge,
+    FundTransfer,
+    "A page of fund transfers.",
+    "A fund transfer in a page, with its cursor."
+);

@@ -1,0 +1,13 @@
+//! Schema migrations. One file per change; a landed migration is never edited.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_domain_schema;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261128_000001_domain_schema::Migration)]
+    }
+}

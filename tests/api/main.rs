@@ -1,0 +1,5 @@
+//! Integration tests: the real actix app over HTTP, on SQLite or PostgreSQL (`TEST_DATABASE_URL`).
+mod fixtures;
+mod harness;
+mod read_api;
+mod transport;
