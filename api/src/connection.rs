@@ -4,12 +4,15 @@ use crate::error::{AppError, AppResult};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDate;
-use sea_orm::sea_query::{Expr, ExprTrait, Order, SimpleExpr};
+use sea_orm::sea_query::{
+    Alias, Asterisk, Expr, ExprTrait, Order, Query, SimpleExpr, WindowStatement,
+};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IdenStatic, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Select, Statement, Value,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, IdenStatic,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement, Value,
 };
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// The largest page a client may ask for.
 pub const MAX_PAGE: i32 = 100;
@@ -103,6 +106,7 @@ pub struct Ordering<E: EntityTrait> {
 }
 
 /// One page of rows with their cursors.
+#[derive(Clone)]
 pub struct Page<M> {
     pub rows: Vec<(String, M)>,
     pub has_next_page: bool,
@@ -110,20 +114,31 @@ pub struct Page<M> {
     pub total: TotalCount,
 }
 
-/// `totalCount`, counted only when a client asks for it.
+/// `totalCount`: counted only when a client asks for it, or already known from a batched count.
 #[derive(Clone)]
-pub struct TotalCount {
-    db: DatabaseConnection,
-    statement: Statement,
+pub enum TotalCount {
+    Deferred {
+        db: DatabaseConnection,
+        statement: Statement,
+    },
+    Known(i64),
+    /// Not requested by the client (the field was not selected).
+    Unknown,
 }
 
 impl TotalCount {
     pub async fn get(&self) -> AppResult<i64> {
-        let row = self.db.query_one_raw(self.statement.clone()).await?;
-        Ok(match row {
-            Some(r) => r.try_get::<i64>("", "n")?,
-            None => 0,
-        })
+        match self {
+            TotalCount::Known(n) => Ok(*n),
+            TotalCount::Unknown => Err(AppError::Internal("totalCount was not prepared".into())),
+            TotalCount::Deferred { db, statement } => {
+                let row = db.query_one_raw(statement.clone()).await?;
+                Ok(match row {
+                    Some(r) => r.try_get::<i64>("", "n")?,
+                    None => 0,
+                })
+            }
+        }
     }
 }
 
@@ -177,7 +192,7 @@ where
 {
     let (limit, backwards) = page_size(args)?;
     let backend = db.get_database_backend();
-    let total = TotalCount {
+    let total = TotalCount::Deferred {
         db: db.clone(),
         statement: select
             .clone()
@@ -185,49 +200,30 @@ where
             .column_as(Expr::cust("COUNT(*)"), "n")
             .build(backend),
     };
-
-    let col: SimpleExpr = Expr::col((E::default(), ordering.column));
-    let idc: SimpleExpr = Expr::col((E::default(), ordering.id));
-    let same_column = ordering.column.as_str() == ordering.id.as_str();
-    let mut query = select;
-    if let Some(after) = &args.after {
-        let c = decode_cursor("after", after, ordering.name)?;
-        query = query.filter(if same_column {
-            let v = Expr::val(c.id);
-            if ordering.descending {
-                idc.clone().lt(v)
-            } else {
-                idc.clone().gt(v)
-            }
-        } else {
-            seek(col.clone(), idc.clone(), c, !ordering.descending)
-        });
-    }
-    if let Some(before) = &args.before {
-        let c = decode_cursor("before", before, ordering.name)?;
-        query = query.filter(if same_column {
-            let v = Expr::val(c.id);
-            if ordering.descending {
-                idc.clone().gt(v)
-            } else {
-                idc.clone().lt(v)
-            }
-        } else {
-            seek(col.clone(), idc.clone(), c, ordering.descending)
-        });
-    }
     let ascending = ordering.descending == backwards;
     let order = if ascending { Order::Asc } else { Order::Desc };
-    if !same_column {
+    let mut query = apply_cursors(select, ordering, args)?;
+    if ordering.column.as_str() != ordering.id.as_str() {
         query = query.order_by(ordering.column, order.clone());
     }
     query = query.order_by(ordering.id, order).limit(limit + 1);
-
-    let mut rows = if limit == 0 {
+    let rows = if limit == 0 {
         Vec::new()
     } else {
         query.all(db).await?
     };
+    Ok(into_page(rows, limit, backwards, ordering, args, total))
+}
+
+/// Cuts the extra look-ahead row, restores client order and attaches cursors.
+fn into_page<E: EntityTrait>(
+    mut rows: Vec<E::Model>,
+    limit: u64,
+    backwards: bool,
+    ordering: &Ordering<E>,
+    args: &PageArgs,
+    total: TotalCount,
+) -> Page<E::Model> {
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
     if backwards {
@@ -249,12 +245,113 @@ where
     } else {
         (more, args.after.is_some())
     };
-    Ok(Page {
+    Page {
         rows,
         has_next_page,
         has_previous_page,
         total,
-    })
+    }
+}
+
+/// Adds the `after`/`before` seek conditions of `args` to `select`.
+fn apply_cursors<E: EntityTrait>(
+    select: Select<E>,
+    ordering: &Ordering<E>,
+    args: &PageArgs,
+) -> AppResult<Select<E>> {
+    let col: SimpleExpr = Expr::col((E::default(), ordering.column));
+    let idc: SimpleExpr = Expr::col((E::default(), ordering.id));
+    let same_column = ordering.column.as_str() == ordering.id.as_str();
+    let mut query = select;
+    for (field, raw, greater) in [
+        ("after", &args.after, !ordering.descending),
+        ("before", &args.before, ordering.descending),
+    ] {
+        let Some(raw) = raw else { continue };
+        let c = decode_cursor(field, raw, ordering.name)?;
+        query = query.filter(if same_column {
+            let v = Expr::val(c.id);
+            if greater {
+                idc.clone().gt(v)
+            } else {
+                idc.clone().lt(v)
+            }
+        } else {
+            seek(col.clone(), idc.clone(), c, greater)
+        });
+    }
+    Ok(query)
+}
+
+/// Pages of children for many parents at once (a nested connection under a list): one statement
+/// with `ROW_NUMBER() OVER (PARTITION BY parent …)`, plus one grouped count when `with_total`.
+#[allow(clippy::too_many_arguments)]
+pub async fn fetch_child_pages<E>(
+    db: &DatabaseConnection,
+    select: Select<E>,
+    parent: E::Column,
+    parent_of: fn(&E::Model) -> i64,
+    parent_ids: &[i64],
+    ordering: &Ordering<E>,
+    args: &PageArgs,
+    with_total: bool,
+) -> AppResult<HashMap<i64, Page<E::Model>>>
+where
+    E: EntityTrait,
+    E::Model: Send + Sync + FromQueryResult,
+{
+    let (limit, backwards) = page_size(args)?;
+    let select = select.filter(id_in(parent, parent_ids.iter().copied()));
+    let mut totals: HashMap<i64, i64> = HashMap::new();
+    if with_total {
+        let counts: Vec<(i64, i64)> = select
+            .clone()
+            .select_only()
+            .column(parent)
+            .column_as(Expr::cust("COUNT(*)"), "n")
+            .group_by(parent)
+            .into_tuple()
+            .all(db)
+            .await?;
+        totals.extend(counts);
+    }
+    let mut by_parent: HashMap<i64, Vec<E::Model>> = HashMap::new();
+    if limit > 0 && !parent_ids.is_empty() {
+        let ascending = ordering.descending == backwards;
+        let order = if ascending { Order::Asc } else { Order::Desc };
+        let mut window = WindowStatement::partition_by((E::default(), parent));
+        if ordering.column.as_str() != ordering.id.as_str() {
+            window.order_by((E::default(), ordering.column), order.clone());
+        }
+        window.order_by((E::default(), ordering.id), order);
+        let mut inner = apply_cursors(select, ordering, args)?.into_query();
+        inner.expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new("page_rn"));
+        let outer = Query::select()
+            .column(Asterisk)
+            .from_subquery(inner, Alias::new("page"))
+            .and_where(Expr::col(Alias::new("page_rn")).lte((limit + 1) as i64))
+            .order_by(Alias::new("page_rn"), Order::Asc)
+            .to_owned();
+        for row in db.query_all(&outer).await? {
+            let model = E::Model::from_query_result(&row, "")?;
+            by_parent.entry(parent_of(&model)).or_default().push(model);
+        }
+    }
+    Ok(parent_ids
+        .iter()
+        .map(|id| {
+            let rows = by_parent.remove(id).unwrap_or_default();
+            let total = if with_total {
+                TotalCount::Known(totals.get(id).copied().unwrap_or(0))
+            } else {
+                TotalCount::Unknown
+            };
+            (
+                *id,
+                into_page(rows, limit, backwards, ordering, args, total),
+            )
+        })
+        .collect())
 }
 
 /// An id list filter that is always false when empty (no `IN ()`).

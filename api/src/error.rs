@@ -112,7 +112,10 @@ pub fn is_conflict(e: &sea_orm::DbErr) -> bool {
 /// The one place where errors become GraphQL errors: every error of a response gets its stable
 /// `extensions.code`, and internal errors lose their text (it goes to the log with the request id).
 pub fn finalize_error(err: &mut async_graphql::ServerError, request_id: &str) {
-    if let Some(app) = err.source::<AppError>() {
+    let app = err
+        .source::<AppError>()
+        .or_else(|| err.source::<std::sync::Arc<AppError>>().map(|a| a.as_ref()));
+    if let Some(app) = app {
         let code = app.code();
         if matches!(code, "INTERNAL" | "SERVICE_UNAVAILABLE") {
             tracing::error!(request_id, error = %app, code, "request failed");

@@ -588,3 +588,66 @@ async fn a_page_of_transfers_with_relations_costs_constant_statements() {
     );
     assert!(costs[2] <= 8, "statements: {costs:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nested_connections_batch_across_parents() {
+    let app = TestApp::spawn().await;
+    world(&app.db).await;
+    let viewer = token(Role::Viewer, None, None);
+    let q = r#"query($n: Int) { organizations(first: $n, orderBy: {field: CODE}) { nodes { code
+                 pairings(first: 5) { totalCount nodes { recipient { code children(first: 2) { totalCount nodes { code } } }
+                   letters { year commitments { indicator } }
+                   fundTransfers(first: 3, orderBy: {field: AMOUNT, direction: DESC}) { totalCount pageInfo { hasNextPage } nodes { amount project { name } } }
+                   personnelDispatches(first: 2) { totalCount nodes { post } } } } } } }"#;
+    let mut costs = Vec::new();
+    let mut last = Value::Null;
+    for n in [1, 4] {
+        let before = app.sql_statements().await;
+        let body = app.gql_as(Some(&viewer), q, json!({ "n": n })).await;
+        assert!(body["errors"].is_null(), "{body}");
+        costs.push(app.sql_statements().await - before);
+        last = body;
+    }
+    assert_eq!(
+        costs[0], costs[1],
+        "statements for 1 vs 4 organizations: {costs:?}"
+    );
+    let orgs = last["data"]["organizations"]["nodes"].as_array().unwrap();
+    let sh = orgs.iter().find(|o| o["code"] == "310000").unwrap();
+    let p = &sh["pairings"]["nodes"][0];
+    assert_eq!(sh["pairings"]["totalCount"], 1);
+    assert_eq!(p["recipient"]["children"]["totalCount"], 2);
+    assert_eq!(p["fundTransfers"]["totalCount"], 12);
+    assert_eq!(p["fundTransfers"]["pageInfo"]["hasNextPage"], true);
+    assert_eq!(p["fundTransfers"]["nodes"][0]["amount"], "1000011.00");
+    assert_eq!(p["personnelDispatches"]["totalCount"], 2);
+    let moe = orgs.iter().find(|o| o["code"] == "CU-MOE").unwrap();
+    assert_eq!(
+        moe["pairings"]["nodes"][0]["fundTransfers"]["totalCount"],
+        1
+    );
+    assert_eq!(
+        moe["pairings"]["nodes"][0]["recipient"]["children"]["totalCount"],
+        0
+    );
+    // Paging inside a nested connection still works.
+    let body = app.gql_as(Some(&viewer), r#"{ pairingAgreements(first: 1) { nodes { fundTransfers(first: 5) { pageInfo { endCursor } } } } }"#, json!({})).await;
+    let cursor =
+        body["data"]["pairingAgreements"]["nodes"][0]["fundTransfers"]["pageInfo"]["endCursor"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    let body = app.gql_as(Some(&viewer), r#"query($c: String) { pairingAgreements(first: 1) { nodes { fundTransfers(first: 100, after: $c) { nodes { referenceNo } } } } }"#, json!({ "c": cursor })).await;
+    assert_eq!(
+        body["data"]["pairingAgreements"]["nodes"][0]["fundTransfers"]["nodes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        7,
+        "{body}"
+    );
+    assert_eq!(
+        body["data"]["pairingAgreements"]["nodes"][0]["fundTransfers"]["nodes"][0]["referenceNo"],
+        "SH-YN-2019-005"
+    );
+}

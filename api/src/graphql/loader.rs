@@ -74,3 +74,93 @@ pub fn group_by<M>(rows: Vec<M>, parent: impl Fn(&M) -> i64) -> HashMap<i64, Vec
     }
     out
 }
+
+/// A nested connection's page for one parent: which parent, under which list spec (filter, order,
+/// visibility) and paging arguments.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ChildPageKey<S> {
+    pub parent: i64,
+    pub spec: S,
+    pub args: crate::connection::PageArgs,
+    pub with_total: bool,
+}
+
+/// Builds a list's filtered select and ordering from its spec.
+pub type BuildList<E, S> =
+    fn(&S) -> crate::error::AppResult<(sea_orm::Select<E>, crate::connection::Ordering<E>)>;
+
+/// Loads the pages of a nested connection for all parents of a batch in one statement per spec.
+pub struct ChildPageLoader<E: EntityTrait, S> {
+    db: DatabaseConnection,
+    build: BuildList<E, S>,
+    parent: E::Column,
+    parent_of: fn(&E::Model) -> i64,
+}
+
+impl<E: EntityTrait, S> ChildPageLoader<E, S> {
+    pub fn new(
+        db: DatabaseConnection,
+        build: BuildList<E, S>,
+        parent: E::Column,
+        parent_of: fn(&E::Model) -> i64,
+    ) -> Self {
+        ChildPageLoader {
+            db,
+            build,
+            parent,
+            parent_of,
+        }
+    }
+}
+
+impl<E, S> Loader<ChildPageKey<S>> for ChildPageLoader<E, S>
+where
+    E: EntityTrait + Send + Sync + 'static,
+    E::Model: Clone + Send + Sync + sea_orm::FromQueryResult + 'static,
+    E::Column: Send + Sync,
+    S: Clone + Eq + std::hash::Hash + Send + Sync + 'static,
+{
+    type Value = crate::connection::Page<E::Model>;
+    type Error = Arc<AppError>;
+
+    async fn load(
+        &self,
+        keys: &[ChildPageKey<S>],
+    ) -> Result<HashMap<ChildPageKey<S>, Self::Value>, Self::Error> {
+        let mut groups: HashMap<(S, crate::connection::PageArgs, bool), Vec<i64>> = HashMap::new();
+        for k in keys {
+            groups
+                .entry((k.spec.clone(), k.args.clone(), k.with_total))
+                .or_default()
+                .push(k.parent);
+        }
+        let mut out = HashMap::new();
+        for ((spec, args, with_total), parents) in groups {
+            let (select, ordering) = (self.build)(&spec).map_err(Arc::new)?;
+            let pages = crate::connection::fetch_child_pages(
+                &self.db,
+                select,
+                self.parent,
+                self.parent_of,
+                &parents,
+                &ordering,
+                &args,
+                with_total,
+            )
+            .await
+            .map_err(Arc::new)?;
+            for (parent, page) in pages {
+                out.insert(
+                    ChildPageKey {
+                        parent,
+                        spec: spec.clone(),
+                        args: args.clone(),
+                        with_total,
+                    },
+                    page,
+                );
+            }
+        }
+        Ok(out)
+    }
+}

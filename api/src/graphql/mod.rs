@@ -7,7 +7,7 @@ pub mod scalars;
 use crate::auth::Identity;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum};
-use loader::ByIdLoader;
+use loader::{ByIdLoader, ChildPageLoader};
 use sea_orm::DatabaseConnection;
 
 /// Long-lived state shared by all requests.
@@ -36,6 +36,29 @@ pub struct Loaders {
     pub letters_by_pairing: DataLoader<crate::letter::loader::LettersByPairing>,
     pub commitments_by_letter: DataLoader<crate::letter::loader::CommitmentsByLetter>,
     pub revisions_by_letter: DataLoader<crate::letter::loader::RevisionsByLetter>,
+    pub regions_by_parent:
+        DataLoader<ChildPageLoader<entity::region::Entity, crate::region::service::RegionListSpec>>,
+    pub pairings_by_helper: DataLoader<
+        ChildPageLoader<
+            entity::pairing_agreement::Entity,
+            crate::pairing::service::PairingListSpec,
+        >,
+    >,
+    pub pairings_by_recipient: DataLoader<
+        ChildPageLoader<
+            entity::pairing_agreement::Entity,
+            crate::pairing::service::PairingListSpec,
+        >,
+    >,
+    pub transfers_by_pairing: DataLoader<
+        ChildPageLoader<entity::fund_transfer::Entity, crate::transfer::service::TransferListSpec>,
+    >,
+    pub dispatches_by_pairing: DataLoader<
+        ChildPageLoader<
+            entity::personnel_dispatch::Entity,
+            crate::personnel::service::DispatchListSpec,
+        >,
+    >,
 }
 
 impl Loaders {
@@ -63,6 +86,36 @@ impl Loaders {
             letters_by_pairing: dl(crate::letter::loader::LettersByPairing::new(db.clone())),
             commitments_by_letter: dl(crate::letter::loader::CommitmentsByLetter::new(db.clone())),
             revisions_by_letter: dl(crate::letter::loader::RevisionsByLetter::new(db.clone())),
+            regions_by_parent: dl(ChildPageLoader::new(
+                db.clone(),
+                crate::region::service::build,
+                entity::region::Column::ParentId,
+                |m| m.parent_id.unwrap_or_default(),
+            )),
+            pairings_by_helper: dl(ChildPageLoader::new(
+                db.clone(),
+                crate::pairing::service::build,
+                entity::pairing_agreement::Column::HelperId,
+                |m| m.helper_id,
+            )),
+            pairings_by_recipient: dl(ChildPageLoader::new(
+                db.clone(),
+                crate::pairing::service::build,
+                entity::pairing_agreement::Column::RecipientId,
+                |m| m.recipient_id,
+            )),
+            transfers_by_pairing: dl(ChildPageLoader::new(
+                db.clone(),
+                crate::transfer::service::build,
+                entity::fund_transfer::Column::PairingId,
+                |m| m.pairing_id,
+            )),
+            dispatches_by_pairing: dl(ChildPageLoader::new(
+                db.clone(),
+                crate::personnel::service::build,
+                entity::personnel_dispatch::Column::PairingId,
+                |m| m.pairing_id,
+            )),
         }
     }
 }
@@ -88,8 +141,13 @@ impl ContextExt for Context<'_> {
     }
 }
 
+/// Whether the client selected `totalCount` on the connection being resolved.
+pub fn wants_total(ctx: &Context<'_>) -> bool {
+    ctx.look_ahead().field("totalCount").exists()
+}
+
 /// Sort direction.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Default, Debug)]
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Hash, Default, Debug)]
 pub enum OrderDirection {
     /// Smallest first.
     #[default]

@@ -8,7 +8,7 @@ use entity::enums;
 use entity::responsibility_letter::Model;
 
 /// Where a letter stands.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Hash, Debug)]
 #[graphql(remote = "enums::LetterStatus")]
 pub enum LetterStatus {
     /// Being written by the helper.
@@ -24,7 +24,7 @@ pub enum LetterStatus {
 }
 
 /// The indicators commitments are made on.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Hash, Debug)]
 #[graphql(remote = "enums::Indicator")]
 pub enum Indicator {
     /// Fiscal aid funds (yuan), east–west cooperation.
@@ -56,7 +56,7 @@ pub enum Indicator {
 }
 
 /// The unit an indicator is counted in.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Hash, Debug)]
 #[graphql(remote = "enums::IndicatorUnit")]
 pub enum IndicatorUnit {
     /// Chinese yuan (CNY), exact to the fen.
@@ -215,7 +215,7 @@ impl LetterRevision {
 }
 
 /// Narrows a list of letters.
-#[derive(InputObject, Default, Clone)]
+#[derive(InputObject, Default, Clone, PartialEq, Eq, Hash)]
 pub struct ResponsibilityLetterFilter {
     /// Only letters of this year.
     pub year: Option<i32>,
@@ -230,7 +230,7 @@ pub struct ResponsibilityLetterFilter {
 }
 
 /// What letters can be sorted by.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Default, Debug)]
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Hash, Default, Debug)]
 pub enum ResponsibilityLetterOrderField {
     /// Creation order.
     #[default]
@@ -240,7 +240,7 @@ pub enum ResponsibilityLetterOrderField {
 }
 
 /// Sort order of a letter list.
-#[derive(InputObject, Clone, Copy, Default)]
+#[derive(InputObject, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct ResponsibilityLetterOrder {
     /// The field to sort by.
     #[graphql(default)]

@@ -8,7 +8,7 @@ use entity::enums;
 use entity::organization::Model;
 
 /// What kind of actor an organization is.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Hash, Debug)]
 #[graphql(remote = "enums::OrganizationKind")]
 pub enum OrganizationKind {
     /// A provincial government (or a municipality's).
@@ -84,7 +84,7 @@ impl Organization {
 }
 
 /// Narrows a list of organizations.
-#[derive(InputObject, Default, Clone)]
+#[derive(InputObject, Default, Clone, PartialEq, Eq, Hash)]
 pub struct OrganizationFilter {
     /// Only this kind.
     pub kind: Option<OrganizationKind>,
@@ -95,7 +95,7 @@ pub struct OrganizationFilter {
 }
 
 /// What organizations can be sorted by.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Default, Debug)]
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Hash, Default, Debug)]
 pub enum OrganizationOrderField {
     /// Code.
     #[default]
@@ -105,7 +105,7 @@ pub enum OrganizationOrderField {
 }
 
 /// Sort order of an organization list.
-#[derive(InputObject, Clone, Copy, Default)]
+#[derive(InputObject, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct OrganizationOrder {
     /// The field to sort by.
     #[graphql(default)]

@@ -1,8 +1,11 @@
+use super::service::PairingListSpec;
 use super::types::{
     PairingAgreement, PairingAgreementConnection, PairingAgreementFilter, PairingAgreementOrder,
 };
-use crate::connection::PageArgs;
-use crate::graphql::ContextExt;
+use crate::connection::{PageArgs, fetch_page, page_size};
+use crate::error::AppError;
+use crate::graphql::loader::ChildPageKey;
+use crate::graphql::{ContextExt, wants_total};
 use async_graphql::{Context, Object, Result};
 
 #[derive(Default)]
@@ -15,7 +18,38 @@ pub async fn list(
     order: Option<PairingAgreementOrder>,
     args: PageArgs,
 ) -> Result<PairingAgreementConnection> {
-    let page = super::service::list(ctx.db(), &filter, order.unwrap_or_default(), &args).await?;
+    let mut spec = PairingListSpec {
+        filter,
+        order: order.unwrap_or_default(),
+    };
+    // Nested under an organization or a region: batched with the siblings' pages.
+    let nested = match (
+        spec.filter.helper_id.take(),
+        spec.filter.recipient_id.take(),
+    ) {
+        (Some(parent), _) => Some((&ctx.loaders().pairings_by_helper, parent)),
+        (None, Some(parent)) => Some((&ctx.loaders().pairings_by_recipient, parent)),
+        (None, None) => None,
+    };
+    let page = match nested {
+        Some((loader, parent)) => {
+            page_size(&args)?;
+            let key = ChildPageKey {
+                parent,
+                spec,
+                args,
+                with_total: wants_total(ctx),
+            };
+            loader
+                .load_one(key)
+                .await?
+                .ok_or_else(|| AppError::Internal("missing child page".into()))?
+        }
+        None => {
+            let (select, ordering) = super::service::build(&spec)?;
+            fetch_page(ctx.db(), select, &ordering, &args).await?
+        }
+    };
     Ok(PairingAgreementConnection::from_page(
         page,
         PairingAgreement,

@@ -8,7 +8,7 @@ use crate::region::service::{check_code, id_of_code};
 use entity::pairing_agreement::{Column, Entity, Model};
 use entity::region;
 use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, Select};
 
 fn ordering(order: PairingAgreementOrder) -> Ordering<Entity> {
     let descending = order.direction == OrderDirection::Desc;
@@ -32,12 +32,29 @@ fn ordering(order: PairingAgreementOrder) -> Ordering<Entity> {
     }
 }
 
+/// A pairing list: its filter and order.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct PairingListSpec {
+    pub filter: PairingAgreementFilter,
+    pub order: PairingAgreementOrder,
+}
+
 pub async fn list(
     db: &DatabaseConnection,
     f: &PairingAgreementFilter,
     order: PairingAgreementOrder,
     args: &PageArgs,
 ) -> AppResult<Page<Model>> {
+    let (select, ordering) = build(&PairingListSpec {
+        filter: f.clone(),
+        order,
+    })?;
+    fetch_page(db, select, &ordering, args).await
+}
+
+/// The filtered select and ordering of a pairing list.
+pub fn build(spec: &PairingListSpec) -> AppResult<(Select<Entity>, Ordering<Entity>)> {
+    let f = &spec.filter;
     let mut q = Entity::find();
     if let Some(p) = f.program {
         q = q.filter(Column::Program.eq(entity::enums::Program::from(p)));
@@ -82,5 +99,5 @@ pub async fn list(
             .to_owned();
         q = q.filter(Column::RecipientId.in_subquery(listed));
     }
-    fetch_page(db, q, &ordering(order), args).await
+    Ok((q, ordering(spec.order)))
 }

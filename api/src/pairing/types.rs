@@ -13,7 +13,7 @@ use entity::enums;
 use entity::pairing_agreement::Model;
 
 /// The assistance program a pairing belongs to.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Hash, Debug)]
 #[graphql(remote = "enums::Program")]
 pub enum Program {
     /// East–west cooperation: an eastern province or city helps a western province or prefecture.
@@ -27,7 +27,7 @@ pub enum Program {
 }
 
 /// Whether a pairing is in force.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Hash, Debug)]
 #[graphql(remote = "enums::PairingStatus")]
 pub enum PairingStatus {
     /// In force.
@@ -141,7 +141,7 @@ impl PairingAgreement {
 }
 
 /// Narrows a list of pairings.
-#[derive(InputObject, Default, Clone)]
+#[derive(InputObject, Default, Clone, PartialEq, Eq, Hash)]
 pub struct PairingAgreementFilter {
     /// Only this program.
     pub program: Option<Program>,
@@ -164,7 +164,7 @@ pub struct PairingAgreementFilter {
 }
 
 /// What pairings can be sorted by.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Default, Debug)]
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Hash, Default, Debug)]
 pub enum PairingAgreementOrderField {
     /// Creation order.
     #[default]
@@ -174,7 +174,7 @@ pub enum PairingAgreementOrderField {
 }
 
 /// Sort order of a pairing list.
-#[derive(InputObject, Clone, Copy, Default)]
+#[derive(InputObject, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct PairingAgreementOrder {
     /// The field to sort by.
     #[graphql(default)]

@@ -9,7 +9,7 @@ use crate::region::service::{check_code, id_of_code, region_contains};
 use async_graphql::Context;
 use entity::personnel_dispatch::{Column, Entity, Model};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Select};
 
 fn ordering(order: PersonnelDispatchOrder) -> Ordering<Entity> {
     let descending = order.direction == OrderDirection::Desc;
@@ -67,6 +67,14 @@ pub async fn may_read_name(ctx: &Context<'_>, d: &Model) -> AppResult<bool> {
     }
 }
 
+/// A dispatch list: its filter, order and whether the caller may see dispatches at all.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct DispatchListSpec {
+    pub filter: PersonnelDispatchFilter,
+    pub order: PersonnelDispatchOrder,
+    pub authenticated: bool,
+}
+
 pub async fn list(
     db: &DatabaseConnection,
     identity: &Identity,
@@ -74,8 +82,20 @@ pub async fn list(
     order: PersonnelDispatchOrder,
     args: &PageArgs,
 ) -> AppResult<Page<Model>> {
+    let spec = DispatchListSpec {
+        filter: f.clone(),
+        order,
+        authenticated: visible(identity),
+    };
+    let (select, ordering) = build(&spec)?;
+    fetch_page(db, select, &ordering, args).await
+}
+
+/// The filtered select and ordering of a dispatch list.
+pub fn build(spec: &DispatchListSpec) -> AppResult<(Select<Entity>, Ordering<Entity>)> {
+    let f = &spec.filter;
     let mut q = Entity::find();
-    if !visible(identity) {
+    if !spec.authenticated {
         q = q.filter(Expr::cust("1 = 0"));
     }
     if let Some(id) = f.pairing_id {
@@ -101,5 +121,5 @@ pub async fn list(
         check_code("filter.provinceCode", code)?;
         q = q.filter(Column::RecipientProvinceId.in_subquery(id_of_code(code)));
     }
-    fetch_page(db, q, &ordering(order), args).await
+    Ok((q, ordering(spec.order)))
 }

@@ -9,7 +9,7 @@ use entity::enums;
 use entity::personnel_dispatch::Model;
 
 /// What kind of person was dispatched.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Hash, Debug)]
 #[graphql(remote = "enums::PersonnelCategory")]
 pub enum PersonnelCategory {
     /// A party or government cadre (counts toward CADRES_DISPATCHED).
@@ -19,7 +19,7 @@ pub enum PersonnelCategory {
 }
 
 /// Where a dispatch stands: DISPATCHED → IN_POST → RETURNED.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Hash, Debug)]
 #[graphql(remote = "enums::DispatchStatus")]
 pub enum DispatchStatus {
     /// Sent by the helper, not yet confirmed in post.
@@ -110,7 +110,7 @@ impl PersonnelDispatch {
 }
 
 /// Narrows a list of dispatches.
-#[derive(InputObject, Default, Clone)]
+#[derive(InputObject, Default, Clone, PartialEq, Eq, Hash)]
 pub struct PersonnelDispatchFilter {
     /// Only dispatches counting toward this year.
     pub year: Option<i32>,
@@ -129,7 +129,7 @@ pub struct PersonnelDispatchFilter {
 }
 
 /// What dispatches can be sorted by.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Default, Debug)]
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Hash, Default, Debug)]
 pub enum PersonnelDispatchOrderField {
     /// Recording order.
     #[default]
@@ -139,7 +139,7 @@ pub enum PersonnelDispatchOrderField {
 }
 
 /// Sort order of a dispatch list.
-#[derive(InputObject, Clone, Copy, Default)]
+#[derive(InputObject, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct PersonnelDispatchOrder {
     /// The field to sort by.
     #[graphql(default)]

@@ -63,7 +63,7 @@ impl ProgressReport {
 }
 
 /// Narrows a list of progress reports.
-#[derive(InputObject, Default, Clone)]
+#[derive(InputObject, Default, Clone, PartialEq, Eq, Hash)]
 pub struct ProgressReportFilter {
     /// Only reports for this year.
     pub year: Option<i32>,
@@ -80,7 +80,7 @@ pub struct ProgressReportFilter {
 }
 
 /// What reports can be sorted by.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Default, Debug)]
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Hash, Default, Debug)]
 pub enum ProgressReportOrderField {
     /// Recording order.
     #[default]
@@ -90,7 +90,7 @@ pub enum ProgressReportOrderField {
 }
 
 /// Sort order of a report list.
-#[derive(InputObject, Clone, Copy, Default)]
+#[derive(InputObject, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct ProgressReportOrder {
     /// The field to sort by.
     #[graphql(default)]

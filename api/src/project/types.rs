@@ -7,7 +7,7 @@ use entity::enums;
 use entity::project::Model;
 
 /// Where a project stands.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Hash, Debug)]
 #[graphql(remote = "enums::ProjectStatus")]
 pub enum ProjectStatus {
     /// In the library, not started.
@@ -60,7 +60,7 @@ impl Project {
 }
 
 /// Narrows a list of projects.
-#[derive(InputObject, Default, Clone)]
+#[derive(InputObject, Default, Clone, PartialEq, Eq, Hash)]
 pub struct ProjectFilter {
     /// Only projects of the county with this code.
     pub county_code: Option<String>,
@@ -73,7 +73,7 @@ pub struct ProjectFilter {
 }
 
 /// What projects can be sorted by.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Default, Debug)]
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Hash, Default, Debug)]
 pub enum ProjectOrderField {
     /// Recording order.
     #[default]
@@ -85,7 +85,7 @@ pub enum ProjectOrderField {
 }
 
 /// Sort order of a project list.
-#[derive(InputObject, Clone, Copy, Default)]
+#[derive(InputObject, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct ProjectOrder {
     /// The field to sort by.
     #[graphql(default)]

@@ -5,7 +5,7 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::OrderDirection;
 use entity::region::{Column, Entity, Model};
 use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Select};
 
 fn ordering(order: RegionOrder) -> Ordering<Entity> {
     let descending = order.direction == OrderDirection::Desc;
@@ -38,12 +38,29 @@ pub fn id_of_code(code: &str) -> sea_orm::sea_query::SelectStatement {
         .to_owned()
 }
 
+/// A region list: its filter and order.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct RegionListSpec {
+    pub filter: RegionFilter,
+    pub order: RegionOrder,
+}
+
 pub async fn list(
     db: &DatabaseConnection,
     f: &RegionFilter,
     order: RegionOrder,
     args: &PageArgs,
 ) -> AppResult<Page<Model>> {
+    let (select, ordering) = build(&RegionListSpec {
+        filter: f.clone(),
+        order,
+    })?;
+    fetch_page(db, select, &ordering, args).await
+}
+
+/// The filtered select and ordering of a region list.
+pub fn build(spec: &RegionListSpec) -> AppResult<(Select<Entity>, Ordering<Entity>)> {
+    let f = &spec.filter;
     let mut q = Entity::find();
     if let Some(level) = f.level {
         q = q.filter(Column::Level.eq(entity::enums::RegionLevel::from(level)));
@@ -77,7 +94,7 @@ pub async fn list(
         }
         q = q.filter(Column::Name.contains(text));
     }
-    fetch_page(db, q, &ordering(order), args).await
+    Ok((q, ordering(spec.order)))
 }
 
 pub async fn by_code(db: &DatabaseConnection, code: &str) -> AppResult<Option<Model>> {

@@ -1,13 +1,14 @@
 use crate::connection::PageArgs;
+use crate::graphql::loader::ChildPageKey;
 use crate::graphql::node::{NodeKind, global_id};
-use crate::graphql::{ContextExt, OrderDirection, define_connection};
+use crate::graphql::{ContextExt, OrderDirection, define_connection, wants_total};
 use crate::pairing::{PairingAgreementConnection, PairingAgreementFilter, PairingAgreementOrder};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use entity::enums;
 use entity::region::Model;
 
 /// The level of an administrative division.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Hash, Debug)]
 #[graphql(remote = "enums::RegionLevel")]
 pub enum RegionLevel {
     /// Province, autonomous region or municipality (省级).
@@ -23,7 +24,7 @@ pub enum RegionLevel {
 }
 
 /// The economic zone of a region's province.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Hash, Debug)]
 #[graphql(remote = "enums::Zone")]
 pub enum Zone {
     /// The eastern provinces and municipalities: the helpers of east–west cooperation.
@@ -96,15 +97,24 @@ impl Region {
             RegionOrder,
         >,
     ) -> Result<RegionConnection> {
-        let mut filter = filter.unwrap_or_default();
-        filter.parent_id = Some(self.0.id);
-        let page = super::service::list(
-            ctx.db(),
-            &filter,
-            order_by.unwrap_or_default(),
-            &PageArgs::new(first, after, last, before),
-        )
-        .await?;
+        let spec = super::service::RegionListSpec {
+            filter: filter.unwrap_or_default(),
+            order: order_by.unwrap_or_default(),
+        };
+        let args = PageArgs::new(first, after, last, before);
+        crate::connection::page_size(&args)?;
+        let key = ChildPageKey {
+            parent: self.0.id,
+            spec,
+            args,
+            with_total: wants_total(ctx),
+        };
+        let page = ctx
+            .loaders()
+            .regions_by_parent
+            .load_one(key)
+            .await?
+            .ok_or_else(|| crate::error::AppError::Internal("missing child page".into()))?;
         Ok(RegionConnection::from_page(page, Region))
     }
     /// Poverty status; `null` for regions above county level.
@@ -153,7 +163,7 @@ async fn load(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Region>> {
 }
 
 /// Narrows a list of regions.
-#[derive(InputObject, Default, Clone)]
+#[derive(InputObject, Default, Clone, PartialEq, Eq, Hash)]
 pub struct RegionFilter {
     /// Only this level.
     pub level: Option<RegionLevel>,
@@ -174,7 +184,7 @@ pub struct RegionFilter {
 }
 
 /// What regions can be sorted by.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Default, Debug)]
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Hash, Default, Debug)]
 pub enum RegionOrderField {
     /// GB/T 2260 code.
     #[default]
@@ -184,7 +194,7 @@ pub enum RegionOrderField {
 }
 
 /// Sort order of a region list.
-#[derive(InputObject, Clone, Copy, Default)]
+#[derive(InputObject, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct RegionOrder {
     /// The field to sort by.
     #[graphql(default)]

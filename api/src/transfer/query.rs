@@ -1,6 +1,9 @@
+use super::service::TransferListSpec;
 use super::types::{FundTransfer, FundTransferConnection, FundTransferFilter, FundTransferOrder};
-use crate::connection::PageArgs;
-use crate::graphql::ContextExt;
+use crate::connection::{PageArgs, fetch_page, page_size};
+use crate::error::AppError;
+use crate::graphql::loader::ChildPageKey;
+use crate::graphql::{ContextExt, wants_total};
 use async_graphql::{Context, Object, Result};
 
 #[derive(Default)]
@@ -13,14 +16,32 @@ pub async fn list(
     order: Option<FundTransferOrder>,
     args: PageArgs,
 ) -> Result<FundTransferConnection> {
-    let page = super::service::list(
-        ctx.db(),
-        ctx.identity(),
-        &filter,
-        order.unwrap_or_default(),
-        &args,
-    )
-    .await?;
+    let mut spec = TransferListSpec {
+        filter,
+        order: order.unwrap_or_default(),
+        authenticated: ctx.identity().is_authenticated(),
+    };
+    let page = match spec.filter.pairing_id.take() {
+        // Nested under a pairing: batched with the sibling pairings' pages.
+        Some(parent) => {
+            page_size(&args)?;
+            let key = ChildPageKey {
+                parent,
+                spec,
+                args,
+                with_total: wants_total(ctx),
+            };
+            ctx.loaders()
+                .transfers_by_pairing
+                .load_one(key)
+                .await?
+                .ok_or_else(|| AppError::Internal("missing child page".into()))?
+        }
+        None => {
+            let (select, ordering) = super::service::build(&spec)?;
+            fetch_page(ctx.db(), select, &ordering, &args).await?
+        }
+    };
     Ok(FundTransferConnection::from_page(page, FundTransfer))
 }
 

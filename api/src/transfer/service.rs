@@ -9,7 +9,7 @@ use crate::region::service::{check_code, id_of_code};
 use entity::fund_transfer::{Column, Entity, Model};
 use entity::pairing_agreement as pairing;
 use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Select};
 
 fn ordering(order: FundTransferOrder) -> Ordering<Entity> {
     let descending = order.direction == OrderDirection::Desc;
@@ -54,6 +54,14 @@ pub fn visible(identity: &Identity, t: &Model) -> bool {
     identity.is_authenticated() || t.publicized_on.is_some()
 }
 
+/// A transfer list: its filter, order and what the caller may see.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct TransferListSpec {
+    pub filter: FundTransferFilter,
+    pub order: FundTransferOrder,
+    pub authenticated: bool,
+}
+
 pub async fn list(
     db: &DatabaseConnection,
     identity: &Identity,
@@ -61,8 +69,20 @@ pub async fn list(
     order: FundTransferOrder,
     args: &PageArgs,
 ) -> AppResult<Page<Model>> {
+    let spec = TransferListSpec {
+        filter: f.clone(),
+        order,
+        authenticated: identity.is_authenticated(),
+    };
+    let (select, ordering) = build(&spec)?;
+    fetch_page(db, select, &ordering, args).await
+}
+
+/// The filtered select and ordering of a transfer list.
+pub fn build(spec: &TransferListSpec) -> AppResult<(Select<Entity>, Ordering<Entity>)> {
+    let f = &spec.filter;
     let mut q = Entity::find();
-    if !identity.is_authenticated() || f.publicized_only == Some(true) {
+    if !spec.authenticated || f.publicized_only == Some(true) {
         q = q.filter(Column::PublicizedOn.is_not_null());
     }
     if let Some(id) = f.pairing_id {
@@ -96,5 +116,5 @@ pub async fn list(
         check_code("filter.provinceCode", code)?;
         q = q.filter(Column::RecipientProvinceId.in_subquery(id_of_code(code)));
     }
-    fetch_page(db, q, &ordering(order), args).await
+    Ok((q, ordering(spec.order)))
 }

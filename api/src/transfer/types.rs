@@ -10,7 +10,7 @@ use entity::enums;
 use entity::fund_transfer::Model;
 
 /// What kind of money a transfer is.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Hash, Debug)]
 #[graphql(remote = "enums::FundCategory")]
 pub enum FundCategory {
     /// Fiscal aid from the helper's budget (counts toward FISCAL_AID_FUNDS).
@@ -24,7 +24,7 @@ pub enum FundCategory {
 }
 
 /// Where a transfer stands: PLANNED → ALLOCATED → RECEIVED, or CANCELLED.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Hash, Debug)]
 #[graphql(remote = "enums::TransferStatus")]
 pub enum TransferStatus {
     /// Planned, not yet paid out.
@@ -126,7 +126,7 @@ impl FundTransfer {
 }
 
 /// Narrows a list of fund transfers.
-#[derive(InputObject, Default, Clone)]
+#[derive(InputObject, Default, Clone, PartialEq, Eq, Hash)]
 pub struct FundTransferFilter {
     /// Only transfers counting toward this year.
     pub year: Option<i32>,
@@ -149,7 +149,7 @@ pub struct FundTransferFilter {
 }
 
 /// What transfers can be sorted by.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Default, Debug)]
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Hash, Default, Debug)]
 pub enum FundTransferOrderField {
     /// Recording order.
     #[default]
@@ -163,7 +163,7 @@ pub enum FundTransferOrderField {
 }
 
 /// Sort order of a transfer list.
-#[derive(InputObject, Clone, Copy, Default)]
+#[derive(InputObject, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct FundTransferOrder {
     /// The field to sort by.
     #[graphql(default)]
