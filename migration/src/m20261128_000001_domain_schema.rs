@@ -397,6 +397,14 @@ impl MigrationTrait for Migration {
             false,
         )
         .await?;
+        index(
+            m,
+            Projects::Table,
+            "ix_projects_budget",
+            &["budget_fen", "id"],
+            false,
+        )
+        .await?;
 
         m.create_table(
             Table::create()
