@@ -36,6 +36,8 @@ pub struct Loaders {
     pub letters_by_pairing: DataLoader<crate::letter::loader::LettersByPairing>,
     pub commitments_by_letter: DataLoader<crate::letter::loader::CommitmentsByLetter>,
     pub revisions_by_letter: DataLoader<crate::letter::loader::RevisionsByLetter>,
+    pub rollups: DataLoader<crate::rollup::loader::RollupLoader>,
+    pub assistance: DataLoader<crate::rollup::loader::AssistanceLoader>,
 }
 
 impl Loaders {
@@ -63,6 +65,8 @@ impl Loaders {
             letters_by_pairing: dl(crate::letter::loader::LettersByPairing::new(db.clone())),
             commitments_by_letter: dl(crate::letter::loader::CommitmentsByLetter::new(db.clone())),
             revisions_by_letter: dl(crate::letter::loader::RevisionsByLetter::new(db.clone())),
+            rollups: dl(crate::rollup::loader::RollupLoader::new(db.clone())),
+            assistance: dl(crate::rollup::loader::AssistanceLoader::new(db.clone())),
         }
     }
 }
