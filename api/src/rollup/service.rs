@@ -748,7 +748,7 @@ impl Finding {
     }
 }
 
-/// The end of the last quarter of `year` that ended before `as_of`, as quarter numbers.
+/// The quarters (1–4) of `year` that ended before `as_of`.
 fn ended_quarters(year: i32, as_of: NaiveDate) -> AppResult<Vec<i32>> {
     let ends = [
         date(year, 3, 31)?,
