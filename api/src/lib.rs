@@ -15,5 +15,6 @@ pub mod personnel;
 pub mod progress;
 pub mod project;
 pub mod region;
+pub mod rollup;
 pub mod seed;
 pub mod transfer;

@@ -2,4 +2,5 @@
 mod fixtures;
 mod harness;
 mod read_api;
+mod rollups;
 mod transport;

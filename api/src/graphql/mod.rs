@@ -59,6 +59,8 @@ pub struct Loaders {
             crate::personnel::service::DispatchListSpec,
         >,
     >,
+    pub rollups: DataLoader<crate::rollup::loader::RollupLoader>,
+    pub assistance: DataLoader<crate::rollup::loader::AssistanceLoader>,
 }
 
 impl Loaders {
@@ -116,6 +118,8 @@ impl Loaders {
                 entity::personnel_dispatch::Column::PairingId,
                 |m| m.pairing_id,
             )),
+            rollups: dl(crate::rollup::loader::RollupLoader::new(db.clone())),
+            assistance: dl(crate::rollup::loader::AssistanceLoader::new(db.clone())),
         }
     }
 }

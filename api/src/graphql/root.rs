@@ -127,6 +127,7 @@ pub struct Query(
     crate::personnel::query::PersonnelQuery,
     crate::project::query::ProjectQuery,
     crate::progress::query::ProgressQuery,
+    crate::rollup::query::RollupQuery,
 );
 
 pub type Mutation = EmptyMutation;

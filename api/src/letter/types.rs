@@ -161,6 +161,69 @@ impl Commitment {
     async fn target(&self) -> Decimal {
         Decimal::from_minor(self.row.target, self.row.indicator.scale())
     }
+    /// What the records show for the letter's pairing and year, in the unit of `target` (see
+    /// `basis`). Derived, never typed in.
+    async fn achieved(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Count only progress reports verified by the recipient.",
+            default = false
+        )]
+        verified_only: bool,
+    ) -> Result<Decimal> {
+        let (achieved, _) = self.achievement(ctx, verified_only).await?;
+        Ok(Decimal::from_minor(achieved, self.row.indicator.scale()))
+    }
+    /// `achieved / target`; `null` when the target is 0.
+    async fn completion_rate(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Count only progress reports verified by the recipient.",
+            default = false
+        )]
+        verified_only: bool,
+    ) -> Result<Option<f64>> {
+        let (achieved, _) = self.achievement(ctx, verified_only).await?;
+        Ok(crate::rollup::types::rate(achieved, Some(self.row.target)))
+    }
+    /// Which records `achieved` was derived from.
+    async fn basis(
+        &self,
+        #[graphql(
+            desc = "Count only progress reports verified by the recipient.",
+            default = false
+        )]
+        verified_only: bool,
+    ) -> crate::rollup::types::AchievementBasis {
+        crate::rollup::types::AchievementBasis::of(self.row.indicator, verified_only)
+    }
+    /// How many records (transfers, dispatches or progress reports) `achieved` counted.
+    async fn counted_records(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Count only progress reports verified by the recipient.",
+            default = false
+        )]
+        verified_only: bool,
+    ) -> Result<i64> {
+        Ok(self.achievement(ctx, verified_only).await?.1)
+    }
+}
+
+impl Commitment {
+    async fn achievement(&self, ctx: &Context<'_>, verified_only: bool) -> Result<(i64, i64)> {
+        crate::rollup::query::achievement(
+            ctx,
+            self.letter.pairing_id,
+            self.letter.year,
+            self.row.indicator,
+            verified_only,
+        )
+        .await
+    }
 }
 
 /// A kept version of a letter's commitment set.

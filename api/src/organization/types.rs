@@ -58,6 +58,20 @@ impl Organization {
         };
         Ok(ctx.loaders().regions.load_one(id).await?.map(Region))
     }
+    /// The year's progress over all pairings in which this organization is the helper: summed
+    /// targets of the signed letters against the records, per indicator. Public.
+    async fn progress(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The year.")] year: i32,
+        #[graphql(
+            desc = "Count only progress reports verified by the recipient.",
+            default = false
+        )]
+        verified_only: bool,
+    ) -> Result<crate::rollup::types::ProgressRollup> {
+        crate::rollup::query::organization_progress(ctx, self.0.id, year, verified_only).await
+    }
     /// Pairings in which this organization is the helper.
     async fn pairings(
         &self,

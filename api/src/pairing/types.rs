@@ -92,6 +92,20 @@ impl PairingAgreement {
     ) -> Result<Vec<ResponsibilityLetter>> {
         crate::letter::query::letters_of_pairing(ctx, self.0.id, year).await
     }
+    /// The year's progress on every indicator of the program: the signed letter's targets
+    /// against the records. Public.
+    async fn progress(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The year.")] year: i32,
+        #[graphql(
+            desc = "Count only progress reports verified by the recipient.",
+            default = false
+        )]
+        verified_only: bool,
+    ) -> Result<crate::rollup::types::ProgressRollup> {
+        crate::rollup::query::pairing_progress(ctx, &self.0, year, verified_only).await
+    }
     /// Fund transfers under this pairing.
     async fn fund_transfers(
         &self,

@@ -132,6 +132,15 @@ impl Region {
             exit_year: m.exit_year,
         })
     }
+    /// What this region and the regions within it received in a year: funds by program,
+    /// category and helper, projects funded, personnel in post (counts only). Public.
+    async fn assistance(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The year.")] year: i32,
+    ) -> Result<crate::rollup::types::RegionAssistance> {
+        crate::rollup::query::region_assistance(ctx, &self.0, year).await
+    }
     /// Pairings in which this region is the recipient.
     async fn pairings(
         &self,

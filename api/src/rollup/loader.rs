@@ -1,0 +1,105 @@
+//! Batching for the per-object aggregates: a page of letters, pairings, organizations or regions
+//! costs the same few statements as one of them.
+use super::service::{self, Assistance, Figures, GroupKey, RegionScope, Scope};
+use crate::error::AppError;
+use async_graphql::dataloader::Loader;
+use entity::enums::Indicator;
+use sea_orm::DatabaseConnection;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+/// One pairing's, helper's or province's figures for one year.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RollupKey {
+    pub scope: Scope,
+    pub id: i64,
+    pub year: i32,
+}
+
+/// Loads indicator figures (targets of signed letters, achievements with and without the
+/// verified-only rule) for many groups: four statements per scope kind in the batch.
+pub struct RollupLoader(DatabaseConnection);
+
+impl RollupLoader {
+    pub fn new(db: DatabaseConnection) -> Self {
+        RollupLoader(db)
+    }
+}
+
+impl Loader<RollupKey> for RollupLoader {
+    type Value = BTreeMap<Indicator, Figures>;
+    type Error = Arc<AppError>;
+
+    async fn load(
+        &self,
+        keys: &[RollupKey],
+    ) -> Result<HashMap<RollupKey, Self::Value>, Self::Error> {
+        let mut by_scope: BTreeMap<Scope, (BTreeSet<i64>, BTreeSet<i32>)> = BTreeMap::new();
+        for k in keys {
+            let e = by_scope.entry(k.scope).or_default();
+            e.0.insert(k.id);
+            e.1.insert(k.year);
+        }
+        let mut out: HashMap<RollupKey, Self::Value> =
+            keys.iter().map(|k| (*k, BTreeMap::new())).collect();
+        for (scope, (ids, years)) in by_scope {
+            let ids: Vec<i64> = ids.into_iter().collect();
+            let years: Vec<i32> = years.into_iter().collect();
+            let rollup = service::rollup(&self.0, scope, &years, Some(&ids), None)
+                .await
+                .map_err(Arc::new)?;
+            for ((key, year, indicator), figures) in rollup {
+                let GroupKey::Id(id) = key else { continue };
+                if let Some(m) = out.get_mut(&RollupKey { scope, id, year }) {
+                    m.insert(indicator, figures);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// One region's assistance in one year.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct AssistanceKey {
+    pub region: RegionScope,
+    pub year: i32,
+}
+
+/// Loads what regions received: four statements per year in the batch.
+pub struct AssistanceLoader(DatabaseConnection);
+
+impl AssistanceLoader {
+    pub fn new(db: DatabaseConnection) -> Self {
+        AssistanceLoader(db)
+    }
+}
+
+impl Loader<AssistanceKey> for AssistanceLoader {
+    type Value = Assistance;
+    type Error = Arc<AppError>;
+
+    async fn load(
+        &self,
+        keys: &[AssistanceKey],
+    ) -> Result<HashMap<AssistanceKey, Self::Value>, Self::Error> {
+        let mut by_year: BTreeMap<i32, Vec<RegionScope>> = BTreeMap::new();
+        for k in keys {
+            let scopes = by_year.entry(k.year).or_default();
+            if !scopes.contains(&k.region) {
+                scopes.push(k.region.clone());
+            }
+        }
+        let mut out = HashMap::new();
+        for (year, scopes) in by_year {
+            let mut found = service::assistance(&self.0, &scopes, year)
+                .await
+                .map_err(Arc::new)?;
+            for s in scopes {
+                let a = found.remove(&s.id).unwrap_or_default();
+                out.insert(AssistanceKey { region: s, year }, a);
+            }
+        }
+        Ok(out)
+    }
+}
