@@ -1,16 +1,85 @@
 //! Demo data: real reference regions and pairings, synthetic amounts and people.
-use sea_orm::{DatabaseConnection, DbErr, EntityTrait, PaginatorTrait};
+//!
+//! Everything is generated in memory first (deterministically), then written in one transaction
+//! with multi-row inserts.
+mod generate;
+mod names;
+mod reference;
 
-/// Loads the demo data set unless the database already has regions.
+pub use generate::{DemoData, FIRST_YEAR, LAST_YEAR, SEED, generate};
+
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityName,
+    EntityTrait, IntoActiveModel, PaginatorTrait, TransactionTrait,
+};
+
+/// Rows per INSERT: well under the bind-parameter limits of SQLite (32,766) and PostgreSQL (65,535).
+const CHUNK: usize = 500;
+
+/// Loads the demo data set unless the database already has regions or organizations.
 pub async fn load_demo_if_empty(db: &DatabaseConnection) -> Result<bool, DbErr> {
-    if entity::region::Entity::find().count(db).await? > 0 {
+    if entity::region::Entity::find().count(db).await? > 0
+        || entity::organization::Entity::find().count(db).await? > 0
+    {
         return Ok(false);
     }
     load_demo(db).await?;
     Ok(true)
 }
 
-/// Loads the demo data set into an empty database.
-pub async fn load_demo(_db: &DatabaseConnection) -> Result<(), DbErr> {
+/// Loads the demo data set into an empty database, all or nothing.
+pub async fn load_demo(db: &DatabaseConnection) -> Result<(), DbErr> {
+    let data = generate()?;
+    let txn = db.begin().await?;
+    insert_all::<entity::region::Entity, _, _>(&txn, data.regions).await?;
+    insert_all::<entity::organization::Entity, _, _>(&txn, data.organizations).await?;
+    insert_all::<entity::pairing_agreement::Entity, _, _>(&txn, data.pairings).await?;
+    insert_all::<entity::responsibility_letter::Entity, _, _>(&txn, data.letters).await?;
+    insert_all::<entity::commitment::Entity, _, _>(&txn, data.commitments).await?;
+    insert_all::<entity::letter_revision::Entity, _, _>(&txn, data.revisions).await?;
+    insert_all::<entity::project::Entity, _, _>(&txn, data.projects).await?;
+    insert_all::<entity::fund_transfer::Entity, _, _>(&txn, data.transfers).await?;
+    insert_all::<entity::personnel_dispatch::Entity, _, _>(&txn, data.dispatches).await?;
+    insert_all::<entity::progress_report::Entity, _, _>(&txn, data.reports).await?;
+    if txn.get_database_backend() == DbBackend::Postgres {
+        // Rows came with explicit ids, so the sequences must catch up before the next insert.
+        for table in [
+            entity::region::Entity.table_name(),
+            entity::organization::Entity.table_name(),
+            entity::pairing_agreement::Entity.table_name(),
+            entity::responsibility_letter::Entity.table_name(),
+            entity::commitment::Entity.table_name(),
+            entity::letter_revision::Entity.table_name(),
+            entity::project::Entity.table_name(),
+            entity::fund_transfer::Entity.table_name(),
+            entity::personnel_dispatch::Entity.table_name(),
+            entity::progress_report::Entity.table_name(),
+        ] {
+            txn.execute_unprepared(&format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
+            ))
+            .await?;
+        }
+    }
+    txn.commit().await
+}
+
+/// Inserts rows in multi-row statements of `CHUNK` rows.
+async fn insert_all<E, A, C>(db: &C, rows: Vec<E::Model>) -> Result<(), DbErr>
+where
+    E: EntityTrait,
+    A: ActiveModelTrait<Entity = E> + Send,
+    E::Model: IntoActiveModel<A>,
+    C: ConnectionTrait,
+{
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let batch: Vec<A> = rows
+            .by_ref()
+            .take(CHUNK)
+            .map(IntoActiveModel::into_active_model)
+            .collect();
+        E::insert_many(batch).exec_without_returning(db).await?;
+    }
     Ok(())
 }
