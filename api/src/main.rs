@@ -44,8 +44,11 @@ enum Command {
     /// Load data into an empty database.
     Seed {
         /// Load the demo data set (real regions and pairings, synthetic amounts and people).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "scale")]
         demo: bool,
+        /// Load the national-scale benchmark data set with this many fund transfers.
+        #[arg(long, value_name = "TRANSFERS")]
+        scale: Option<usize>,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -110,9 +113,37 @@ async fn run(command: Command) -> Result<(), String> {
             tracing::info!("migrations applied");
             Ok(())
         }
-        Command::Seed { demo, database } => {
+        Command::Seed {
+            demo,
+            scale,
+            database,
+        } => {
+            if let Some(transfers) = scale {
+                let db = pairing_api::db::connect(&database.url, &database.pool())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                pairing_api::db::migrate(&db)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if !pairing_api::seed::is_empty(&db)
+                    .await
+                    .map_err(|e| e.to_string())?
+                {
+                    return Err("the database already has data; seed an empty one".into());
+                }
+                let started = std::time::Instant::now();
+                let summary = pairing_api::seed::scale::load_scale(&db, transfers)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                tracing::info!(
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    ?summary,
+                    "benchmark data loaded"
+                );
+                return Ok(());
+            }
             if !demo {
-                return Err("say what to load: --demo".into());
+                return Err("say what to load: --demo or --scale N".into());
             }
             let db = pairing_api::db::connect(&database.url, &database.pool())
                 .await

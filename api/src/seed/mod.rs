@@ -5,6 +5,7 @@
 mod generate;
 mod names;
 mod reference;
+pub mod scale;
 
 pub use generate::{DemoData, FIRST_YEAR, LAST_YEAR, SEED, generate};
 
@@ -16,11 +17,15 @@ use sea_orm::{
 /// Rows per INSERT: well under the bind-parameter limits of SQLite (32,766) and PostgreSQL (65,535).
 const CHUNK: usize = 500;
 
+/// Whether the database has neither regions nor organizations.
+pub async fn is_empty(db: &DatabaseConnection) -> Result<bool, DbErr> {
+    Ok(entity::region::Entity::find().count(db).await? == 0
+        && entity::organization::Entity::find().count(db).await? == 0)
+}
+
 /// Loads the demo data set unless the database already has regions or organizations.
 pub async fn load_demo_if_empty(db: &DatabaseConnection) -> Result<bool, DbErr> {
-    if entity::region::Entity::find().count(db).await? > 0
-        || entity::organization::Entity::find().count(db).await? > 0
-    {
+    if !is_empty(db).await? {
         return Ok(false);
     }
     load_demo(db).await?;
