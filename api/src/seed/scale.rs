@@ -1,6 +1,7 @@
 //! National-scale synthetic data for benchmarks: all real regions, ~1,000 helpers, ~3,000 pairings,
 //! ten years of letters, N fund transfers, 100,000 dispatches and 50,000 progress reports.
 //! Rows are generated and written in chunks (multi-row inserts in one transaction), never all in memory.
+#![allow(clippy::inconsistent_digit_grouping)] // amounts in fen, grouped as yuan_fen
 use super::names::{CADRE_POSTS, GIVEN_NAMES, SURNAMES, TECHNICIANS};
 use super::reference;
 use chrono::{DateTime, Days, NaiveDate, Utc};
