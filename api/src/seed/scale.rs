@@ -283,7 +283,7 @@ pub async fn load_scale(db: &DatabaseConnection, transfers: usize) -> Result<Sca
     for i in 0..transfers {
         let p = &pairs[i % pairs.len()];
         let year = FIRST_YEAR + ((i / pairs.len()) % years) as i32;
-        let main = (i / (pairs.len() * years)) % 2 == 0;
+        let main = (i / (pairs.len() * years)).is_multiple_of(2);
         let category = match (p.program, main) {
             (Program::DesignatedAssistance, true) => FundCategory::DirectInvestment,
             (Program::DesignatedAssistance, false) => FundCategory::AttractedInvestment,
