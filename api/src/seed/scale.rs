@@ -108,10 +108,15 @@ pub async fn load_scale(db: &DatabaseConnection, transfers: usize) -> Result<Sca
     };
     let west = counties(Zone::West);
     let east = counties(Zone::East);
+    // Eastern provinces first, then their cities: the governments that lead east–west cooperation.
     let east_cities: Vec<&region::Model> = regions
         .models
         .iter()
-        .filter(|m| m.level == RegionLevel::Prefecture && m.zone == Zone::East)
+        .filter(|m| {
+            matches!(m.level, RegionLevel::Province | RegionLevel::Prefecture)
+                && m.zone == Zone::East
+        })
+        .filter(|m| !matches!(&m.code[..2], "71" | "81" | "82"))
         .collect();
 
     // Helpers: central units, eastern city governments, then eastern county governments.
@@ -131,10 +136,10 @@ pub async fn load_scale(db: &DatabaseConnection, transfers: usize) -> Result<Sca
         .chain(east.iter())
         .take(HELPERS - CENTRAL_UNITS)
     {
-        let kind = if m.level == RegionLevel::Prefecture {
-            OrganizationKind::CityGovernment
-        } else {
-            OrganizationKind::CountyGovernment
+        let kind = match m.level {
+            RegionLevel::Province => OrganizationKind::ProvincialGovernment,
+            RegionLevel::Prefecture => OrganizationKind::CityGovernment,
+            _ => OrganizationKind::CountyGovernment,
         };
         orgs.push(organization::Model {
             id: orgs.len() as i64 + 1,
@@ -154,7 +159,9 @@ pub async fn load_scale(db: &DatabaseConnection, transfers: usize) -> Result<Sca
     for (h, org) in orgs.iter().enumerate() {
         let program = match org.kind {
             OrganizationKind::CentralUnit => Program::DesignatedAssistance,
-            OrganizationKind::CityGovernment => Program::EastWest,
+            OrganizationKind::ProvincialGovernment | OrganizationKind::CityGovernment => {
+                Program::EastWest
+            }
             _ => Program::CountyToCounty,
         };
         for j in 0..PAIRINGS_PER_HELPER {
