@@ -1,5 +1,6 @@
 //! Integration tests: the real actix app over HTTP, on SQLite or PostgreSQL (`TEST_DATABASE_URL`).
 mod fixtures;
 mod harness;
+mod limits;
 mod read_api;
 mod transport;
