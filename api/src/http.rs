@@ -15,7 +15,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::{self, Next};
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
 use async_graphql::http::GraphiQLSource;
-use async_graphql::parser::types::OperationType;
+use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{BatchRequest, Request, Response, ServerError};
 use futures_util::StreamExt;
 use sea_orm::DatabaseConnection;
@@ -148,7 +148,10 @@ fn coded_error(code: &str, message: impl Into<String>) -> Response {
 
 /// Token count, parse and limit analysis: CPU work bounded by the token limit, run on the blocking
 /// pool so that a heavy document never stalls the async workers.
-async fn prepare(shared: &web::Data<Shared>, mut req: Request) -> Result<Request, Box<Response>> {
+async fn prepare(
+    shared: &web::Data<Shared>,
+    mut req: Request,
+) -> Result<(Request, Option<String>), Box<Response>> {
     let shared = shared.clone().into_inner();
     let job = tokio::task::spawn_blocking(move || {
         crate::limits::check_tokens(&req.query, &shared.limits).map_err(limit_response)?;
@@ -156,8 +159,13 @@ async fn prepare(shared: &web::Data<Shared>, mut req: Request) -> Result<Request
             .map_err(|e| Box::new(Response::from_errors(vec![ServerError::from(e)])))?;
         crate::limits::analyze(&doc, &shared.types, &req.variables, &shared.limits)
             .map_err(limit_response)?;
+        let name = match (&req.operation_name, &doc.operations) {
+            (Some(name), _) => Some(name.clone()),
+            (None, DocumentOperations::Single(_)) => None,
+            (None, DocumentOperations::Multiple(ops)) => ops.keys().next().map(|n| n.to_string()),
+        };
         req.set_parsed_query(doc);
-        Ok(req)
+        Ok((req, name))
     });
     match job.await {
         Ok(r) => r,
@@ -286,19 +294,18 @@ async fn execute(
             &msg,
         );
     }
-    let operation = requests
-        .iter()
-        .filter_map(|r| r.operation_name.clone())
-        .collect::<Vec<_>>()
-        .join(",");
     let count = requests.len();
     let timeout = Duration::from_secs(shared.settings.limits.request_timeout.max(1));
     // One deadline for the whole request: when it passes, the work in flight is dropped (cancelled).
+    let mut names = Vec::new();
     let work = async {
         let mut responses = Vec::with_capacity(count);
         for req in requests {
             let req = match prepare(shared, req).await {
-                Ok(req) => req,
+                Ok((req, name)) => {
+                    names.extend(name);
+                    req
+                }
                 Err(resp) => {
                     responses.push(*resp);
                     continue;
@@ -322,6 +329,7 @@ async fn execute(
                 .collect()
         }
     };
+    let operation = names.join(",");
     let mut codes = Vec::new();
     for resp in &mut responses {
         for err in &mut resp.errors {

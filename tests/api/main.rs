@@ -1,6 +1,8 @@
 //! Integration tests: the real actix app over HTTP, on SQLite or PostgreSQL (`TEST_DATABASE_URL`).
 mod fixtures;
 mod harness;
+mod hostile;
 mod limits;
 mod read_api;
+mod shutdown;
 mod transport;
