@@ -257,7 +257,7 @@ pub async fn observe(
     if let Some(m) = &metrics {
         m.metrics.observe(
             status,
-            path == "/graphql",
+            path == "/graphql" && (method == "POST" || method == "GET"),
             elapsed.as_secs_f64(),
             &outcome.codes,
         );

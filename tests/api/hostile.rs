@@ -749,3 +749,122 @@ async fn hostile_input_does_not_hurt_the_server() {
     assert!(!metrics.contains("status=\"500\""), "{metrics}");
     assert!(metrics.contains("pairing_graphql_errors_total{code=\"QUERY_TOO_COMPLEX\"}"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn security_headers_cors_allow_list_and_metrics() {
+    let app = TestApp::spawn().await;
+    let c = &app.client;
+    let q = json!({"query": "{ __typename }"});
+    // Security headers on every kind of answer, and no CORS by default.
+    for r in [
+        c.post(app.url("/graphql"))
+            .header("origin", "https://evil.example")
+            .json(&q)
+            .send()
+            .await
+            .unwrap(),
+        c.get(app.url("/health")).send().await.unwrap(),
+        c.get(app.url("/nope")).send().await.unwrap(),
+    ] {
+        let h = r.headers();
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["x-frame-options"], "DENY");
+        assert_eq!(h["referrer-policy"], "no-referrer");
+        assert!(
+            h["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("default-src 'none'")
+        );
+        assert!(h.contains_key("x-request-id"));
+        assert!(!h.contains_key("access-control-allow-origin"));
+    }
+    let r = c.get(app.url("/nope")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["errors"][0]["extensions"]["code"],
+        "NOT_FOUND"
+    );
+    // GraphiQL has a CSP of its own that lets its scripts load.
+    let r = c
+        .get(app.url("/graphql"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("script-src")
+    );
+
+    let app =
+        TestApp::spawn_with(|s| s.http.cors_origins = vec!["https://portal.example".into()]).await;
+    let c = &app.client;
+    let preflight = |origin: &'static str| {
+        c.request(reqwest::Method::OPTIONS, app.url("/graphql"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "content-type, authorization",
+            )
+            .send()
+    };
+    let r = preflight("https://portal.example").await.unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        "https://portal.example"
+    );
+    assert!(
+        r.headers()["access-control-allow-headers"]
+            .to_str()
+            .unwrap()
+            .contains("authorization")
+    );
+    let r = preflight("https://evil.example").await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(!r.headers().contains_key("access-control-allow-origin"));
+    let r = c
+        .post(app.url("/graphql"))
+        .header("origin", "https://portal.example")
+        .json(&q)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        "https://portal.example"
+    );
+    assert_eq!(r.headers()["access-control-expose-headers"], "x-request-id");
+
+    // Metrics: requests, errors by code, latency histogram, pool gauges.
+    c.post(app.url("/graphql"))
+        .json(&json!({"query": "{ nope }"}))
+        .send()
+        .await
+        .unwrap();
+    let text = c
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for needle in [
+        "pairing_graphql_requests_total 2",
+        "pairing_graphql_errors_total{code=\"BAD_USER_INPUT\"} 1",
+        "pairing_http_responses_total{status=\"200\"}",
+        "pairing_graphql_request_duration_seconds_bucket{le=\"+Inf\"} 2",
+        "pairing_graphql_request_duration_seconds_count 2",
+        "pairing_db_pool_connections{state=\"in_use\"}",
+        "pairing_db_pool_connections{state=\"idle\"}",
+        "pairing_db_pool_max_connections 8",
+        "pairing_sql_statements_total",
+    ] {
+        assert!(text.contains(needle), "{needle} missing from\n{text}");
+    }
+}

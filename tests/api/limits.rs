@@ -362,6 +362,20 @@ async fn request_deadline_cancels_and_answers_timeout() {
         eprintln!("the deadline test needs a lock readers wait on: it runs on PostgreSQL");
         return;
     }
+    // The server's connections carry a statement timeout (10 s by default).
+    let row = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SHOW statement_timeout",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        row.try_get::<String>("", "statement_timeout").unwrap(),
+        "10s"
+    );
     txn.execute_unprepared("LOCK TABLE regions IN ACCESS EXCLUSIVE MODE")
         .await
         .unwrap();

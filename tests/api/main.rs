@@ -1,4 +1,5 @@
 //! Integration tests: the real actix app over HTTP, on SQLite or PostgreSQL (`TEST_DATABASE_URL`).
+mod faults;
 mod fixtures;
 mod harness;
 mod hostile;
