@@ -609,3 +609,61 @@ mod tests {
         assert_eq!(run(&q).unwrap_err().code, "QUERY_TOO_COMPLEX");
     }
 }
+
+#[cfg(test)]
+mod schema_tests {
+    use super::*;
+
+    fn cost(q: &str) -> u64 {
+        let types = TypeInfo::from_sdl(&crate::graphql::root::sdl());
+        let doc = async_graphql::parser::parse_query(q).unwrap();
+        let limits = OperationLimits {
+            max_cost: u64::MAX / 4,
+            ..Default::default()
+        };
+        analyze(&doc, &types, &Variables::default(), &limits)
+            .map(|a| a.cost)
+            .unwrap()
+    }
+
+    #[test]
+    fn readme_queries_fit_the_default_budget() {
+        let portal = cost(
+            r#"{ organization(code: "310000") { name pairings(first: 10) { nodes { program
+                recipient { code name } letters(year: 2019) { status commitments { indicator unit target } }
+                fundTransfers(first: 20, filter: { year: 2019 }) { totalCount
+                  nodes { referenceNo category amount status allocatedOn recipient { name } } } } } } }"#,
+        );
+        let listed = cost(
+            r#"{ regions(filter: { provinceCode: "530000", listedOnly: true }, first: 20) {
+                nodes { code name poverty { listedForSupervision exitYear } } }
+              pairingAgreements(filter: { provinceCode: "530000", year: 2020 }) {
+                totalCount nodes { program helper { name } recipient { name } } } }"#,
+        );
+        eprintln!("portal {portal}, listed {listed}");
+        assert!(portal < 10_000 && listed < 1_000, "{portal} {listed}");
+        assert_eq!(
+            cost("{ regions(first: 100) { nodes { children(first: 100) { nodes { code } } } } }"),
+            1 + 100 * (1 + 1 + 100 * 2)
+        );
+        // The README's examples.
+        assert_eq!(
+            cost(
+                "{ regions(first: 100) { nodes { code children(first: 100) { nodes { code } } } } }"
+            ),
+            20_301
+        );
+        assert_eq!(
+            cost(
+                "{ regions(first: 100) { nodes { code children(first: 50) { nodes { code } } } } }"
+            ),
+            10_301
+        );
+        assert_eq!(
+            cost(
+                "{ regions(first: 100) { nodes { children(first: 100) { nodes { children(first: 100) { nodes { code } } } } } } }"
+            ),
+            2_020_201
+        );
+    }
+}
