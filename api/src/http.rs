@@ -148,32 +148,50 @@ fn coded_error(code: &str, message: impl Into<String>) -> Response {
 
 /// Token count, parse and limit analysis: CPU work bounded by the token limit, run on the blocking
 /// pool so that a heavy document never stalls the async workers.
+/// Documents up to this size are checked inline: their parse and analysis take microseconds.
+const INLINE_CHECK_BYTES: usize = 8 * 1024;
+
+/// Token count, parse and limit analysis: CPU work bounded by the token limit. Larger documents are
+/// checked on the blocking pool so that a heavy one never stalls the async workers.
 async fn prepare(
     shared: &web::Data<Shared>,
-    mut req: Request,
+    req: Request,
 ) -> Result<(Request, Option<String>), Box<Response>> {
+    if req.query.len() <= INLINE_CHECK_BYTES {
+        return check_request(shared, req);
+    }
     let shared = shared.clone().into_inner();
-    let job = tokio::task::spawn_blocking(move || {
-        crate::limits::check_tokens(&req.query, &shared.limits).map_err(limit_response)?;
-        let doc = async_graphql::parser::parse_query(&req.query)
-            .map_err(|e| Box::new(Response::from_errors(vec![ServerError::from(e)])))?;
-        crate::limits::analyze(&doc, &shared.types, &req.variables, &shared.limits)
-            .map_err(limit_response)?;
-        let name = match (&req.operation_name, &doc.operations) {
-            (Some(name), _) => Some(name.clone()),
-            (None, DocumentOperations::Single(_)) => None,
-            (None, DocumentOperations::Multiple(ops)) => ops.keys().next().map(|n| n.to_string()),
-        };
-        req.set_parsed_query(doc);
-        Ok((req, name))
-    });
-    match job.await {
+    match tokio::task::spawn_blocking(move || check_request(&shared, req)).await {
         Ok(r) => r,
         Err(_) => Err(Box::new(coded_error(
             "INTERNAL",
             "internal error; the request id identifies it in the server log",
         ))),
     }
+}
+
+fn check_request(
+    shared: &Shared,
+    mut req: Request,
+) -> Result<(Request, Option<String>), Box<Response>> {
+    crate::limits::check_tokens(&req.query, &shared.limits).map_err(limit_response)?;
+    let doc = async_graphql::parser::parse_query(&req.query)
+        .map_err(|e| Box::new(Response::from_errors(vec![ServerError::from(e)])))?;
+    let analysis = crate::limits::analyze(&doc, &shared.types, &req.variables, &shared.limits)
+        .map_err(limit_response)?;
+    if analysis.introspection && shared.settings.limits.no_introspection {
+        return Err(Box::new(coded_error(
+            "BAD_USER_INPUT",
+            "introspection is switched off on this server",
+        )));
+    }
+    let name = match (&req.operation_name, &doc.operations) {
+        (Some(name), _) => Some(name.clone()),
+        (None, DocumentOperations::Single(_)) => None,
+        (None, DocumentOperations::Multiple(ops)) => ops.keys().next().map(|n| n.to_string()),
+    };
+    req.set_parsed_query(doc);
+    Ok((req, name))
 }
 
 fn limit_response(e: LimitError) -> Box<Response> {
@@ -316,7 +334,18 @@ async fn execute(
                 request_id: request_id.to_string(),
                 loaders: Loaders::new(&shared.db),
             };
-            responses.push(shared.schema.execute(req.data(ctx)).await);
+            // A panic in a resolver becomes an INTERNAL error for this request, not a dead worker.
+            let run = std::panic::AssertUnwindSafe(shared.schema.execute(req.data(ctx)));
+            responses.push(match futures_util::FutureExt::catch_unwind(run).await {
+                Ok(resp) => resp,
+                Err(_) => {
+                    tracing::error!(request_id, "a resolver panicked");
+                    coded_error(
+                        "INTERNAL",
+                        "internal error; the request id identifies it in the server log",
+                    )
+                }
+            });
         }
         responses
     };
@@ -639,7 +668,9 @@ async fn health() -> HttpResponse {
 }
 
 async fn ready(shared: web::Data<Shared>) -> HttpResponse {
-    if crate::db::ping(&shared.db).await {
+    // A load balancer's health check wants an answer soon, not after the pool's acquire timeout.
+    let ping = tokio::time::timeout(Duration::from_secs(1), crate::db::ping(&shared.db));
+    if ping.await.unwrap_or(false) {
         HttpResponse::Ok()
             .content_type("application/json")
             .body(r#"{"status":"ready"}"#)

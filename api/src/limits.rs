@@ -70,6 +70,8 @@ pub struct Analysis {
     pub cost: u64,
     pub aliases: u64,
     pub root_fields: u64,
+    /// Whether an operation selects `__schema` or `__type`.
+    pub introspection: bool,
 }
 
 /// Counts tokens and bracket nesting without parsing, so the parser never sees a document that is
@@ -534,6 +536,7 @@ pub fn analyze(
         analysis.cost = analysis.cost.max(s.cost);
         analysis.aliases = analysis.aliases.max(s.aliases);
         analysis.root_fields = analysis.root_fields.max(s.fields_here);
+        analysis.introspection |= s.schema_fields > 0 || s.type_fields > 0;
     }
     // Validation walks every operation and fragment with spreads inlined: bound that walk as a whole.
     if whole > limits.max_cost.saturating_mul(2) {

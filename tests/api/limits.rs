@@ -407,12 +407,20 @@ async fn introspection_is_limited_and_can_be_switched_off() {
     assert_code(&app.gql(twice, json!({})).await, "QUERY_TOO_COMPLEX");
 
     let app = TestApp::spawn_with(|s| s.limits.no_introspection = true).await;
-    let body = app.gql("{ __schema { types { name } } }", json!({})).await;
-    assert!(body["data"]["__schema"].is_null(), "{body}");
-    let body = app
-        .gql("{ __type(name: \"Query\") { name } }", json!({}))
-        .await;
-    assert!(body["data"]["__type"].is_null(), "{body}");
+    for q in [
+        "{ __schema { types { name } } }",
+        "{ __type(name: \"Query\") { name } }",
+        "{ ...F } fragment F on Query { __schema { queryType { name } } }",
+    ] {
+        let body = app.gql(q, json!({})).await;
+        assert_code(&body, "BAD_USER_INPUT");
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("introspection")
+        );
+    }
     assert_ok(&app.gql("{ __typename }", json!({})).await);
 }
 
