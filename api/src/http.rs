@@ -40,6 +40,7 @@ pub struct Shared {
     pub metrics: Metrics,
     pub types: TypeInfo,
     pub limits: OperationLimits,
+    pub executor: Executor,
 }
 
 /// The media type of a response, chosen from the request's `Accept`.
@@ -146,17 +147,12 @@ fn coded_error(code: &str, message: impl Into<String>) -> Response {
     Response::from_errors(vec![err])
 }
 
-/// Token count, parse and limit analysis: CPU work bounded by the token limit, run on the blocking
-/// pool so that a heavy document never stalls the async workers.
 /// Documents up to this size are checked inline: their parse and analysis take microseconds.
 const INLINE_CHECK_BYTES: usize = 8 * 1024;
 
 /// Token count, parse and limit analysis: CPU work bounded by the token limit. Larger documents are
 /// checked on the blocking pool so that a heavy one never stalls the async workers.
-async fn prepare(
-    shared: &web::Data<Shared>,
-    req: Request,
-) -> Result<(Request, Option<String>), Box<Response>> {
+async fn prepare(shared: &web::Data<Shared>, req: Request) -> Result<Checked, Box<Response>> {
     if req.query.len() <= INLINE_CHECK_BYTES {
         return check_request(shared, req);
     }
@@ -170,10 +166,14 @@ async fn prepare(
     }
 }
 
-fn check_request(
-    shared: &Shared,
-    mut req: Request,
-) -> Result<(Request, Option<String>), Box<Response>> {
+/// A request that passed the checks, with what the analysis found.
+struct Checked {
+    request: Request,
+    name: Option<String>,
+    introspection: bool,
+}
+
+fn check_request(shared: &Shared, mut req: Request) -> Result<Checked, Box<Response>> {
     crate::limits::check_tokens(&req.query, &shared.limits).map_err(limit_response)?;
     let doc = async_graphql::parser::parse_query(&req.query)
         .map_err(|e| Box::new(Response::from_errors(vec![ServerError::from(e)])))?;
@@ -191,7 +191,11 @@ fn check_request(
         (None, DocumentOperations::Multiple(ops)) => ops.keys().next().map(|n| n.to_string()),
     };
     req.set_parsed_query(doc);
-    Ok((req, name))
+    Ok(Checked {
+        request: req,
+        name,
+        introspection: analysis.introspection,
+    })
 }
 
 fn limit_response(e: LimitError) -> Box<Response> {
@@ -270,94 +274,72 @@ fn is_request_error(resp: &Response) -> bool {
         && resp.errors.iter().all(|e| e.path.is_empty())
 }
 
-async fn execute(
-    shared: &web::Data<Shared>,
-    http: &HttpRequest,
-    batch: BatchRequest,
+/// Aborts a spawned task when dropped (deadline passed, or the client went away).
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The runtime GraphQL operations execute on (database I/O included), apart from the HTTP workers.
+pub struct Executor {
+    runtime: Option<tokio::runtime::Runtime>,
+    /// Permits for introspection operations: half the threads (at least one).
+    introspection: tokio::sync::Semaphore,
+}
+
+impl Executor {
+    fn new(threads: usize) -> Result<Executor, String> {
+        let threads = threads.max(1);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .thread_name("graphql")
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the GraphQL executor: {e}"))?;
+        Ok(Executor {
+            runtime: Some(runtime),
+            introspection: tokio::sync::Semaphore::new((threads / 2).max(1)),
+        })
+    }
+
+    fn handle(&self) -> tokio::runtime::Handle {
+        match &self.runtime {
+            Some(rt) => rt.handle().clone(),
+            None => tokio::runtime::Handle::current(),
+        }
+    }
+}
+
+impl Drop for Executor {
+    fn drop(&mut self) {
+        // Dropped from async code at shutdown: do not block on the runtime's tasks.
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// A request's answer, serialized (on the executor: large answers cost CPU).
+struct Finished {
+    status: StatusCode,
+    body: Vec<u8>,
+    codes: Vec<&'static str>,
+    operation: Option<String>,
+}
+
+/// Gives every error its code, then serializes under the response-size limit.
+fn finish(
+    shared: &Shared,
+    mut responses: Vec<Response>,
+    names: Vec<String>,
+    single: bool,
     format: Format,
     request_id: &str,
-) -> HttpResponse {
-    shared.metrics.requests.fetch_add(1, Ordering::Relaxed);
-    let auth = http
-        .headers()
-        .get(header::AUTHORIZATION)
-        .map(|v| v.to_str().unwrap_or("\u{0}"));
-    let identity = match identify(auth, shared.verifier.as_ref()) {
-        Ok(identity) => identity,
-        Err(e) => {
-            return error_response(
-                StatusCode::UNAUTHORIZED,
-                format,
-                request_id,
-                e.code(),
-                &e.public_message(),
-            );
-        }
-    };
-    let requests = match batch {
-        BatchRequest::Single(r) => vec![r],
-        BatchRequest::Batch(rs) => rs,
-    };
-    let single = requests.len() == 1;
-    if requests.len() > shared.settings.limits.max_batch {
-        let msg = format!(
-            "at most {} operations per batch",
-            shared.settings.limits.max_batch
-        );
-        return error_response(
-            StatusCode::BAD_REQUEST,
-            format,
-            request_id,
-            "BAD_USER_INPUT",
-            &msg,
-        );
-    }
-    let count = requests.len();
-    let timeout = Duration::from_secs(shared.settings.limits.request_timeout.max(1));
-    // One deadline for the whole request: when it passes, the work in flight is dropped (cancelled).
-    let mut names = Vec::new();
-    let work = async {
-        let mut responses = Vec::with_capacity(count);
-        for req in requests {
-            let req = match prepare(shared, req).await {
-                Ok((req, name)) => {
-                    names.extend(name);
-                    req
-                }
-                Err(resp) => {
-                    responses.push(*resp);
-                    continue;
-                }
-            };
-            let ctx = RequestContext {
-                identity: identity.clone(),
-                request_id: request_id.to_string(),
-                loaders: Loaders::new(&shared.db),
-            };
-            // A panic in a resolver becomes an INTERNAL error for this request, not a dead worker.
-            let run = std::panic::AssertUnwindSafe(shared.schema.execute(req.data(ctx)));
-            responses.push(match futures_util::FutureExt::catch_unwind(run).await {
-                Ok(resp) => resp,
-                Err(_) => {
-                    tracing::error!(request_id, "a resolver panicked");
-                    coded_error(
-                        "INTERNAL",
-                        "internal error; the request id identifies it in the server log",
-                    )
-                }
-            });
-        }
-        responses
-    };
-    let mut responses = match tokio::time::timeout(timeout, work).await {
-        Ok(r) => r,
-        Err(_) => {
-            let e = AppError::Timeout;
-            (0..count)
-                .map(|_| coded_error(e.code(), e.public_message()))
-                .collect()
-        }
-    };
+) -> Finished {
+    let count = responses.len();
     let operation = names.join(",");
     let mut codes = Vec::new();
     for resp in &mut responses {
@@ -398,11 +380,154 @@ async fn execute(
             serialize(&errs, single, Format::Json, usize::MAX).unwrap_or_default()
         }
     };
+    Finished {
+        status,
+        body,
+        codes,
+        operation: (!operation.is_empty()).then_some(operation),
+    }
+}
+
+/// Checks and executes the operations of one request, in order, and serializes their answer.
+async fn run_operations(
+    shared: web::Data<Shared>,
+    identity: crate::auth::Identity,
+    request_id: String,
+    requests: Vec<Request>,
+    single: bool,
+    format: Format,
+) -> Finished {
+    let mut names = Vec::new();
+    let mut responses = Vec::with_capacity(requests.len());
+    for req in requests {
+        let checked = match prepare(&shared, req).await {
+            Ok(checked) => checked,
+            Err(resp) => {
+                responses.push(*resp);
+                continue;
+            }
+        };
+        names.extend(checked.name);
+        let req = checked.request;
+        // Introspection is pure CPU: it runs in a lane narrower than the executor, so that
+        // however many arrive, a thread stays free for everything else.
+        let _lane = match checked.introspection {
+            true => shared.executor.introspection.acquire().await.ok(),
+            false => None,
+        };
+        let ctx = RequestContext {
+            identity: identity.clone(),
+            request_id: request_id.clone(),
+            loaders: Loaders::new(&shared.db),
+        };
+        // A panic in a resolver becomes an INTERNAL error for this operation.
+        let run = std::panic::AssertUnwindSafe(shared.schema.execute(req.data(ctx)));
+        responses.push(match futures_util::FutureExt::catch_unwind(run).await {
+            Ok(resp) => resp,
+            Err(_) => {
+                tracing::error!(request_id, "a resolver panicked");
+                coded_error(
+                    "INTERNAL",
+                    "internal error; the request id identifies it in the server log",
+                )
+            }
+        });
+        // Let other requests' tasks run between the operations of a batch.
+        tokio::task::yield_now().await;
+    }
+    finish(&shared, responses, names, single, format, &request_id)
+}
+
+async fn execute(
+    shared: &web::Data<Shared>,
+    http: &HttpRequest,
+    batch: BatchRequest,
+    format: Format,
+    request_id: &str,
+) -> HttpResponse {
+    shared.metrics.requests.fetch_add(1, Ordering::Relaxed);
+    let auth = http
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str().unwrap_or("\u{0}"));
+    let identity = match identify(auth, shared.verifier.as_ref()) {
+        Ok(identity) => identity,
+        Err(e) => {
+            return error_response(
+                StatusCode::UNAUTHORIZED,
+                format,
+                request_id,
+                e.code(),
+                &e.public_message(),
+            );
+        }
+    };
+    // A batch answers with an array, even a batch of one.
+    let single = matches!(batch, BatchRequest::Single(_));
+    let requests = match batch {
+        BatchRequest::Single(r) => vec![r],
+        BatchRequest::Batch(rs) => rs,
+    };
+    if requests.len() > shared.settings.limits.max_batch {
+        let msg = format!(
+            "at most {} operations per batch",
+            shared.settings.limits.max_batch
+        );
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            format,
+            request_id,
+            "BAD_USER_INPUT",
+            &msg,
+        );
+    }
+    let count = requests.len();
+    let timeout = Duration::from_secs(shared.settings.limits.request_timeout.max(1));
+    // The operations run on the GraphQL executor, so CPU spent there never holds up the HTTP
+    // workers. One deadline covers the whole request: when it passes (or the client goes away),
+    // the task is aborted, which cancels whatever it was doing.
+    let task = shared.executor.handle().spawn(run_operations(
+        shared.clone(),
+        identity,
+        request_id.to_string(),
+        requests,
+        single,
+        format,
+    ));
+    let _abort = AbortOnDrop(task.abort_handle());
+    let finished = match tokio::time::timeout(timeout, task).await {
+        Ok(Ok(done)) => done,
+        Ok(Err(_)) => {
+            tracing::error!(request_id, "the request's task failed");
+            let r = (0..count)
+                .map(|_| {
+                    coded_error(
+                        "INTERNAL",
+                        "internal error; the request id identifies it in the server log",
+                    )
+                })
+                .collect();
+            finish(shared, r, Vec::new(), single, format, request_id)
+        }
+        Err(_) => {
+            let e = AppError::Timeout;
+            let r = (0..count)
+                .map(|_| coded_error(e.code(), e.public_message()))
+                .collect();
+            finish(shared, r, Vec::new(), single, format, request_id)
+        }
+    };
     let content_type = if format == Format::GraphqlResponse {
         GRAPHQL_RESPONSE_JSON
     } else {
         JSON
     };
+    let Finished {
+        status,
+        body,
+        codes,
+        operation,
+    } = finished;
     let mut resp = HttpResponse::build(status)
         .insert_header((
             header::CONTENT_TYPE,
@@ -410,10 +535,7 @@ async fn execute(
         ))
         .insert_header(("x-request-id", request_id))
         .body(body);
-    resp.extensions_mut().insert(Outcome {
-        operation: (!operation.is_empty()).then_some(operation),
-        codes,
-    });
+    resp.extensions_mut().insert(Outcome { operation, codes });
     resp
 }
 
@@ -809,6 +931,11 @@ impl Application {
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         let workers = settings.workers;
         let http = settings.http.clone();
+        let executor = Executor::new(if workers > 0 {
+            workers
+        } else {
+            std::thread::available_parallelism().map_or(2, |n| n.get())
+        })?;
         let shared = web::Data::new(Shared {
             schema,
             db: db.clone(),
@@ -817,6 +944,7 @@ impl Application {
             settings,
             metrics: Metrics::new(sql_statements),
             types,
+            executor,
         });
         let mut server = HttpServer::new(move || {
             App::new()

@@ -871,3 +871,60 @@ async fn security_headers_cors_allow_list_and_metrics() {
         assert!(text.contains(needle), "{needle} missing from\n{text}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn expensive_requests_do_not_stall_the_others() {
+    let app = TestApp::spawn().await;
+    world(&app.db).await;
+    let heavy = Value::Array(vec![json!({ "query": INTROSPECTION }); 10]);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut load = Vec::new();
+    for _ in 0..4 {
+        let (client, url, heavy, stop) = (
+            app.client.clone(),
+            app.url("/graphql"),
+            heavy.clone(),
+            stop.clone(),
+        );
+        load.push(tokio::spawn(async move {
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let r = client.post(&url).json(&heavy).send().await.unwrap();
+                assert_eq!(r.status(), 200);
+                n += 1;
+            }
+            n
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (mut worst_health, mut worst_query) = (Duration::ZERO, Duration::ZERO);
+    for _ in 0..10 {
+        let started = Instant::now();
+        let r = app.client.get(app.url("/health")).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        worst_health = worst_health.max(started.elapsed());
+        let started = Instant::now();
+        let body = app
+            .gql(
+                "{ regions(first: 2) { totalCount nodes { code } } }",
+                json!({}),
+            )
+            .await;
+        assert!(body["errors"].is_null(), "{body}");
+        worst_query = worst_query.max(started.elapsed());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut heavy_done = 0;
+    for l in load {
+        heavy_done += l.await.unwrap();
+    }
+    eprintln!(
+        "beside {heavy_done} batches of 10 introspections: /health at worst {worst_health:?}, a small query at worst {worst_query:?}"
+    );
+    assert!(
+        worst_health < Duration::from_millis(250),
+        "{worst_health:?}"
+    );
+    assert!(worst_query < Duration::from_secs(2), "{worst_query:?}");
+}
