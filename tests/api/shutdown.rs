@@ -193,7 +193,7 @@ fn sigterm_finishes_in_flight_requests_and_exits_zero() {
         eprintln!("the SIGTERM test runs once, on SQLite");
         return;
     }
-    let mut server = Server::start(None, &["--shutdown-timeout", "5"]);
+    let mut server = Server::start(None, &["--shutdown-timeout", "3", "--body-timeout", "60"]);
     let query = r#"{"query":"{ regions(first: 3) { totalCount } }"}"#;
     // Requests in flight: headers and half the body sent, the rest after the signal.
     let mut in_flight: Vec<TcpStream> = (0..4)
@@ -210,6 +210,13 @@ fn sigterm_finishes_in_flight_requests_and_exits_zero() {
             s
         })
         .collect();
+    // And one that will never finish: the shutdown timeout bounds the wait for it.
+    let mut stalled = TcpStream::connect(server.addr()).unwrap();
+    write!(
+        stalled,
+        "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{"
+    )
+    .unwrap();
     std::thread::sleep(Duration::from_millis(300));
     let signalled = Instant::now();
     server.signal("TERM");
@@ -239,7 +246,12 @@ fn sigterm_finishes_in_flight_requests_and_exits_zero() {
     }
     let code = server.wait(Duration::from_secs(10));
     assert_eq!(code, Some(0), "{}", server.log_text());
-    assert!(signalled.elapsed() < Duration::from_secs(8));
+    let took = signalled.elapsed();
+    assert!(
+        took >= Duration::from_secs(2) && took < Duration::from_secs(6),
+        "exit {took:?} after SIGTERM with a stalled request and a 3 s shutdown timeout"
+    );
+    drop(stalled);
     let log = server.log_text();
     assert!(log.contains("shutting down"), "{log}");
     assert!(log.contains("stopped"), "{log}");
