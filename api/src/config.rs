@@ -2,6 +2,7 @@
 use crate::auth::JwtSettings;
 use crate::db::PoolSettings;
 use crate::graphql::root::SchemaLimits;
+use crate::limits::OperationLimits;
 use clap::Args;
 use std::time::Duration;
 
@@ -20,7 +21,7 @@ pub struct DatabaseArgs {
     #[arg(long, env = "PAIRING_DB_POOL", default_value_t = 16)]
     pub db_pool: u32,
     /// Seconds to wait for a pooled connection before failing with SERVICE_UNAVAILABLE.
-    #[arg(long, env = "PAIRING_DB_ACQUIRE_TIMEOUT", default_value_t = 3)]
+    #[arg(long, env = "PAIRING_DB_ACQUIRE_TIMEOUT", default_value_t = 2)]
     pub db_acquire_timeout: u64,
     /// PostgreSQL statement timeout in seconds.
     #[arg(long, env = "PAIRING_DB_STATEMENT_TIMEOUT", default_value_t = 10)]
@@ -84,18 +85,42 @@ impl JwtArgs {
     }
 }
 
-/// Operation limits.
+/// Operation limits (see the README's "Operations" section for how cost is computed).
 #[derive(Args, Debug, Clone)]
 pub struct LimitArgs {
-    /// Deepest selection nesting allowed.
+    /// Deepest field nesting allowed, fragments expanded.
     #[arg(long, env = "PAIRING_MAX_DEPTH", default_value_t = 12)]
     pub max_depth: usize,
-    /// Largest computed cost of an operation.
-    #[arg(long, env = "PAIRING_MAX_COMPLEXITY", default_value_t = 20_000)]
+    /// Largest cost of an operation: each field 1, a connection its `first`/`last` (default 20)
+    /// times its selection, an unpaged list 10 times its selection.
+    #[arg(
+        long,
+        alias = "max-cost",
+        env = "PAIRING_MAX_COMPLEXITY",
+        default_value_t = 20_000
+    )]
     pub max_complexity: usize,
-    /// Largest request body in bytes.
+    /// Most aliased fields in one operation.
+    #[arg(long, env = "PAIRING_MAX_ALIASES", default_value_t = 50)]
+    pub max_aliases: usize,
+    /// Most root fields in one operation.
+    #[arg(long, env = "PAIRING_MAX_ROOT_FIELDS", default_value_t = 20)]
+    pub max_root_fields: usize,
+    /// Most lexical tokens in one GraphQL document.
+    #[arg(long, env = "PAIRING_MAX_TOKENS", default_value_t = 15_000)]
+    pub max_tokens: usize,
+    /// Deepest bracket nesting (`{`, `[`, `(`) in one GraphQL document.
+    #[arg(long, env = "PAIRING_MAX_NESTING", default_value_t = 40)]
+    pub max_nesting: usize,
+    /// Most directives on one field or fragment.
+    #[arg(long, env = "PAIRING_MAX_DIRECTIVES", default_value_t = 8)]
+    pub max_directives: usize,
+    /// Largest request body in bytes (larger: HTTP 413, refused from Content-Length unread).
     #[arg(long, env = "PAIRING_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Largest response body in bytes (larger: QUERY_TOO_COMPLEX instead of the data).
+    #[arg(long, env = "PAIRING_MAX_RESPONSE_BYTES", default_value_t = 8 * 1024 * 1024)]
+    pub max_response_bytes: usize,
     /// Most operations in one batch request.
     #[arg(long, env = "PAIRING_MAX_BATCH", default_value_t = 10)]
     pub max_batch: usize,
@@ -105,6 +130,9 @@ pub struct LimitArgs {
     /// Turn off schema introspection.
     #[arg(long, env = "PAIRING_NO_INTROSPECTION")]
     pub no_introspection: bool,
+    /// Microseconds a DataLoader waits for sibling fields to join a batch before querying.
+    #[arg(long, env = "PAIRING_BATCH_DELAY_US", default_value_t = 500)]
+    pub batch_delay_us: u64,
 }
 
 impl Default for LimitArgs {
@@ -112,10 +140,17 @@ impl Default for LimitArgs {
         LimitArgs {
             max_depth: 12,
             max_complexity: 20_000,
+            max_aliases: 50,
+            max_root_fields: 20,
+            max_tokens: 15_000,
+            max_nesting: 40,
+            max_directives: 8,
             max_body_bytes: 1024 * 1024,
+            max_response_bytes: 8 * 1024 * 1024,
             max_batch: 10,
             request_timeout: 10,
             no_introspection: false,
+            batch_delay_us: 500,
         }
     }
 }
@@ -123,10 +158,52 @@ impl Default for LimitArgs {
 impl LimitArgs {
     pub fn schema(&self) -> SchemaLimits {
         SchemaLimits {
-            depth: self.max_depth,
-            complexity: self.max_complexity,
-            recursive_depth: 32,
+            recursive_depth: self.max_nesting.max(1),
+            directives: self.max_directives.max(1),
             introspection: !self.no_introspection,
+        }
+    }
+
+    pub fn operation(&self) -> OperationLimits {
+        OperationLimits {
+            max_depth: self.max_depth as u64,
+            max_cost: self.max_complexity as u64,
+            max_aliases: self.max_aliases as u64,
+            max_root_fields: self.max_root_fields as u64,
+            max_tokens: self.max_tokens as u64,
+            max_nesting: self.max_nesting as u64,
+        }
+    }
+}
+
+/// HTTP behaviour: client timeouts, shutdown, CORS.
+#[derive(Args, Debug, Clone)]
+pub struct HttpArgs {
+    /// Seconds a client has to send a request's headers.
+    #[arg(long, env = "PAIRING_HEADER_TIMEOUT", default_value_t = 5)]
+    pub header_timeout: u64,
+    /// Seconds a client has to send a request's body.
+    #[arg(long, env = "PAIRING_BODY_TIMEOUT", default_value_t = 10)]
+    pub body_timeout: u64,
+    /// Seconds in-flight requests get to finish on SIGTERM/SIGINT.
+    #[arg(long, env = "PAIRING_SHUTDOWN_TIMEOUT", default_value_t = 10)]
+    pub shutdown_timeout: u64,
+    /// Origins allowed to call the API from browsers (repeat, or comma-separated); none by default.
+    #[arg(
+        long = "cors-origin",
+        env = "PAIRING_CORS_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub cors_origins: Vec<String>,
+}
+
+impl Default for HttpArgs {
+    fn default() -> Self {
+        HttpArgs {
+            header_timeout: 5,
+            body_timeout: 10,
+            shutdown_timeout: 10,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -139,6 +216,7 @@ pub struct Settings {
     pub pool: PoolSettings,
     pub jwt: JwtSettings,
     pub limits: LimitArgs,
+    pub http: HttpArgs,
     pub demo: bool,
     pub workers: usize,
 }

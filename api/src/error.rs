@@ -77,22 +77,39 @@ impl AppError {
     }
 }
 
-/// The pool could not reach the database (refused, timed out, closed).
+/// The pool could not reach the database (refused, timed out, closed, or the server is shutting
+/// down or restarting: SQLSTATE classes 08 and 57P).
 pub fn is_connection_error(e: &sea_orm::DbErr) -> bool {
     use sea_orm::{DbErr, RuntimeErr};
     match e {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
-        DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s)) => matches!(
-            s.as_ref(),
-            sea_orm::sqlx::Error::Io(_)
+        DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s)) => {
+            match s.as_ref() {
+                sea_orm::sqlx::Error::Io(_)
                 | sea_orm::sqlx::Error::PoolTimedOut
                 | sea_orm::sqlx::Error::PoolClosed
                 | sea_orm::sqlx::Error::Tls(_)
-                | sea_orm::sqlx::Error::WorkerCrashed
-        ),
+                | sea_orm::sqlx::Error::Protocol(_)
+                | sea_orm::sqlx::Error::WorkerCrashed => true,
+                sea_orm::sqlx::Error::Database(d) => d
+                    .code()
+                    .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+                _ => false,
+            }
+        }
         _ => false,
     }
 }
+
+/// Messages async-graphql gives when one of its own limits refuses a document.
+const LIMIT_MESSAGES: &[&str] = &[
+    "too complex",
+    "nested too deep",
+    "too deep",
+    "cannot be greater than",
+    "recursion limit exceeded",
+    "too many",
+];
 
 /// A unique-key violation or a serialization failure: a conflicting concurrent write.
 pub fn is_conflict(e: &sea_orm::DbErr) -> bool {
@@ -112,6 +129,7 @@ pub fn is_conflict(e: &sea_orm::DbErr) -> bool {
 /// The one place where errors become GraphQL errors: every error of a response gets its stable
 /// `extensions.code`, and internal errors lose their text (it goes to the log with the request id).
 pub fn finalize_error(err: &mut async_graphql::ServerError, request_id: &str) {
+    // Loader errors arrive wrapped in an `Arc` (DataLoader shares one error among its callers).
     let app = err
         .source::<AppError>()
         .or_else(|| err.source::<std::sync::Arc<AppError>>().map(|a| a.as_ref()));
@@ -142,11 +160,7 @@ pub fn finalize_error(err: &mut async_graphql::ServerError, request_id: &str) {
         return;
     }
     let lower = err.message.to_ascii_lowercase();
-    let code = if lower.contains("too complex")
-        || lower.contains("too deep")
-        || lower.contains("nested too deep")
-        || lower.contains("too many")
-    {
+    let code = if LIMIT_MESSAGES.iter().any(|m| lower.contains(m)) {
         "QUERY_TOO_COMPLEX"
     } else if err.path.is_empty() {
         // parse, validation and variable-coercion failures

@@ -1,15 +1,23 @@
-//! The actix application: GraphQL over HTTP, GraphiQL, health, readiness and metrics.
+//! The actix application: GraphQL over HTTP, GraphiQL, health, readiness and metrics; request
+//! bodies read under a size limit and a deadline; operation limits checked off the async workers;
+//! CORS and security headers.
 use crate::auth::{JwtVerifier, identify};
 use crate::config::Settings;
 use crate::error::{AppError, finalize_error};
 use crate::graphql::root::{AppSchema, build_schema};
 use crate::graphql::{AppState, Loaders, RequestContext};
+use crate::limits::{LimitError, OperationLimits, TypeInfo};
+use crate::observability::{Metrics, Outcome, RequestId};
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::http::{Method, StatusCode};
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::middleware::{self, Next};
+use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
 use async_graphql::http::GraphiQLSource;
-use async_graphql::parser::types::OperationType;
-use async_graphql::{BatchRequest, Request, Response};
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{BatchRequest, Request, Response, ServerError};
+use futures_util::StreamExt;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,13 +25,11 @@ use std::time::Duration;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
-
-/// Counters exposed on `/metrics`.
-#[derive(Default)]
-pub struct Metrics {
-    pub requests: AtomicU64,
-    pub sql_statements: Arc<AtomicU64>,
-}
+/// For JSON answers: nothing may load, nothing may frame them.
+const CSP_JSON: &str =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+/// For GraphiQL: its scripts and styles come from unpkg and inline; it talks only to this origin.
+const CSP_GRAPHIQL: &str = "default-src 'none'; script-src 'unsafe-inline' https://unpkg.com; style-src 'unsafe-inline' https://unpkg.com; img-src data: https:; font-src data: https://unpkg.com; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /// What the HTTP handlers share.
 pub struct Shared {
@@ -32,6 +38,9 @@ pub struct Shared {
     pub verifier: Option<JwtVerifier>,
     pub settings: Settings,
     pub metrics: Metrics,
+    pub types: TypeInfo,
+    pub limits: OperationLimits,
+    pub executor: Executor,
 }
 
 /// The media type of a response, chosen from the request's `Accept`.
@@ -74,12 +83,10 @@ fn negotiate(headers: &HeaderMap) -> Option<Format> {
 }
 
 fn request_id(req: &HttpRequest) -> String {
-    req.headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
-        .map(str::to_string)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+    match req.extensions().get::<RequestId>() {
+        Some(id) => id.0.clone(),
+        None => crate::observability::request_id_from(req.headers().get("x-request-id")),
+    }
 }
 
 /// A response made of request-level errors only (nothing executed).
@@ -97,13 +104,152 @@ fn error_response(
     } else {
         JSON
     };
-    HttpResponse::build(status)
+    let mut resp = HttpResponse::build(status)
         .insert_header((
             header::CONTENT_TYPE,
             format!("{content_type}; charset=utf-8"),
         ))
         .insert_header(("x-request-id", request_id))
-        .body(body.to_string())
+        .body(body.to_string());
+    resp.extensions_mut().insert(Outcome {
+        operation: None,
+        codes: vec![static_code(code)],
+    });
+    resp
+}
+
+/// Error codes as the `'static` strings the metrics count by.
+fn static_code(code: &str) -> &'static str {
+    const CODES: &[&str] = &[
+        "UNAUTHENTICATED",
+        "FORBIDDEN",
+        "NOT_FOUND",
+        "BAD_USER_INPUT",
+        "CONFLICT",
+        "QUERY_TOO_COMPLEX",
+        "TIMEOUT",
+        "SERVICE_UNAVAILABLE",
+        "INTERNAL",
+    ];
+    CODES
+        .iter()
+        .find(|c| **c == code)
+        .copied()
+        .unwrap_or("OTHER")
+}
+
+/// A response with one error carrying `code` (for failures before or instead of execution).
+fn coded_error(code: &str, message: impl Into<String>) -> Response {
+    let mut err = ServerError::new(message, None);
+    err.extensions
+        .get_or_insert_with(Default::default)
+        .set("code", code);
+    Response::from_errors(vec![err])
+}
+
+/// Documents up to this size are checked inline: their parse and analysis take microseconds.
+const INLINE_CHECK_BYTES: usize = 8 * 1024;
+
+/// Token count, parse and limit analysis: CPU work bounded by the token limit. Larger documents are
+/// checked on the blocking pool so that a heavy one never stalls the async workers.
+async fn prepare(shared: &web::Data<Shared>, req: Request) -> Result<Checked, Box<Response>> {
+    if req.query.len() <= INLINE_CHECK_BYTES {
+        return check_request(shared, req);
+    }
+    let shared = shared.clone().into_inner();
+    match tokio::task::spawn_blocking(move || check_request(&shared, req)).await {
+        Ok(r) => r,
+        Err(_) => Err(Box::new(coded_error(
+            "INTERNAL",
+            "internal error; the request id identifies it in the server log",
+        ))),
+    }
+}
+
+/// A request that passed the checks, with what the analysis found.
+struct Checked {
+    request: Request,
+    name: Option<String>,
+    introspection: bool,
+}
+
+fn check_request(shared: &Shared, mut req: Request) -> Result<Checked, Box<Response>> {
+    crate::limits::check_tokens(&req.query, &shared.limits).map_err(limit_response)?;
+    let doc = async_graphql::parser::parse_query(&req.query)
+        .map_err(|e| Box::new(Response::from_errors(vec![ServerError::from(e)])))?;
+    let analysis = crate::limits::analyze(&doc, &shared.types, &req.variables, &shared.limits)
+        .map_err(limit_response)?;
+    if analysis.introspection && shared.settings.limits.no_introspection {
+        return Err(Box::new(coded_error(
+            "BAD_USER_INPUT",
+            "introspection is switched off on this server",
+        )));
+    }
+    let name = match (&req.operation_name, &doc.operations) {
+        (Some(name), _) => Some(name.clone()),
+        (None, DocumentOperations::Single(_)) => None,
+        (None, DocumentOperations::Multiple(ops)) => ops.keys().next().map(|n| n.to_string()),
+    };
+    req.set_parsed_query(doc);
+    Ok(Checked {
+        request: req,
+        name,
+        introspection: analysis.introspection,
+    })
+}
+
+fn limit_response(e: LimitError) -> Box<Response> {
+    Box::new(coded_error(e.code, e.message))
+}
+
+/// A writer that refuses to grow past a limit (so an oversized response is never built whole).
+struct Limited {
+    buf: Vec<u8>,
+    limit: usize,
+}
+
+impl std::io::Write for Limited {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if self.buf.len() + data.len() > self.limit {
+            return Err(std::io::Error::other("response too large"));
+        }
+        self.buf.extend_from_slice(data);
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Serializes the responses (an array for a batch); `None` when they exceed `limit` bytes.
+fn serialize(
+    responses: &[Response],
+    single: bool,
+    format: Format,
+    limit: usize,
+) -> Option<Vec<u8>> {
+    use std::io::Write;
+    let mut w = Limited {
+        buf: Vec::with_capacity(1024),
+        limit,
+    };
+    if !single {
+        w.write_all(b"[").ok()?;
+    }
+    for (i, r) in responses.iter().enumerate() {
+        if i > 0 {
+            w.write_all(b",").ok()?;
+        }
+        if format == Format::GraphqlResponse && is_request_error(r) {
+            serde_json::to_writer(&mut w, &serde_json::json!({ "errors": r.errors })).ok()?;
+        } else {
+            serde_json::to_writer(&mut w, r).ok()?;
+        }
+    }
+    if !single {
+        w.write_all(b"]").ok()?;
+    }
+    Some(w.buf)
 }
 
 fn is_mutation(req: &Request) -> bool {
@@ -128,8 +274,175 @@ fn is_request_error(resp: &Response) -> bool {
         && resp.errors.iter().all(|e| e.path.is_empty())
 }
 
-async fn execute(
+/// Aborts a spawned task when dropped (deadline passed, or the client went away).
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The runtime GraphQL operations execute on (database I/O included), apart from the HTTP workers.
+pub struct Executor {
+    runtime: Option<tokio::runtime::Runtime>,
+    /// Permits for introspection operations: half the threads (at least one).
+    introspection: tokio::sync::Semaphore,
+}
+
+impl Executor {
+    fn new(threads: usize) -> Result<Executor, String> {
+        let threads = threads.max(1);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .thread_name("graphql")
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the GraphQL executor: {e}"))?;
+        Ok(Executor {
+            runtime: Some(runtime),
+            introspection: tokio::sync::Semaphore::new((threads / 2).max(1)),
+        })
+    }
+
+    fn handle(&self) -> tokio::runtime::Handle {
+        match &self.runtime {
+            Some(rt) => rt.handle().clone(),
+            None => tokio::runtime::Handle::current(),
+        }
+    }
+}
+
+impl Drop for Executor {
+    fn drop(&mut self) {
+        // Dropped from async code at shutdown: do not block on the runtime's tasks.
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// A request's answer, serialized (on the executor: large answers cost CPU).
+struct Finished {
+    status: StatusCode,
+    body: Vec<u8>,
+    codes: Vec<&'static str>,
+    operation: Option<String>,
+}
+
+/// Gives every error its code, then serializes under the response-size limit.
+fn finish(
     shared: &Shared,
+    mut responses: Vec<Response>,
+    names: Vec<String>,
+    single: bool,
+    format: Format,
+    request_id: &str,
+) -> Finished {
+    let count = responses.len();
+    let operation = names.join(",");
+    let mut codes = Vec::new();
+    for resp in &mut responses {
+        for err in &mut resp.errors {
+            finalize_error(err, request_id);
+            let code = err
+                .extensions
+                .as_ref()
+                .and_then(|e| e.get("code"))
+                .and_then(|v| match v {
+                    async_graphql::Value::String(s) => Some(static_code(s)),
+                    _ => None,
+                })
+                .unwrap_or("OTHER");
+            codes.push(code);
+        }
+    }
+    let status = if single && format == Format::GraphqlResponse && is_request_error(&responses[0]) {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let limit = shared.settings.limits.max_response_bytes;
+    let body = match serialize(&responses, single, format, limit) {
+        Some(body) => body,
+        None => {
+            drop(responses);
+            let msg =
+                format!("the response would exceed {limit} bytes; ask for fewer items or fields");
+            let errs: Vec<Response> = (0..count)
+                .map(|_| {
+                    let mut r = coded_error("QUERY_TOO_COMPLEX", msg.clone());
+                    r.data = async_graphql::Value::Null;
+                    r
+                })
+                .collect();
+            codes.push("QUERY_TOO_COMPLEX");
+            serialize(&errs, single, Format::Json, usize::MAX).unwrap_or_default()
+        }
+    };
+    Finished {
+        status,
+        body,
+        codes,
+        operation: (!operation.is_empty()).then_some(operation),
+    }
+}
+
+/// Checks and executes the operations of one request, in order, and serializes their answer.
+async fn run_operations(
+    shared: web::Data<Shared>,
+    identity: crate::auth::Identity,
+    request_id: String,
+    requests: Vec<Request>,
+    single: bool,
+    format: Format,
+) -> Finished {
+    let mut names = Vec::new();
+    let mut responses = Vec::with_capacity(requests.len());
+    for req in requests {
+        let checked = match prepare(&shared, req).await {
+            Ok(checked) => checked,
+            Err(resp) => {
+                responses.push(*resp);
+                continue;
+            }
+        };
+        names.extend(checked.name);
+        let req = checked.request;
+        // Introspection is pure CPU: it runs in a lane narrower than the executor, so that
+        // however many arrive, a thread stays free for everything else.
+        let _lane = match checked.introspection {
+            true => shared.executor.introspection.acquire().await.ok(),
+            false => None,
+        };
+        let ctx = RequestContext {
+            identity: identity.clone(),
+            request_id: request_id.clone(),
+            loaders: Loaders::new(
+                &shared.db,
+                std::time::Duration::from_micros(shared.settings.limits.batch_delay_us),
+            ),
+        };
+        // A panic in a resolver becomes an INTERNAL error for this operation.
+        let run = std::panic::AssertUnwindSafe(shared.schema.execute(req.data(ctx)));
+        responses.push(match futures_util::FutureExt::catch_unwind(run).await {
+            Ok(resp) => resp,
+            Err(_) => {
+                tracing::error!(request_id, "a resolver panicked");
+                coded_error(
+                    "INTERNAL",
+                    "internal error; the request id identifies it in the server log",
+                )
+            }
+        });
+        // Let other requests' tasks run between the operations of a batch.
+        tokio::task::yield_now().await;
+    }
+    finish(&shared, responses, names, single, format, &request_id)
+}
+
+async fn execute(
+    shared: &web::Data<Shared>,
     http: &HttpRequest,
     batch: BatchRequest,
     format: Format,
@@ -152,11 +465,12 @@ async fn execute(
             );
         }
     };
+    // A batch answers with an array, even a batch of one.
+    let single = matches!(batch, BatchRequest::Single(_));
     let requests = match batch {
         BatchRequest::Single(r) => vec![r],
         BatchRequest::Batch(rs) => rs,
     };
-    let single = requests.len() == 1;
     if requests.len() > shared.settings.limits.max_batch {
         let msg = format!(
             "at most {} operations per batch",
@@ -170,74 +484,117 @@ async fn execute(
             &msg,
         );
     }
+    let count = requests.len();
     let timeout = Duration::from_secs(shared.settings.limits.request_timeout.max(1));
-    let mut responses = Vec::with_capacity(requests.len());
-    for req in requests {
-        let ctx = RequestContext {
-            identity: identity.clone(),
-            request_id: request_id.to_string(),
-            loaders: Loaders::new(&shared.db),
-        };
-        let fut = shared.schema.execute(req.data(ctx));
-        let mut resp = match tokio::time::timeout(timeout, fut).await {
-            Ok(r) => r,
-            Err(_) => {
-                let e = AppError::Timeout;
-                let mut r = Response::from_errors(vec![async_graphql::ServerError::new(
-                    e.public_message(),
-                    None,
-                )]);
-                r.errors[0]
-                    .extensions
-                    .get_or_insert_with(Default::default)
-                    .set("code", e.code());
-                r
-            }
-        };
-        for err in &mut resp.errors {
-            finalize_error(err, request_id);
+    // The operations run on the GraphQL executor, so CPU spent there never holds up the HTTP
+    // workers. One deadline covers the whole request: when it passes (or the client goes away),
+    // the task is aborted, which cancels whatever it was doing.
+    let task = shared.executor.handle().spawn(run_operations(
+        shared.clone(),
+        identity,
+        request_id.to_string(),
+        requests,
+        single,
+        format,
+    ));
+    let _abort = AbortOnDrop(task.abort_handle());
+    let finished = match tokio::time::timeout(timeout, task).await {
+        Ok(Ok(done)) => done,
+        Ok(Err(_)) => {
+            tracing::error!(request_id, "the request's task failed");
+            let r = (0..count)
+                .map(|_| {
+                    coded_error(
+                        "INTERNAL",
+                        "internal error; the request id identifies it in the server log",
+                    )
+                })
+                .collect();
+            finish(shared, r, Vec::new(), single, format, request_id)
         }
-        responses.push(resp);
-    }
-    let mut status = StatusCode::OK;
-    let bodies: Vec<serde_json::Value> = responses
-        .iter()
-        .map(|r| {
-            let mut v = serde_json::to_value(r).unwrap_or_default();
-            if format == Format::GraphqlResponse && is_request_error(r) {
-                if single {
-                    status = StatusCode::BAD_REQUEST;
-                }
-                if let Some(o) = v.as_object_mut() {
-                    o.remove("data");
-                }
-            }
-            v
-        })
-        .collect();
-    let body = if single {
-        bodies.into_iter().next().unwrap_or_default()
-    } else {
-        serde_json::Value::Array(bodies)
+        Err(_) => {
+            let e = AppError::Timeout;
+            let r = (0..count)
+                .map(|_| coded_error(e.code(), e.public_message()))
+                .collect();
+            finish(shared, r, Vec::new(), single, format, request_id)
+        }
     };
     let content_type = if format == Format::GraphqlResponse {
         GRAPHQL_RESPONSE_JSON
     } else {
         JSON
     };
-    HttpResponse::build(status)
+    let Finished {
+        status,
+        body,
+        codes,
+        operation,
+    } = finished;
+    let mut resp = HttpResponse::build(status)
         .insert_header((
             header::CONTENT_TYPE,
             format!("{content_type}; charset=utf-8"),
         ))
         .insert_header(("x-request-id", request_id))
-        .body(body.to_string())
+        .body(body);
+    resp.extensions_mut().insert(Outcome { operation, codes });
+    resp
+}
+
+/// Reads a request body: refused from its declared length before reading when too large (413),
+/// cut off when it grows too large or does not arrive within the body timeout (408).
+async fn read_body(
+    shared: &Shared,
+    req: &HttpRequest,
+    mut payload: web::Payload,
+) -> Result<web::BytesMut, (StatusCode, String)> {
+    let max = shared.settings.limits.max_body_bytes;
+    let too_large = || {
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the request body exceeds {max} bytes"),
+        )
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        return Err(too_large());
+    }
+    let mut body = web::BytesMut::with_capacity(declared.unwrap_or(1024).min(64 * 1024) as usize);
+    let timeout = Duration::from_secs(shared.settings.http.body_timeout.max(1));
+    let read = async {
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|_| {
+                (
+                    StatusCode::BAD_REQUEST,
+                    "the request body could not be read".to_string(),
+                )
+            })?;
+            if body.len() + chunk.len() > max {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(())
+    };
+    match tokio::time::timeout(timeout, read).await {
+        Ok(Ok(())) => Ok(body),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err((
+            StatusCode::REQUEST_TIMEOUT,
+            "the request body did not arrive in time".to_string(),
+        )),
+    }
 }
 
 async fn graphql_post(
     shared: web::Data<Shared>,
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> HttpResponse {
     let rid = request_id(&req);
     let Some(format) = negotiate(req.headers()) else {
@@ -278,6 +635,16 @@ async fn graphql_post(
             "a POST needs Content-Type: application/json (UTF-8)",
         );
     }
+    let body = match read_body(&shared, &req, payload).await {
+        Ok(body) => body,
+        Err((status, msg)) => {
+            let mut resp = error_response(status, format, &rid, "BAD_USER_INPUT", &msg);
+            // The rest of the body is not read: the connection cannot be reused.
+            resp.head_mut()
+                .set_connection_type(actix_web::http::ConnectionType::Close);
+            return resp;
+        }
+    };
     let batch = match parse_body(&body) {
         Ok(b) => b,
         Err(msg) => {
@@ -352,6 +719,7 @@ async fn graphql_get(shared: web::Data<Shared>, req: HttpRequest) -> HttpRespons
         if wants_html {
             return HttpResponse::Ok()
                 .content_type("text/html; charset=utf-8")
+                .insert_header((header::CONTENT_SECURITY_POLICY, CSP_GRAPHIQL))
                 .body(
                     GraphiQLSource::build()
                         .endpoint("/graphql")
@@ -425,7 +793,9 @@ async fn health() -> HttpResponse {
 }
 
 async fn ready(shared: web::Data<Shared>) -> HttpResponse {
-    if crate::db::ping(&shared.db).await {
+    // A load balancer's health check wants an answer soon, not after the pool's acquire timeout.
+    let ping = tokio::time::timeout(Duration::from_secs(1), crate::db::ping(&shared.db));
+    if ping.await.unwrap_or(false) {
         HttpResponse::Ok()
             .content_type("application/json")
             .body(r#"{"status":"ready"}"#)
@@ -437,16 +807,16 @@ async fn ready(shared: web::Data<Shared>) -> HttpResponse {
 }
 
 async fn metrics(shared: web::Data<Shared>) -> HttpResponse {
-    let m = &shared.metrics;
-    let body = format!(
-        "# HELP pairing_graphql_requests_total GraphQL HTTP requests received.\n# TYPE pairing_graphql_requests_total counter\npairing_graphql_requests_total {}\n\
-         # HELP pairing_sql_statements_total SQL statements executed.\n# TYPE pairing_sql_statements_total counter\npairing_sql_statements_total {}\n",
-        m.requests.load(Ordering::Relaxed),
-        m.sql_statements.load(Ordering::Relaxed),
-    );
+    let body = shared.metrics.render(&shared.db);
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(body)
+}
+
+async fn not_found() -> HttpResponse {
+    HttpResponse::NotFound()
+        .content_type("application/json")
+        .body(r#"{"errors":[{"message":"no such resource","extensions":{"code":"NOT_FOUND"}}]}"#)
 }
 
 /// Registers the routes on an actix app.
@@ -460,6 +830,70 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/health", web::get().to(health))
         .route("/ready", web::get().to(ready))
         .route("/metrics", web::get().to(metrics));
+}
+
+/// Security headers on every response (a handler's own, e.g. GraphiQL's CSP, take precedence).
+fn security_headers() -> middleware::DefaultHeaders {
+    middleware::DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+        .add((header::CONTENT_SECURITY_POLICY, CSP_JSON))
+        .add((header::CACHE_CONTROL, "no-store"))
+}
+
+/// CORS for the configured origins only (none by default): exact origin match, preflights answered
+/// here, `X-Request-Id` exposed.
+async fn cors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let origin = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let allowed = match (&origin, req.app_data::<web::Data<Shared>>()) {
+        (Some(o), Some(shared)) => shared.settings.http.cors_origins.iter().any(|a| a == o),
+        _ => false,
+    };
+    let preflight = req.method() == Method::OPTIONS
+        && req
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    if preflight {
+        let resp = if allowed {
+            HttpResponse::NoContent()
+                .insert_header((
+                    header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                    origin.clone().unwrap_or_default(),
+                ))
+                .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "GET, POST"))
+                .insert_header((
+                    header::ACCESS_CONTROL_ALLOW_HEADERS,
+                    "authorization, content-type, accept, x-request-id",
+                ))
+                .insert_header((header::ACCESS_CONTROL_MAX_AGE, "600"))
+                .insert_header((header::VARY, "Origin"))
+                .finish()
+        } else {
+            HttpResponse::Forbidden()
+                .content_type("application/json")
+                .body(r#"{"errors":[{"message":"this origin may not call the API","extensions":{"code":"FORBIDDEN"}}]}"#)
+        };
+        return Ok(req.into_response(resp));
+    }
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    if allowed && let Some(o) = origin.and_then(|o| HeaderValue::from_str(&o).ok()) {
+        let h = res.headers_mut();
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
+        h.insert(header::VARY, HeaderValue::from_static("Origin"));
+        h.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static("x-request-id"),
+        );
+    }
+    Ok(res)
 }
 
 /// A built server: bound, connected, migrated; `run_until_stopped` serves it.
@@ -494,29 +928,42 @@ impl Application {
             );
         }
         let schema = build_schema(Some(AppState { db: db.clone() }), &settings.limits.schema());
+        let types = TypeInfo::from_sdl(&schema.sdl());
         let listener = std::net::TcpListener::bind(&settings.bind)
             .map_err(|e| format!("cannot bind {}: {e}", settings.bind))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
-        let max_body = settings.limits.max_body_bytes;
         let workers = settings.workers;
+        let http = settings.http.clone();
+        let executor = Executor::new(if workers > 0 {
+            workers
+        } else {
+            std::thread::available_parallelism().map_or(2, |n| n.get())
+        })?;
         let shared = web::Data::new(Shared {
             schema,
             db: db.clone(),
             verifier,
+            limits: settings.limits.operation(),
             settings,
-            metrics: Metrics {
-                requests: AtomicU64::new(0),
-                sql_statements,
-            },
+            metrics: Metrics::new(sql_statements),
+            types,
+            executor,
         });
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(shared.clone())
-                .app_data(web::PayloadConfig::new(max_body))
                 .configure(routes)
+                .default_service(web::to(not_found))
+                .wrap(security_headers())
+                .wrap(middleware::from_fn(cors))
+                .wrap(middleware::from_fn(crate::observability::observe))
         })
-        .client_request_timeout(Duration::from_secs(5))
-        .shutdown_timeout(10);
+        // Slow or stalled clients: headers must arrive in time (bodies: see `read_body`).
+        .client_request_timeout(Duration::from_secs(http.header_timeout.max(1)))
+        .client_disconnect_timeout(Duration::from_secs(1))
+        .shutdown_timeout(http.shutdown_timeout)
+        // Signals are handled by the binary, which then stops gracefully and closes the pool.
+        .disable_signals();
         if workers > 0 {
             server = server.workers(workers);
         }
@@ -526,6 +973,11 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// A handle to stop the server (`stop(true)` finishes in-flight requests first).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {

@@ -9,6 +9,8 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod letter;
+pub mod limits;
+pub mod observability;
 pub mod organization;
 pub mod pairing;
 pub mod personnel;

@@ -1,6 +1,6 @@
 //! `pairing`: the paired-assistance platform's one binary.
 use clap::{Parser, Subcommand};
-use pairing_api::config::{DatabaseArgs, JwtArgs, LimitArgs, Settings};
+use pairing_api::config::{DatabaseArgs, HttpArgs, JwtArgs, LimitArgs, Settings};
 use pairing_api::http::Application;
 use tracing_subscriber::EnvFilter;
 
@@ -11,6 +11,9 @@ use tracing_subscriber::EnvFilter;
     about = "GraphQL platform for east–west cooperation and designated assistance"
 )]
 struct Cli {
+    /// Log format: `text` for people, `json` (one object per line) for log collectors.
+    #[arg(long, global = true, env = "PAIRING_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -35,6 +38,8 @@ enum Command {
         jwt: JwtArgs,
         #[command(flatten)]
         limits: LimitArgs,
+        #[command(flatten)]
+        http: HttpArgs,
     },
     /// Apply pending database migrations.
     Migrate {
@@ -56,20 +61,54 @@ enum Command {
     Schema,
 }
 
-fn init_logging() {
+fn init_logging(format: &str) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    if format == "json" {
+        builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .init();
+    } else {
+        builder.init();
+    }
+}
+
+/// Resolves on SIGTERM or SIGINT.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        let terminate = async {
+            match term.as_mut() {
+                Some(t) => {
+                    t.recv().await;
+                }
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {},
+            _ = terminate => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
 }
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     if !matches!(cli.command, Command::Schema) {
-        init_logging();
+        init_logging(&cli.log_format);
     }
     match run(cli.command).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -89,19 +128,41 @@ async fn run(command: Command) -> Result<(), String> {
             database,
             jwt,
             limits,
+            http,
         } => {
+            let grace = std::time::Duration::from_secs(http.shutdown_timeout);
             let settings = Settings {
                 bind,
                 database_url: database.url.clone(),
                 pool: database.pool(),
                 jwt: jwt.settings()?,
                 limits,
+                http,
                 demo,
                 workers,
             };
             let app = Application::build(settings).await?;
             tracing::info!(port = app.port(), "serving GraphQL on /graphql");
-            app.run_until_stopped().await.map_err(|e| e.to_string())
+            let handle = app.handle();
+            let db = app.db.clone();
+            let mut server = tokio::spawn(app.run_until_stopped());
+            tokio::select! {
+                done = &mut server => {
+                    return done.map_err(|e| e.to_string())?.map_err(|e| e.to_string());
+                }
+                _ = shutdown_signal() => {}
+            }
+            // Stop accepting, let in-flight requests finish (bounded by the shutdown timeout),
+            // then close the pool.
+            tracing::info!(
+                grace_secs = grace.as_secs(),
+                "shutting down: finishing in-flight requests"
+            );
+            handle.stop(true).await;
+            let _ = tokio::time::timeout(grace + std::time::Duration::from_secs(1), server).await;
+            let _ = db.close().await;
+            tracing::info!("stopped");
+            Ok(())
         }
         Command::Migrate { database } => {
             let db = pairing_api::db::connect(&database.url, &database.pool())

@@ -11,6 +11,8 @@ pub const TEST_SECRET: &str = "test-secret-for-the-suite-0123456789";
 
 pub struct TestApp {
     pub base: String,
+    /// The URL of this test's database (for tests that need a connection of their own).
+    pub database_url: String,
     pub db: DatabaseConnection,
     pub client: reqwest::Client,
     cleanup: Option<Cleanup>,
@@ -77,7 +79,12 @@ pub fn settings(database_url: String) -> Settings {
             leeway_secs: 0,
             ..Default::default()
         },
-        limits: LimitArgs::default(),
+        // A generous batching window: statement counts must not depend on how busy the machine is.
+        limits: LimitArgs {
+            batch_delay_us: 20_000,
+            ..LimitArgs::default()
+        },
+        http: Default::default(),
         demo: false,
         workers: 2,
     }
@@ -91,7 +98,7 @@ impl TestApp {
     /// Spawns with adjusted settings (limits, keys …).
     pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         let (url, cleanup) = fresh_database().await;
-        let mut s = settings(url);
+        let mut s = settings(url.clone());
         adjust(&mut s);
         let app = Application::build(s).await.expect("build application");
         let base = format!("http://127.0.0.1:{}", app.port());
@@ -99,6 +106,7 @@ impl TestApp {
         tokio::spawn(app.run_until_stopped());
         TestApp {
             base,
+            database_url: url,
             db,
             client: reqwest::Client::new(),
             cleanup: Some(cleanup),

@@ -1,7 +1,11 @@
 //! Integration tests: the real actix app over HTTP, on SQLite or PostgreSQL (`TEST_DATABASE_URL`).
 mod demo;
+mod faults;
 mod fixtures;
 mod harness;
+mod hostile;
+mod limits;
 mod read_api;
 mod rollups;
+mod shutdown;
 mod transport;

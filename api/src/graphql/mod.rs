@@ -64,62 +64,93 @@ pub struct Loaders {
 }
 
 impl Loaders {
-    pub fn new(db: &DatabaseConnection) -> Self {
+    pub fn new(db: &DatabaseConnection, batch_delay: std::time::Duration) -> Self {
         fn dl<
             L: async_graphql::dataloader::Loader<K>,
             K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
         >(
+            batch_delay: std::time::Duration,
             l: L,
         ) -> DataLoader<L> {
             // A short delay lets sibling resolvers join one batch.
             DataLoader::new(l, tokio::spawn)
-                .delay(std::time::Duration::from_micros(500))
+                .delay(batch_delay)
                 .max_batch_size(1000)
         }
         Loaders {
-            regions: dl(ByIdLoader::new(db.clone())),
-            organizations: dl(ByIdLoader::new(db.clone())),
-            pairings: dl(ByIdLoader::new(db.clone())),
-            letters: dl(ByIdLoader::new(db.clone())),
-            transfers: dl(ByIdLoader::new(db.clone())),
-            dispatches: dl(ByIdLoader::new(db.clone())),
-            projects: dl(ByIdLoader::new(db.clone())),
-            reports: dl(ByIdLoader::new(db.clone())),
-            letters_by_pairing: dl(crate::letter::loader::LettersByPairing::new(db.clone())),
-            commitments_by_letter: dl(crate::letter::loader::CommitmentsByLetter::new(db.clone())),
-            revisions_by_letter: dl(crate::letter::loader::RevisionsByLetter::new(db.clone())),
-            regions_by_parent: dl(ChildPageLoader::new(
-                db.clone(),
-                crate::region::service::build,
-                entity::region::Column::ParentId,
-                |m| m.parent_id.unwrap_or_default(),
-            )),
-            pairings_by_helper: dl(ChildPageLoader::new(
-                db.clone(),
-                crate::pairing::service::build,
-                entity::pairing_agreement::Column::HelperId,
-                |m| m.helper_id,
-            )),
-            pairings_by_recipient: dl(ChildPageLoader::new(
-                db.clone(),
-                crate::pairing::service::build,
-                entity::pairing_agreement::Column::RecipientId,
-                |m| m.recipient_id,
-            )),
-            transfers_by_pairing: dl(ChildPageLoader::new(
-                db.clone(),
-                crate::transfer::service::build,
-                entity::fund_transfer::Column::PairingId,
-                |m| m.pairing_id,
-            )),
-            dispatches_by_pairing: dl(ChildPageLoader::new(
-                db.clone(),
-                crate::personnel::service::build,
-                entity::personnel_dispatch::Column::PairingId,
-                |m| m.pairing_id,
-            )),
-            rollups: dl(crate::rollup::loader::RollupLoader::new(db.clone())),
-            assistance: dl(crate::rollup::loader::AssistanceLoader::new(db.clone())),
+            regions: dl(batch_delay, ByIdLoader::new(db.clone())),
+            organizations: dl(batch_delay, ByIdLoader::new(db.clone())),
+            pairings: dl(batch_delay, ByIdLoader::new(db.clone())),
+            letters: dl(batch_delay, ByIdLoader::new(db.clone())),
+            transfers: dl(batch_delay, ByIdLoader::new(db.clone())),
+            dispatches: dl(batch_delay, ByIdLoader::new(db.clone())),
+            projects: dl(batch_delay, ByIdLoader::new(db.clone())),
+            reports: dl(batch_delay, ByIdLoader::new(db.clone())),
+            letters_by_pairing: dl(
+                batch_delay,
+                crate::letter::loader::LettersByPairing::new(db.clone()),
+            ),
+            commitments_by_letter: dl(
+                batch_delay,
+                crate::letter::loader::CommitmentsByLetter::new(db.clone()),
+            ),
+            revisions_by_letter: dl(
+                batch_delay,
+                crate::letter::loader::RevisionsByLetter::new(db.clone()),
+            ),
+            regions_by_parent: dl(
+                batch_delay,
+                ChildPageLoader::new(
+                    db.clone(),
+                    crate::region::service::build,
+                    entity::region::Column::ParentId,
+                    |m| m.parent_id.unwrap_or_default(),
+                ),
+            ),
+            pairings_by_helper: dl(
+                batch_delay,
+                ChildPageLoader::new(
+                    db.clone(),
+                    crate::pairing::service::build,
+                    entity::pairing_agreement::Column::HelperId,
+                    |m| m.helper_id,
+                ),
+            ),
+            pairings_by_recipient: dl(
+                batch_delay,
+                ChildPageLoader::new(
+                    db.clone(),
+                    crate::pairing::service::build,
+                    entity::pairing_agreement::Column::RecipientId,
+                    |m| m.recipient_id,
+                ),
+            ),
+            transfers_by_pairing: dl(
+                batch_delay,
+                ChildPageLoader::new(
+                    db.clone(),
+                    crate::transfer::service::build,
+                    entity::fund_transfer::Column::PairingId,
+                    |m| m.pairing_id,
+                ),
+            ),
+            dispatches_by_pairing: dl(
+                batch_delay,
+                ChildPageLoader::new(
+                    db.clone(),
+                    crate::personnel::service::build,
+                    entity::personnel_dispatch::Column::PairingId,
+                    |m| m.pairing_id,
+                ),
+            ),
+            rollups: dl(
+                batch_delay,
+                crate::rollup::loader::RollupLoader::new(db.clone()),
+            ),
+            assistance: dl(
+                batch_delay,
+                crate::rollup::loader::AssistanceLoader::new(db.clone()),
+            ),
         }
     }
 }

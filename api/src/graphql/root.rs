@@ -134,21 +134,20 @@ pub type Mutation = EmptyMutation;
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
-/// Limits applied to every operation.
+/// Limits the schema itself applies; depth, cost, aliases and root fields are checked before
+/// execution by `crate::limits` (with fragments expanded and the walk bounded).
 #[derive(Debug, Clone)]
 pub struct SchemaLimits {
-    pub depth: usize,
-    pub complexity: usize,
     pub recursive_depth: usize,
+    pub directives: usize,
     pub introspection: bool,
 }
 
 impl Default for SchemaLimits {
     fn default() -> Self {
         SchemaLimits {
-            depth: 12,
-            complexity: 20_000,
-            recursive_depth: 32,
+            recursive_depth: 40,
+            directives: 8,
             introspection: true,
         }
     }
@@ -156,9 +155,8 @@ impl Default for SchemaLimits {
 
 pub fn build_schema(state: Option<super::AppState>, limits: &SchemaLimits) -> AppSchema {
     let mut builder = Schema::build(Query::default(), EmptyMutation, EmptySubscription)
-        .limit_depth(limits.depth)
-        .limit_complexity(limits.complexity)
-        .limit_recursive_depth(limits.recursive_depth);
+        .limit_recursive_depth(limits.recursive_depth)
+        .limit_directives(limits.directives);
     if !limits.introspection {
         builder = builder.disable_introspection();
     }
