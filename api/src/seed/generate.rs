@@ -511,12 +511,11 @@ pub fn generate() -> Result<DemoData, DbErr> {
                 created_at: created,
             });
 
-            let mut seq = 0;
+            let first_transfer = data.transfers.len();
             for &(indicator, target) in &targets {
                 if let Some(category) = indicator.fund_category() {
                     transfers(
-                        &mut rng, &mut data, &regions, &projects, p, prefix, year, category,
-                        target, &mut seq,
+                        &mut rng, &mut data, &regions, &projects, p, year, category, target,
                     );
                 } else if let Some(category) = indicator.personnel_category() {
                     let n = (target as f64 * rng.random_range(0.85..1.15)).round() as usize;
@@ -533,6 +532,18 @@ pub fn generate() -> Result<DemoData, DbErr> {
                         &recipient_actor,
                     );
                 }
+            }
+            // Reference numbers run in date order within a pairing's year.
+            let batch = &mut data.transfers[first_transfer..];
+            batch.sort_by_key(|t| (t.allocated_on.or(t.planned_on), t.category));
+            for (i, t) in batch.iter_mut().enumerate() {
+                t.id = (first_transfer + i) as i64 + 1;
+                t.reference_no = format!(
+                    "{prefix}-{}-{}-{year}-{:04}",
+                    p.helper_code,
+                    recipient.code,
+                    i + 1
+                );
             }
             if p.program == Program::DesignatedAssistance {
                 // Central units post cadres too, though their letters count training instead.
@@ -590,11 +601,9 @@ fn transfers(
     regions: &Regions,
     projects: &BTreeMap<usize, Vec<ProjectRef>>,
     p: &Pair,
-    prefix: &str,
     year: i32,
     category: FundCategory,
     target: i64,
-    seq: &mut usize,
 ) {
     // Amounts in whole thousands of yuan.
     const STEP: i64 = 100_000;
@@ -615,9 +624,7 @@ fn transfers(
     // Early allocation (in the first quarter) became the rule over the period.
     let q1_share = 0.25 + 0.06 * f64::from(year - FIRST_YEAR);
     let today = as_of();
-    let recipient_code = &regions.get(p.recipient).code;
     for (amount_fen, cancelled) in amounts {
-        *seq += 1;
         let to = destination(rng, p, 0.75);
         let to_region = regions.get(to);
         let allocated = if rng.random_bool(q1_share) {
@@ -684,10 +691,8 @@ fn transfers(
         };
         data.transfers.push(fund_transfer::Model {
             id: data.transfers.len() as i64 + 1,
-            reference_no: format!(
-                "{prefix}-{}-{recipient_code}-{year}-{seq:04}",
-                p.helper_code
-            ),
+            // Numbered once the pairing's year is complete.
+            reference_no: String::new(),
             pairing_id: p.id,
             helper_id: p.helper_id,
             recipient_id: to_region.id,
