@@ -918,8 +918,13 @@ impl Application {
         }
         let sql_statements = Arc::new(AtomicU64::new(0));
         let counter = sql_statements.clone();
-        db.set_metric_callback(move |_| {
+        db.set_metric_callback(move |info| {
             counter.fetch_add(1, Ordering::Relaxed);
+            // Statement tracing (RUST_LOG=pairing::sql=trace): what the benchmark replays as its floor.
+            if tracing::enabled!(target: "pairing::sql", tracing::Level::TRACE) {
+                let sql = info.statement.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
+                tracing::trace!(target: "pairing::sql", elapsed_us = info.elapsed.as_micros() as u64, "{sql}");
+            }
         });
         let verifier = JwtVerifier::from_settings(&settings.jwt)?;
         if verifier.is_none() {
