@@ -2,6 +2,7 @@
 mod auth;
 mod fixtures;
 mod harness;
+mod permissions;
 mod read_api;
 mod transport;
 mod writes;
