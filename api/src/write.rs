@@ -198,3 +198,11 @@ pub fn with_note<T: serde::Serialize>(
     }
     image
 }
+
+/// A NOT_FOUND names the id the client sent (opaque), not the row number behind it.
+pub fn with_id(e: AppError, id: &async_graphql::ID) -> AppError {
+    match e {
+        AppError::NotFound { entity, .. } => AppError::not_found(entity, id.as_str()),
+        other => other,
+    }
+}

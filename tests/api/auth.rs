@@ -291,3 +291,29 @@ fn token_lifetimes_parse() {
     assert!(parse_ttl("1w").is_err());
     assert!(parse_ttl("soon").is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_from_the_token_command_are_accepted() {
+    let app = TestApp::spawn().await;
+    let request = pairing_api::auth::TokenRequest {
+        subject: "county-clerk".into(),
+        role: Role::Recipient,
+        org: None,
+        region: Some("533301".into()),
+        ttl_secs: pairing_api::auth::parse_ttl("1h").expect("ttl"),
+        issuer: None,
+        audience: None,
+    };
+    let claims = request.claims().expect("claims");
+    let t = pairing_api::auth::mint_hs256(TEST_SECRET, &claims).expect("mint");
+    let v = assert_accepted(&app, "token command", &format!("Bearer {t}")).await;
+    assert_eq!(v["subject"], "county-clerk");
+    assert_eq!(v["regionCode"], "533301");
+    // The command refuses to mint what the server would reject.
+    let helper_without_org = pairing_api::auth::TokenRequest {
+        role: Role::Helper,
+        region: None,
+        ..request
+    };
+    assert!(helper_without_org.claims().is_err());
+}

@@ -340,7 +340,9 @@ pub async fn submit(w: &Writer<'_>, input: SubmitResponsibilityLetterInput) -> A
         &input.pairing_agreement_id,
         NodeKind::PairingAgreement,
     )?;
-    let p = parties(w.db, pairing_id).await?;
+    let p = parties(w.db, pairing_id)
+        .await
+        .map_err(|e| crate::write::with_id(e, &input.pairing_agreement_id))?;
     authorize(w, LetterAction::Submit, &p)?;
     year_in_pairing("input.year", input.year, &p.pairing)?;
     let set = commitment_set(p.pairing.program, &input.commitments)?;

@@ -170,7 +170,9 @@ pub async fn dispatch(w: &Writer<'_>, input: DispatchPersonnelInput) -> AppResul
         &input.pairing_agreement_id,
         NodeKind::PairingAgreement,
     )?;
-    let p = parties(w.db, pairing_id).await?;
+    let p = parties(w.db, pairing_id)
+        .await
+        .map_err(|e| crate::write::with_id(e, &input.pairing_agreement_id))?;
     authorize(w, DispatchAction::Dispatch, &p.helper_code, "")?;
     let recipient = region_by_code(w.db, "input.recipientCode", &input.recipient_code).await?;
     if !region_contains(&p.recipient.code, &recipient.code) {

@@ -125,7 +125,9 @@ pub async fn report(w: &Writer<'_>, input: ReportProgressInput) -> AppResult<Mod
         &input.pairing_agreement_id,
         NodeKind::PairingAgreement,
     )?;
-    let p = parties(w.db, pairing_id).await?;
+    let p = parties(w.db, pairing_id)
+        .await
+        .map_err(|e| crate::write::with_id(e, &input.pairing_agreement_id))?;
     authorize(w, ProgressAction::Report, &p)?;
     let indicator = Indicator::from(input.indicator);
     if !Indicator::for_program(p.pairing.program).contains(&indicator) {

@@ -175,7 +175,9 @@ pub async fn record(w: &Writer<'_>, input: RecordFundTransferInput) -> AppResult
         &input.pairing_agreement_id,
         NodeKind::PairingAgreement,
     )?;
-    let p = parties(w.db, pairing_id).await?;
+    let p = parties(w.db, pairing_id)
+        .await
+        .map_err(|e| crate::write::with_id(e, &input.pairing_agreement_id))?;
     authorize(w, TransferAction::Record, &p.helper_code, "")?;
 
     let reference_no = crate::write::text("input.referenceNo", &input.reference_no, 64)?;
