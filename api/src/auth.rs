@@ -182,7 +182,15 @@ impl JwtVerifier {
         v.leeway = self.leeway;
         v.validate_exp = true;
         v.validate_nbf = true;
-        v.set_required_spec_claims(&["exp", "sub"]);
+        // `iss`/`aud` are only checked when present unless required: require what is configured.
+        let mut required = vec!["exp", "sub"];
+        if self.issuer.is_some() {
+            required.push("iss");
+        }
+        if self.audience.is_some() {
+            required.push("aud");
+        }
+        v.set_required_spec_claims(&required);
         match &self.issuer {
             Some(iss) => v.set_issuer(&[iss]),
             None => v.iss = None,
@@ -208,6 +216,14 @@ fn identity_from_claims(c: Claims) -> AppResult<Identity> {
         Role::Helper if c.org.as_deref().is_none_or(str::is_empty) => return Err(missing("org")),
         Role::Recipient if c.region.as_deref().is_none_or(str::is_empty) => {
             return Err(missing("region"));
+        }
+        Role::Recipient => {
+            let code = c.region.as_deref().unwrap_or_default();
+            if crate::region::service::check_code("region", code).is_err() {
+                return Err(AppError::Unauthenticated(
+                    "the `region` claim must be a GB/T 2260 region code".into(),
+                ));
+            }
         }
         _ => {}
     }
@@ -239,6 +255,66 @@ pub fn identify(header: Option<&str>, verifier: Option<&JwtVerifier>) -> AppResu
         AppError::Unauthenticated("this server accepts no tokens (no key configured)".into())
     })?;
     verifier.verify(token.trim())
+}
+
+/// The development secret `serve --demo` and `token --demo` use when no key is configured. Never
+/// use it for a deployment: anyone can mint tokens with it.
+pub const DEMO_SECRET: &str = "pairing-demo-secret-do-not-deploy";
+
+/// Parses a token lifetime: `3600`, `90s`, `30m`, `1h`, `7d`.
+pub fn parse_ttl(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    let (num, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => (&text[..i], &text[i..]),
+        None => (text, "s"),
+    };
+    let n: i64 = num
+        .parse()
+        .map_err(|_| format!("not a lifetime: {text:?} (e.g. 30m, 1h, 7d)"))?;
+    let factor = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("not a lifetime unit: {unit:?} (s, m, h or d)")),
+    };
+    if n <= 0 {
+        return Err("the lifetime must be positive".into());
+    }
+    n.checked_mul(factor)
+        .ok_or_else(|| "the lifetime is too long".to_string())
+}
+
+/// What the `token` command asks for.
+#[derive(Debug, Clone)]
+pub struct TokenRequest {
+    pub subject: String,
+    pub role: Role,
+    pub org: Option<String>,
+    pub region: Option<String>,
+    pub ttl_secs: i64,
+    pub issuer: Option<String>,
+    pub audience: Option<String>,
+}
+
+impl TokenRequest {
+    /// The claims of the token, checked the way the server will check them.
+    pub fn claims(&self) -> Result<Claims, String> {
+        let now = chrono::Utc::now().timestamp();
+        let claims = Claims {
+            sub: self.subject.clone(),
+            role: self.role,
+            org: self.org.clone(),
+            region: self.region.clone(),
+            exp: now + self.ttl_secs,
+            nbf: Some(now),
+            iat: Some(now),
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+        };
+        identity_from_claims(claims.clone()).map_err(|e| e.to_string())?;
+        Ok(claims)
+    }
 }
 
 /// Mints an HS256 token (development and tests).

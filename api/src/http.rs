@@ -926,10 +926,19 @@ impl Application {
                 tracing::trace!(target: "pairing::sql", elapsed_us = info.elapsed.as_micros() as u64, "{sql}");
             }
         });
-        let verifier = JwtVerifier::from_settings(&settings.jwt)?;
+        let mut jwt = settings.jwt.clone();
+        if settings.demo && jwt.secret.is_none() && jwt.public_key_pem.is_none() {
+            jwt.secret = Some(crate::auth::DEMO_SECRET.to_string());
+            tracing::warn!(
+                "!!! DEMO MODE: tokens are verified with the fixed, public development secret; \
+                 anyone can mint any role (`pairing token --demo`). Never expose this server. !!!"
+            );
+        }
+        let verifier = JwtVerifier::from_settings(&jwt)?;
         if verifier.is_none() {
             tracing::warn!(
-                "no JWT key configured: every caller is anonymous and the API is read-only"
+                "no JWT key configured: every caller is anonymous and the API is read-only \
+                 (set PAIRING_JWT_SECRET or PAIRING_JWT_PUBLIC_KEY to accept writes)"
             );
         }
         let schema = build_schema(Some(AppState { db: db.clone() }), &settings.limits.schema());

@@ -1,6 +1,7 @@
 #![recursion_limit = "512"]
 //! The paired-assistance platform: a GraphQL API over the records of east–west cooperation and
 //! designated assistance.
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod connection;
@@ -20,3 +21,5 @@ pub mod region;
 pub mod rollup;
 pub mod seed;
 pub mod transfer;
+pub mod viewer;
+pub mod write;

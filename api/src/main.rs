@@ -59,6 +59,74 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL) to standard output.
     Schema,
+    /// Print a signed token for development and tests.
+    Token(TokenArgs),
+}
+
+/// What the token says and how it is signed.
+#[derive(clap::Args)]
+struct TokenArgs {
+    /// The caller's role: VIEWER, AUDITOR, HELPER, RECIPIENT or ADMIN.
+    #[arg(long, value_parser = parse_role)]
+    role: pairing_api::auth::Role,
+    /// The organization code a HELPER acts for.
+    #[arg(long)]
+    org: Option<String>,
+    /// The region code a RECIPIENT is scoped to.
+    #[arg(long)]
+    region: Option<String>,
+    /// The subject (`sub`) of the token.
+    #[arg(long, default_value = "dev")]
+    sub: String,
+    /// Lifetime: 3600, 90s, 30m, 1h, 7d.
+    #[arg(long, default_value = "1h")]
+    ttl: String,
+    /// Sign with the development secret of `serve --demo`.
+    #[arg(long)]
+    demo: bool,
+    /// PEM private key to sign RS256/ES256 tokens with (see --jwt-algorithm).
+    #[arg(long = "private-key", env = "PAIRING_JWT_PRIVATE_KEY")]
+    private_key: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    jwt: JwtArgs,
+}
+
+fn parse_role(s: &str) -> Result<pairing_api::auth::Role, String> {
+    serde_json::from_value(serde_json::Value::String(s.to_ascii_uppercase()))
+        .map_err(|_| format!("not a role: {s} (VIEWER, AUDITOR, HELPER, RECIPIENT or ADMIN)"))
+}
+
+fn mint_token(args: TokenArgs) -> Result<String, String> {
+    let request = pairing_api::auth::TokenRequest {
+        subject: args.sub,
+        role: args.role,
+        org: args.org,
+        region: args.region,
+        ttl_secs: pairing_api::auth::parse_ttl(&args.ttl)?,
+        issuer: args.jwt.issuer.clone(),
+        audience: args.jwt.audience.clone(),
+    };
+    let claims = request.claims()?;
+    if let Some(path) = &args.private_key {
+        let pem = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let alg = args.jwt.algorithm.as_deref().unwrap_or("RS256");
+        return pairing_api::auth::mint_pem(alg, &pem, &claims);
+    }
+    let secret = match (&args.jwt.secret, args.demo) {
+        (Some(s), _) => s.clone(),
+        (None, true) => pairing_api::auth::DEMO_SECRET.to_string(),
+        (None, false) => {
+            return Err(
+                "say how to sign: --jwt-secret (PAIRING_JWT_SECRET), --private-key or --demo"
+                    .into(),
+            );
+        }
+    };
+    if secret.len() < 16 {
+        return Err("the JWT secret must be at least 16 bytes".into());
+    }
+    pairing_api::auth::mint_hs256(&secret, &claims)
 }
 
 fn init_logging(format: &str) {
@@ -107,7 +175,7 @@ async fn shutdown_signal() {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    if !matches!(cli.command, Command::Schema) {
+    if !matches!(cli.command, Command::Schema | Command::Token(_)) {
         init_logging(&cli.log_format);
     }
     match run(cli.command).await {
@@ -228,6 +296,10 @@ async fn run(command: Command) -> Result<(), String> {
         }
         Command::Schema => {
             print!("{}", pairing_api::graphql::root::sdl());
+            Ok(())
+        }
+        Command::Token(args) => {
+            println!("{}", mint_token(args)?);
             Ok(())
         }
     }

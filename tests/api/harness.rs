@@ -179,15 +179,14 @@ impl Drop for TestApp {
                 }
             }
             Some(Cleanup::Postgres { admin_url, name }) => {
-                let db = self.db.clone();
-                // Dropping a database needs its own runtime: Drop cannot await.
+                // Dropping a database needs its own runtime: Drop cannot await. The app's pool lives
+                // on the test's runtime, so it is not closed from here: FORCE ends its sessions.
                 let _ = std::thread::spawn(move || {
                     let rt = tokio::runtime::Builder::new_current_thread()
                         .enable_all()
                         .build()
                         .ok()?;
                     rt.block_on(async move {
-                        let _ = db.close().await;
                         let admin = sea_orm::Database::connect(&admin_url).await.ok()?;
                         admin
                             .execute_unprepared(&format!(

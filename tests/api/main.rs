@@ -1,11 +1,14 @@
 //! Integration tests: the real actix app over HTTP, on SQLite or PostgreSQL (`TEST_DATABASE_URL`).
+mod auth;
 mod demo;
 mod faults;
 mod fixtures;
 mod harness;
 mod hostile;
 mod limits;
+mod permissions;
 mod read_api;
 mod rollups;
 mod shutdown;
 mod transport;
+mod writes;

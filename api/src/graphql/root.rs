@@ -10,7 +10,7 @@ use crate::project::Project;
 use crate::region::Region;
 use crate::transfer::FundTransfer;
 use async_graphql::{
-    Context, EmptyMutation, EmptySubscription, ID, Interface, MergedObject, Object, Result, Schema,
+    Context, EmptySubscription, ID, Interface, MergedObject, Object, Result, Schema,
 };
 
 /// An object with a global id, fetchable with `node(id:)`.
@@ -128,9 +128,22 @@ pub struct Query(
     crate::project::query::ProjectQuery,
     crate::progress::query::ProgressQuery,
     crate::rollup::query::RollupQuery,
+    crate::audit::query::AuditQuery,
+    crate::viewer::ViewerQuery,
 );
 
-pub type Mutation = EmptyMutation;
+/// The platform's writes: each one input object, one transaction, one audit event.
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    crate::letter::mutation::LetterMutation,
+    crate::transfer::mutation::TransferMutation,
+    crate::personnel::mutation::PersonnelMutation,
+    crate::progress::mutation::ProgressMutation,
+    crate::project::mutation::ProjectMutation,
+    crate::pairing::mutation::PairingMutation,
+    crate::region::mutation::RegionMutation,
+    crate::organization::mutation::OrganizationMutation,
+);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
@@ -154,7 +167,7 @@ impl Default for SchemaLimits {
 }
 
 pub fn build_schema(state: Option<super::AppState>, limits: &SchemaLimits) -> AppSchema {
-    let mut builder = Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_recursive_depth(limits.recursive_depth)
         .limit_directives(limits.directives);
     if !limits.introspection {

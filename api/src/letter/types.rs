@@ -320,3 +320,81 @@ define_connection!(
     "A page of responsibility letters.",
     "A responsibility letter in a page, with its cursor."
 );
+
+/// One indicator's target in a submitted or amended letter.
+#[derive(InputObject, Clone)]
+pub struct CommitmentInput {
+    /// The indicator; it must belong to the pairing's program.
+    pub indicator: Indicator,
+    /// The annual target in the indicator's unit (yuan with at most two decimals, or a whole
+    /// count); zero or more.
+    pub target: Decimal,
+}
+
+/// A helper submits (or drafts) the year's letter for one of its pairings.
+#[derive(InputObject, Clone)]
+pub struct SubmitResponsibilityLetterInput {
+    /// The pairing the letter is under (the caller must be its helper).
+    pub pairing_agreement_id: ID,
+    /// The year the letter covers; within the pairing's period.
+    pub year: i32,
+    /// The commitments, one per indicator.
+    pub commitments: Vec<CommitmentInput>,
+    /// Keep the letter as a DRAFT instead of submitting it.
+    #[graphql(default)]
+    pub draft: bool,
+}
+
+/// A helper replaces the commitments of its unsigned letter.
+#[derive(InputObject, Clone)]
+pub struct AmendResponsibilityLetterInput {
+    /// The letter.
+    pub responsibility_letter_id: ID,
+    /// The version the change is based on; a stale version is a CONFLICT.
+    pub version: i32,
+    /// The full new set of commitments.
+    pub commitments: Vec<CommitmentInput>,
+    /// Why the commitments change (kept in the letter's revisions).
+    pub rationale: String,
+    /// Submit the letter with this change (from DRAFT, RETURNED or WITHDRAWN).
+    #[graphql(default)]
+    pub submit: bool,
+}
+
+/// A helper withdraws its unsigned letter.
+#[derive(InputObject, Clone)]
+pub struct WithdrawResponsibilityLetterInput {
+    /// The letter.
+    pub responsibility_letter_id: ID,
+    /// The version the change is based on; a stale version is a CONFLICT.
+    pub version: i32,
+    /// Why it is withdrawn (kept in the audit log).
+    pub reason: Option<String>,
+}
+
+/// The national office signs a submitted letter.
+#[derive(InputObject, Clone)]
+pub struct SignResponsibilityLetterInput {
+    /// The letter.
+    pub responsibility_letter_id: ID,
+    /// The version being signed; a stale version is a CONFLICT.
+    pub version: i32,
+}
+
+/// The national office returns a submitted letter for revision.
+#[derive(InputObject, Clone)]
+pub struct ReturnResponsibilityLetterInput {
+    /// The letter.
+    pub responsibility_letter_id: ID,
+    /// The version being returned; a stale version is a CONFLICT.
+    pub version: i32,
+    /// What the helper must revise (kept in the audit log).
+    pub reason: String,
+}
+
+/// The letter as it stands after the write.
+#[derive(SimpleObject)]
+pub struct ResponsibilityLetterPayload {
+    /// The letter written.
+    pub responsibility_letter: ResponsibilityLetter,
+}

@@ -1,4 +1,5 @@
 //! Organizations: the helpers (governments, central units, enterprises) and county governments.
+pub mod mutation;
 pub mod query;
 pub mod service;
 pub mod types;

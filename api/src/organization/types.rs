@@ -136,3 +136,39 @@ define_connection!(
     "A page of organizations.",
     "An organization in a page, with its cursor."
 );
+
+/// The national office registers an organization.
+#[derive(InputObject, Clone)]
+pub struct CreateOrganizationInput {
+    /// Its code (unique, at most 64 characters), e.g. the region code of a government or `CU-…`
+    /// for a central unit.
+    pub code: String,
+    /// Full name.
+    pub name: String,
+    /// Short name.
+    pub short_name: Option<String>,
+    /// What kind of actor it is.
+    pub kind: OrganizationKind,
+    /// The code of its region (required for governments).
+    pub region_code: Option<String>,
+}
+
+/// The national office corrects an organization; omitted fields stay as they are.
+#[derive(InputObject, Clone)]
+pub struct UpdateOrganizationInput {
+    /// The organization's code (it identifies the organization and does not change).
+    pub code: String,
+    /// New full name.
+    pub name: Option<String>,
+    /// New short name.
+    pub short_name: Option<String>,
+    /// New region code.
+    pub region_code: Option<String>,
+}
+
+/// The organization as it stands after the write.
+#[derive(async_graphql::SimpleObject)]
+pub struct OrganizationPayload {
+    /// The organization written.
+    pub organization: Organization,
+}

@@ -101,3 +101,175 @@ pub fn build(spec: &PairingListSpec) -> AppResult<(Select<Entity>, Ordering<Enti
     }
     Ok((q, ordering(spec.order)))
 }
+
+/// A pairing with the codes its permission checks need: the helper's organization code and the
+/// recipient region.
+pub struct Parties {
+    pub pairing: Model,
+    pub helper_code: String,
+    pub recipient: entity::region::Model,
+}
+
+pub async fn parties<C: sea_orm::ConnectionTrait>(c: &C, pairing_id: i64) -> AppResult<Parties> {
+    let pairing = Entity::find_by_id(pairing_id)
+        .one(c)
+        .await?
+        .ok_or_else(|| crate::error::AppError::not_found("PairingAgreement", pairing_id))?;
+    let helper = entity::organization::Entity::find_by_id(pairing.helper_id)
+        .one(c)
+        .await?
+        .ok_or_else(|| crate::error::AppError::not_found("Organization", pairing.helper_id))?;
+    let recipient = entity::region::Entity::find_by_id(pairing.recipient_id)
+        .one(c)
+        .await?
+        .ok_or_else(|| crate::error::AppError::not_found("Region", pairing.recipient_id))?;
+    Ok(Parties {
+        pairing,
+        helper_code: helper.code,
+        recipient,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing pairings (the national office).
+
+use super::types::{CreatePairingAgreementInput, EndPairingAgreementInput};
+use crate::error::AppError;
+use crate::graphql::node::{NodeKind, expect_global_id};
+use crate::write::{Writer, allow, illegal, organization_by_code, region_by_code};
+use entity::enums::{OrganizationKind, PairingStatus, Program, RegionLevel};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, NotSet, Set, TransactionTrait};
+
+const ENTITY: &str = "PairingAgreement";
+
+/// Pairings are made and ended by the national office only.
+pub fn authorize(w: &Writer<'_>) -> AppResult<()> {
+    allow(
+        w,
+        w.identity.is_admin(),
+        "only the national office (ADMIN) makes and ends pairings",
+    )
+}
+
+fn check_year(field: &str, year: i32) -> AppResult<()> {
+    if (1978..=2100).contains(&year) {
+        Ok(())
+    } else {
+        Err(AppError::bad_input(field, "a year between 1978 and 2100"))
+    }
+}
+
+pub async fn create(w: &Writer<'_>, input: CreatePairingAgreementInput) -> AppResult<Model> {
+    authorize(w)?;
+    let program = Program::from(input.program);
+    let helper = organization_by_code(w.db, "input.helperCode", &input.helper_code).await?;
+    let recipient = region_by_code(w.db, "input.recipientCode", &input.recipient_code).await?;
+    check_year("input.startYear", input.start_year)?;
+    if let Some(end) = input.end_year {
+        check_year("input.endYear", end)?;
+        if end < input.start_year {
+            return Err(AppError::bad_input(
+                "input.endYear",
+                "the pairing ends before it starts",
+            ));
+        }
+    }
+    if program == Program::DesignatedAssistance {
+        if helper.kind != OrganizationKind::CentralUnit {
+            return Err(AppError::bad_input(
+                "input.helperCode",
+                "designated assistance pairs a central unit with a county",
+            ));
+        }
+        if recipient.level != RegionLevel::County {
+            return Err(AppError::bad_input(
+                "input.recipientCode",
+                "designated assistance pairs a central unit with a county",
+            ));
+        }
+    }
+    if helper.region_id.is_some() && helper.region_id == Some(recipient.id) {
+        return Err(AppError::bad_input(
+            "input.recipientCode",
+            "an organization cannot be paired with its own region",
+        ));
+    }
+    let document_ref =
+        crate::write::opt_text("input.documentRef", input.document_ref.as_deref(), 200)?;
+    let txn = w.db.begin().await?;
+    let p = entity::pairing_agreement::ActiveModel {
+        id: NotSet,
+        program: Set(program),
+        helper_id: Set(helper.id),
+        recipient_id: Set(recipient.id),
+        start_year: Set(input.start_year),
+        end_year: Set(input.end_year),
+        status: Set(PairingStatus::Active),
+        document_ref: Set(document_ref),
+    }
+    .insert(&txn)
+    .await?;
+    crate::audit::record(
+        &txn,
+        w,
+        "createPairingAgreement",
+        ENTITY,
+        p.id,
+        None::<&()>,
+        Some(&p),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(p)
+}
+
+pub async fn end(w: &Writer<'_>, input: EndPairingAgreementInput) -> AppResult<Model> {
+    authorize(w)?;
+    let id = expect_global_id(
+        "input.pairingAgreementId",
+        &input.pairing_agreement_id,
+        NodeKind::PairingAgreement,
+    )?;
+    let p = Entity::find_by_id(id)
+        .one(w.db)
+        .await?
+        .ok_or_else(|| AppError::not_found(ENTITY, input.pairing_agreement_id.as_str()))?;
+    if p.status != PairingStatus::Active {
+        return Err(illegal("pairing", p.status.as_str(), "ENDED"));
+    }
+    check_year("input.endYear", input.end_year)?;
+    if input.end_year < p.start_year {
+        return Err(AppError::bad_input(
+            "input.endYear",
+            format!("the pairing started in {}", p.start_year),
+        ));
+    }
+    let txn = w.db.begin().await?;
+    let done = Entity::update_many()
+        .col_expr(Column::Status, Expr::value(PairingStatus::Ended.as_str()))
+        .col_expr(Column::EndYear, Expr::value(input.end_year))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.eq(PairingStatus::Active.as_str()))
+        .exec(&txn)
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(illegal("pairing", "ENDED", "ENDED"));
+    }
+    let after = Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found(ENTITY, id))?;
+    crate::audit::record(
+        &txn,
+        w,
+        "endPairingAgreement",
+        ENTITY,
+        id,
+        Some(&p),
+        Some(&after),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}

@@ -205,3 +205,36 @@ define_connection!(
     "A page of pairing agreements.",
     "A pairing agreement in a page, with its cursor."
 );
+
+/// The national office creates a pairing agreement.
+#[derive(InputObject, Clone)]
+pub struct CreatePairingAgreementInput {
+    /// The program.
+    pub program: Program,
+    /// The helper organization's code.
+    pub helper_code: String,
+    /// The recipient region's code.
+    pub recipient_code: String,
+    /// First year of the pairing.
+    pub start_year: i32,
+    /// Last year of the pairing, if fixed; not before `startYear`.
+    pub end_year: Option<i32>,
+    /// Reference of the document that set up the pairing.
+    pub document_ref: Option<String>,
+}
+
+/// The national office ends a pairing agreement.
+#[derive(InputObject, Clone)]
+pub struct EndPairingAgreementInput {
+    /// The pairing (ACTIVE).
+    pub pairing_agreement_id: ID,
+    /// Its last year; not before its start year.
+    pub end_year: i32,
+}
+
+/// The pairing as it stands after the write.
+#[derive(async_graphql::SimpleObject)]
+pub struct PairingAgreementPayload {
+    /// The pairing written.
+    pub pairing_agreement: PairingAgreement,
+}

@@ -1,4 +1,5 @@
 //! Personnel dispatches: cadres and technicians sent by a helper to a recipient region.
+pub mod mutation;
 pub mod query;
 pub mod service;
 pub mod types;

@@ -123,3 +123,235 @@ pub fn build(spec: &DispatchListSpec) -> AppResult<(Select<Entity>, Ordering<Ent
     }
     Ok((q, ordering(spec.order)))
 }
+
+// ---------------------------------------------------------------------------------------------
+// Writing dispatches: dispatch, record return (the helper); confirm arrival (the recipient).
+
+use super::types::{
+    ConfirmPersonnelArrivalInput, DispatchPersonnelInput, RecordPersonnelReturnInput,
+};
+use crate::error::AppError;
+use crate::graphql::node::{NodeKind, expect_global_id};
+use crate::pairing::service::parties;
+use crate::write::{Writer, allow, illegal, not_future, region_by_code, year_in_pairing};
+use chrono::Datelike;
+use entity::enums::DispatchStatus;
+use entity::personnel_dispatch::ActiveModel;
+use sea_orm::{ActiveModelTrait, NotSet, Set, TransactionTrait};
+
+const ENTITY: &str = "PersonnelDispatch";
+
+/// The acts on a dispatch, each with its one permission rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DispatchAction {
+    Dispatch,
+    ConfirmArrival,
+    RecordReturn,
+}
+
+/// The dispatching helper dispatches and records returns; a recipient whose region contains the
+/// dispatch's recipient confirms arrival.
+pub fn authorize(
+    w: &Writer<'_>,
+    action: DispatchAction,
+    helper_code: &str,
+    recipient_code: &str,
+) -> AppResult<()> {
+    match action {
+        DispatchAction::Dispatch | DispatchAction::RecordReturn => allow(
+            w,
+            w.is_helper(helper_code),
+            "only the dispatching helper organization writes its dispatches",
+        ),
+        DispatchAction::ConfirmArrival => allow(
+            w,
+            w.covers_region(recipient_code),
+            "only a recipient whose region contains the dispatch's recipient confirms arrival",
+        ),
+    }
+}
+
+/// The audit image of a dispatch: the person's name is personal data and stays out of the log.
+fn image(d: &Model) -> serde_json::Value {
+    let mut v = serde_json::to_value(d).unwrap_or_default();
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert(
+            "person_name".into(),
+            serde_json::Value::String("[redacted]".into()),
+        );
+    }
+    v
+}
+
+pub async fn dispatch(w: &Writer<'_>, input: DispatchPersonnelInput) -> AppResult<Model> {
+    w.require_user()?;
+    let pairing_id = expect_global_id(
+        "input.pairingAgreementId",
+        &input.pairing_agreement_id,
+        NodeKind::PairingAgreement,
+    )?;
+    let p = parties(w.db, pairing_id)
+        .await
+        .map_err(|e| crate::write::with_id(e, &input.pairing_agreement_id))?;
+    authorize(w, DispatchAction::Dispatch, &p.helper_code, "")?;
+    let recipient = region_by_code(w.db, "input.recipientCode", &input.recipient_code).await?;
+    if !region_contains(&p.recipient.code, &recipient.code) {
+        return Err(AppError::bad_input(
+            "input.recipientCode",
+            format!(
+                "{} lies outside the pairing's recipient {} ({})",
+                recipient.code, p.recipient.code, p.recipient.name
+            ),
+        ));
+    }
+    let name = crate::write::text("input.personName", &input.person_name, 100)?;
+    let post = crate::write::text("input.post", &input.post, 200)?;
+    let specialty = crate::write::opt_text("input.specialty", input.specialty.as_deref(), 200)?;
+    let year = input.start_on.0.year();
+    year_in_pairing("input.startOn", year, &p.pairing)?;
+    if let Some(end) = input.end_on
+        && end.0 < input.start_on.0
+    {
+        return Err(AppError::bad_input(
+            "input.endOn",
+            "the period ends before it starts",
+        ));
+    }
+    let txn = w.db.begin().await?;
+    let d = ActiveModel {
+        id: NotSet,
+        pairing_id: Set(pairing_id),
+        helper_id: Set(p.pairing.helper_id),
+        recipient_id: Set(recipient.id),
+        recipient_province_id: Set(recipient.province_id.unwrap_or(recipient.id)),
+        person_name: Set(name),
+        category: Set(input.category.into()),
+        specialty: Set(specialty),
+        post: Set(post),
+        status: Set(DispatchStatus::Dispatched),
+        year: Set(year),
+        start_on: Set(input.start_on.0),
+        end_on: Set(input.end_on.map(|d| d.0)),
+        arrived_on: Set(None),
+        returned_on: Set(None),
+        created_at: Set(chrono::Utc::now()),
+    }
+    .insert(&txn)
+    .await?;
+    crate::audit::record(
+        &txn,
+        w,
+        "dispatchPersonnel",
+        ENTITY,
+        d.id,
+        None::<&()>,
+        Some(&image(&d)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(d)
+}
+
+async fn load(w: &Writer<'_>, id: &async_graphql::ID) -> AppResult<(Model, String, String)> {
+    let n = expect_global_id("input.personnelDispatchId", id, NodeKind::PersonnelDispatch)?;
+    let d = Entity::find_by_id(n)
+        .one(w.db)
+        .await?
+        .ok_or_else(|| AppError::not_found(ENTITY, id.as_str()))?;
+    let org = entity::organization::Entity::find_by_id(d.helper_id)
+        .one(w.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("Organization", d.helper_id))?;
+    let region = entity::region::Entity::find_by_id(d.recipient_id)
+        .one(w.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("Region", d.recipient_id))?;
+    Ok((d, org.code, region.code))
+}
+
+async fn transition(
+    w: &Writer<'_>,
+    action: &str,
+    d: &Model,
+    to: DispatchStatus,
+    set: (Column, chrono::NaiveDate),
+) -> AppResult<Model> {
+    let txn = w.db.begin().await?;
+    let done = Entity::update_many()
+        .col_expr(Column::Status, Expr::value(to.as_str()))
+        .col_expr(set.0, Expr::value(set.1))
+        .filter(Column::Id.eq(d.id))
+        .filter(Column::Status.eq(d.status.as_str()))
+        .exec(&txn)
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(AppError::Conflict(format!(
+            "the dispatch changed concurrently; it is no longer {}",
+            d.status.as_str()
+        )));
+    }
+    let after = Entity::find_by_id(d.id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found(ENTITY, d.id))?;
+    crate::audit::record(
+        &txn,
+        w,
+        action,
+        ENTITY,
+        d.id,
+        Some(&image(d)),
+        Some(&image(&after)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+pub async fn confirm_arrival(
+    w: &Writer<'_>,
+    input: ConfirmPersonnelArrivalInput,
+) -> AppResult<Model> {
+    w.require_user()?;
+    let (d, helper, recipient) = load(w, &input.personnel_dispatch_id).await?;
+    authorize(w, DispatchAction::ConfirmArrival, &helper, &recipient)?;
+    if d.status != DispatchStatus::Dispatched {
+        return Err(illegal("dispatch", d.status.as_str(), "IN_POST"));
+    }
+    not_future("input.arrivedOn", input.arrived_on.0)?;
+    transition(
+        w,
+        "confirmPersonnelArrival",
+        &d,
+        DispatchStatus::InPost,
+        (Column::ArrivedOn, input.arrived_on.0),
+    )
+    .await
+}
+
+pub async fn record_return(w: &Writer<'_>, input: RecordPersonnelReturnInput) -> AppResult<Model> {
+    w.require_user()?;
+    let (d, helper, recipient) = load(w, &input.personnel_dispatch_id).await?;
+    authorize(w, DispatchAction::RecordReturn, &helper, &recipient)?;
+    if d.status != DispatchStatus::InPost {
+        return Err(illegal("dispatch", d.status.as_str(), "RETURNED"));
+    }
+    let returned = input.returned_on.0;
+    not_future("input.returnedOn", returned)?;
+    if let Some(arrived) = d.arrived_on
+        && returned < arrived
+    {
+        return Err(AppError::bad_input(
+            "input.returnedOn",
+            format!("returned on {returned}, before arriving on {arrived}"),
+        ));
+    }
+    transition(
+        w,
+        "recordPersonnelReturn",
+        &d,
+        DispatchStatus::Returned,
+        (Column::ReturnedOn, returned),
+    )
+    .await
+}

@@ -156,3 +156,49 @@ define_connection!(
     "A page of personnel dispatches.",
     "A personnel dispatch in a page, with its cursor."
 );
+
+/// A helper dispatches a person under one of its pairings.
+#[derive(InputObject, Clone)]
+pub struct DispatchPersonnelInput {
+    /// The pairing (the caller must be its helper).
+    pub pairing_agreement_id: ID,
+    /// The receiving region's code: the pairing's recipient or a region within it.
+    pub recipient_code: String,
+    /// The person's name (personal data: readable only by ADMIN, the helper and the recipient).
+    pub person_name: String,
+    /// What kind of person.
+    pub category: PersonnelCategory,
+    /// Specialty, e.g. teacher, doctor, agronomist.
+    pub specialty: Option<String>,
+    /// Post to be held, e.g. deputy county head, village first secretary.
+    pub post: String,
+    /// First day of the planned period; its year must lie within the pairing's period.
+    pub start_on: Date,
+    /// Last day of the planned period, on or after `startOn`.
+    pub end_on: Option<Date>,
+}
+
+/// The recipient confirms that a dispatched person took up the post.
+#[derive(InputObject, Clone)]
+pub struct ConfirmPersonnelArrivalInput {
+    /// The dispatch (DISPATCHED), addressed to the caller's region or a region within it.
+    pub personnel_dispatch_id: ID,
+    /// When the person arrived (not in the future).
+    pub arrived_on: Date,
+}
+
+/// The helper records that a person's assignment ended.
+#[derive(InputObject, Clone)]
+pub struct RecordPersonnelReturnInput {
+    /// The dispatch (IN_POST).
+    pub personnel_dispatch_id: ID,
+    /// When the person left the post: on or after arrival, not in the future.
+    pub returned_on: Date,
+}
+
+/// The dispatch as it stands after the write.
+#[derive(async_graphql::SimpleObject)]
+pub struct PersonnelDispatchPayload {
+    /// The dispatch written.
+    pub personnel_dispatch: PersonnelDispatch,
+}

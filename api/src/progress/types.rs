@@ -107,3 +107,33 @@ define_connection!(
     "A page of progress reports.",
     "A progress report in a page, with its cursor."
 );
+
+/// A helper reports a quarter's figure for an indicator of its pairing.
+#[derive(InputObject, Clone)]
+pub struct ReportProgressInput {
+    /// The pairing (the caller must be its helper).
+    pub pairing_agreement_id: ID,
+    /// An indicator of the pairing's program that is neither funds nor dispatches (those are
+    /// derived from transfers and dispatches).
+    pub indicator: Indicator,
+    /// Year of the period; within the pairing's period.
+    pub year: i32,
+    /// Quarter of the period (1 to 4); it must have begun.
+    pub quarter: i32,
+    /// The figure for the quarter in the indicator's unit; zero or more.
+    pub value: Decimal,
+}
+
+/// The recipient verifies a progress report.
+#[derive(InputObject, Clone)]
+pub struct VerifyProgressReportInput {
+    /// The report (not yet verified), of a pairing whose recipient lies in the caller's region.
+    pub progress_report_id: ID,
+}
+
+/// The report as it stands after the write.
+#[derive(async_graphql::SimpleObject)]
+pub struct ProgressReportPayload {
+    /// The report written.
+    pub progress_report: ProgressReport,
+}

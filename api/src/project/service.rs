@@ -73,3 +73,177 @@ pub async fn list(
     }
     fetch_page(db, q, &ordering(order), args).await
 }
+
+// ---------------------------------------------------------------------------------------------
+// Writing a county's project library (its recipient).
+
+use super::types::{CreateProjectInput, UpdateProjectInput};
+use crate::graphql::node::{NodeKind, expect_global_id};
+use crate::graphql::scalars::Decimal;
+use crate::write::{MAX_AMOUNT_FEN, Writer, allow, illegal, region_by_code};
+use entity::enums::{ProjectStatus, RegionLevel};
+use sea_orm::{ActiveModelTrait, IntoActiveModel, NotSet, Set, TransactionTrait};
+
+const ENTITY: &str = "Project";
+
+/// A county's library is kept by a recipient whose region contains the county.
+pub fn authorize(w: &Writer<'_>, county_code: &str) -> AppResult<()> {
+    allow(
+        w,
+        w.covers_region(county_code),
+        "only a recipient whose region contains the county keeps its project library",
+    )
+}
+
+fn budget_fen(b: &Decimal) -> AppResult<i64> {
+    let fen = b
+        .to_minor(2)
+        .ok_or_else(|| AppError::bad_input("input.budget", "at most two decimals"))?;
+    if !(0..=MAX_AMOUNT_FEN).contains(&fen) {
+        return Err(AppError::bad_input(
+            "input.budget",
+            "a budget is zero to 10,000,000,000 yuan",
+        ));
+    }
+    Ok(fen)
+}
+
+fn check_beneficiaries(n: Option<i32>) -> AppResult<()> {
+    match n {
+        Some(n) if n < 0 => Err(AppError::bad_input(
+            "input.beneficiaries",
+            "zero or more people",
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn may_move(from: ProjectStatus, to: ProjectStatus) -> bool {
+    use ProjectStatus::*;
+    from == to
+        || matches!(
+            (from, to),
+            (Planned, InProgress) | (InProgress, Completed) | (Planned | InProgress, Cancelled)
+        )
+}
+
+pub async fn create(w: &Writer<'_>, input: CreateProjectInput) -> AppResult<Model> {
+    w.require_user()?;
+    let county = region_by_code(w.db, "input.countyCode", &input.county_code).await?;
+    authorize(w, &county.code)?;
+    if county.level != RegionLevel::County {
+        return Err(AppError::bad_input(
+            "input.countyCode",
+            "project libraries are kept per county",
+        ));
+    }
+    let name = crate::write::text("input.name", &input.name, 200)?;
+    let sector = crate::write::text("input.sector", &input.sector, 64)?;
+    let budget = budget_fen(&input.budget)?;
+    check_beneficiaries(input.beneficiaries)?;
+    let status = input
+        .status
+        .map(ProjectStatus::from)
+        .unwrap_or(ProjectStatus::Planned);
+    if !matches!(status, ProjectStatus::Planned | ProjectStatus::InProgress) {
+        return Err(AppError::bad_input(
+            "input.status",
+            "a new project is PLANNED or IN_PROGRESS",
+        ));
+    }
+    let txn = w.db.begin().await?;
+    let p = entity::project::ActiveModel {
+        id: NotSet,
+        county_id: Set(county.id),
+        name: Set(name),
+        sector: Set(sector),
+        budget_fen: Set(budget),
+        beneficiaries: Set(input.beneficiaries),
+        status: Set(status),
+        created_at: Set(chrono::Utc::now()),
+    }
+    .insert(&txn)
+    .await?;
+    crate::audit::record(
+        &txn,
+        w,
+        "createProject",
+        ENTITY,
+        p.id,
+        None::<&()>,
+        Some(&p),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(p)
+}
+
+pub async fn update(w: &Writer<'_>, input: UpdateProjectInput) -> AppResult<Model> {
+    w.require_user()?;
+    let id = expect_global_id("input.projectId", &input.project_id, NodeKind::Project)?;
+    let before = Entity::find_by_id(id)
+        .one(w.db)
+        .await?
+        .ok_or_else(|| AppError::not_found(ENTITY, input.project_id.as_str()))?;
+    let county = region::Entity::find_by_id(before.county_id)
+        .one(w.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("Region", before.county_id))?;
+    authorize(w, &county.code)?;
+    let mut am = before.clone().into_active_model();
+    if let Some(n) = &input.name {
+        am.name = Set(crate::write::text("input.name", n, 200)?);
+    }
+    if let Some(s) = &input.sector {
+        am.sector = Set(crate::write::text("input.sector", s, 64)?);
+    }
+    if let Some(b) = &input.budget {
+        am.budget_fen = Set(budget_fen(b)?);
+    }
+    check_beneficiaries(input.beneficiaries)?;
+    if let Some(n) = input.beneficiaries {
+        am.beneficiaries = Set(Some(n));
+    }
+    if let Some(s) = input.status {
+        let to = ProjectStatus::from(s);
+        if !may_move(before.status, to) {
+            return Err(illegal("project", before.status.as_str(), to.as_str()));
+        }
+        am.status = Set(to);
+    }
+    // Always write the status: the statement then has a column to set even when nothing changed.
+    am.status = Set(input
+        .status
+        .map(ProjectStatus::from)
+        .unwrap_or(before.status));
+    let txn = w.db.begin().await?;
+    // Only if nobody moved the project meanwhile: the status read is the one being changed.
+    let done = Entity::update_many()
+        .set(am)
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.eq(before.status.as_str()))
+        .exec(&txn)
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(AppError::Conflict(format!(
+            "the project changed concurrently; it is no longer {}",
+            before.status.as_str()
+        )));
+    }
+    let after = Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found(ENTITY, id))?;
+    crate::audit::record(
+        &txn,
+        w,
+        "updateProject",
+        ENTITY,
+        id,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}

@@ -102,3 +102,44 @@ define_connection!(
     "A page of projects.",
     "A project in a page, with its cursor."
 );
+
+/// A recipient adds a project to a county's library.
+#[derive(InputObject, Clone)]
+pub struct CreateProjectInput {
+    /// The county's code; it must lie within the caller's region.
+    pub county_code: String,
+    /// Project name.
+    pub name: String,
+    /// Sector, e.g. industry, education, health, infrastructure.
+    pub sector: String,
+    /// Budget in yuan (zero or more, at most two decimals).
+    pub budget: Decimal,
+    /// People expected to benefit.
+    pub beneficiaries: Option<i32>,
+    /// Initial status: PLANNED (the default) or IN_PROGRESS.
+    pub status: Option<ProjectStatus>,
+}
+
+/// A recipient updates a project of its library; omitted fields stay as they are.
+#[derive(InputObject, Clone)]
+pub struct UpdateProjectInput {
+    /// The project.
+    pub project_id: ID,
+    /// New name.
+    pub name: Option<String>,
+    /// New sector.
+    pub sector: Option<String>,
+    /// New budget in yuan.
+    pub budget: Option<Decimal>,
+    /// New number of beneficiaries.
+    pub beneficiaries: Option<i32>,
+    /// New status: PLANNED → IN_PROGRESS → COMPLETED, or CANCELLED before completion.
+    pub status: Option<ProjectStatus>,
+}
+
+/// The project as it stands after the write.
+#[derive(async_graphql::SimpleObject)]
+pub struct ProjectPayload {
+    /// The project written.
+    pub project: Project,
+}

@@ -123,3 +123,174 @@ pub fn region_contains(scope: &str, inner: &str) -> bool {
     }
     inner.starts_with(prefix)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Writing regions (the national office).
+
+use super::types::{CreateRegionInput, UpdateRegionInput};
+use crate::write::{Writer, allow, region_by_code};
+use entity::enums::RegionLevel;
+use sea_orm::{ActiveModelTrait, IntoActiveModel, NotSet, Set, TransactionTrait};
+
+const ENTITY: &str = "Region";
+
+/// Regions are registered and corrected by the national office only.
+pub fn authorize(w: &Writer<'_>) -> AppResult<()> {
+    allow(
+        w,
+        w.identity.is_admin(),
+        "only the national office (ADMIN) registers and corrects regions",
+    )
+}
+
+fn depth(level: RegionLevel) -> u8 {
+    match level {
+        RegionLevel::Province => 0,
+        RegionLevel::Prefecture => 1,
+        RegionLevel::County => 2,
+        RegionLevel::Township => 3,
+        RegionLevel::Village => 4,
+    }
+}
+
+fn check_exit_year(year: Option<i32>) -> AppResult<()> {
+    match year {
+        Some(y) if !(1978..=2100).contains(&y) => Err(AppError::bad_input(
+            "input.exitYear",
+            "a year between 1978 and 2100",
+        )),
+        _ => Ok(()),
+    }
+}
+
+pub async fn create(w: &Writer<'_>, input: CreateRegionInput) -> AppResult<Model> {
+    authorize(w)?;
+    check_code("input.code", &input.code)?;
+    let level = RegionLevel::from(input.level);
+    let expected_len = match level {
+        RegionLevel::Township => 9,
+        RegionLevel::Village => 12,
+        _ => 6,
+    };
+    if input.code.len() != expected_len {
+        return Err(AppError::bad_input(
+            "input.code",
+            format!("a {} code has {expected_len} digits", level.as_str()),
+        ));
+    }
+    let name = crate::write::text("input.name", &input.name, 100)?;
+    check_exit_year(input.exit_year)?;
+    let parent = match (&input.parent_code, level) {
+        (None, RegionLevel::Province) => None,
+        (None, _) => {
+            return Err(AppError::bad_input(
+                "input.parentCode",
+                "every region below a province has a parent",
+            ));
+        }
+        (Some(code), _) => {
+            let parent = region_by_code(w.db, "input.parentCode", code).await?;
+            if depth(parent.level) >= depth(level) {
+                return Err(AppError::bad_input(
+                    "input.level",
+                    format!(
+                        "a {} cannot lie below a {}",
+                        level.as_str(),
+                        parent.level.as_str()
+                    ),
+                ));
+            }
+            if parent.code == input.code || !region_contains(&parent.code, &input.code) {
+                return Err(AppError::bad_input(
+                    "input.parentCode",
+                    format!("{} does not lie within {}", input.code, parent.code),
+                ));
+            }
+            Some(parent)
+        }
+    };
+    let zone = match (&parent, input.zone) {
+        (Some(p), None) => p.zone,
+        (Some(p), Some(z)) if entity::enums::Zone::from(z) != p.zone => {
+            return Err(AppError::bad_input(
+                "input.zone",
+                "a region lies in its province's zone",
+            ));
+        }
+        (_, Some(z)) => z.into(),
+        (None, None) => {
+            return Err(AppError::bad_input(
+                "input.zone",
+                "a province needs its zone",
+            ));
+        }
+    };
+    let txn = w.db.begin().await?;
+    let mut r = entity::region::ActiveModel {
+        id: NotSet,
+        code: Set(input.code.clone()),
+        name: Set(name),
+        level: Set(level),
+        zone: Set(zone),
+        parent_id: Set(parent.as_ref().map(|p| p.id)),
+        province_id: Set(parent.as_ref().and_then(|p| p.province_id)),
+        is_poor: Set(input.poor),
+        is_key_county: Set(input.key_county),
+        is_contiguous_area: Set(input.contiguous_area),
+        is_listed: Set(input.listed_for_supervision.unwrap_or(false)),
+        exit_year: Set(input.exit_year),
+    }
+    .insert(&txn)
+    .await?;
+    if level == RegionLevel::Province {
+        let mut am = r.clone().into_active_model();
+        am.province_id = Set(Some(r.id));
+        r = am.update(&txn).await?;
+    }
+    crate::audit::record(&txn, w, "createRegion", ENTITY, r.id, None::<&()>, Some(&r)).await?;
+    txn.commit().await?;
+    Ok(r)
+}
+
+pub async fn update(w: &Writer<'_>, input: UpdateRegionInput) -> AppResult<Model> {
+    authorize(w)?;
+    let before = region_by_code(w.db, "input.code", &input.code).await?;
+    check_exit_year(input.exit_year)?;
+    let mut am = before.clone().into_active_model();
+    if let Some(name) = &input.name {
+        am.name = Set(crate::write::text("input.name", name, 100)?);
+    }
+    if let Some(v) = input.poor {
+        am.is_poor = Set(Some(v));
+    }
+    if let Some(v) = input.key_county {
+        am.is_key_county = Set(Some(v));
+    }
+    if let Some(v) = input.contiguous_area {
+        am.is_contiguous_area = Set(Some(v));
+    }
+    if let Some(v) = input.listed_for_supervision {
+        am.is_listed = Set(v);
+    }
+    if let Some(v) = input.exit_year {
+        am.exit_year = Set(Some(v));
+    }
+    let txn = w.db.begin().await?;
+    let after = if am.is_changed() {
+        am.update(&txn).await?
+    } else {
+        before.clone()
+    };
+    crate::audit::record(
+        &txn,
+        w,
+        "updateRegion",
+        ENTITY,
+        after.id,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}

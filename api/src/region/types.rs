@@ -220,3 +220,54 @@ define_connection!(
     "A page of regions.",
     "A region in a page, with its cursor."
 );
+
+/// The national office registers an administrative division.
+#[derive(InputObject, Clone)]
+pub struct CreateRegionInput {
+    /// GB/T 2260 code: 6 digits (province, prefecture, county), 9 (township) or 12 (village).
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Level; below the parent's level.
+    pub level: RegionLevel,
+    /// The parent's code (required below province); the code must lie within it.
+    pub parent_code: Option<String>,
+    /// Zone; required for a province, otherwise taken from the parent.
+    pub zone: Option<Zone>,
+    /// Officially a poor county or village.
+    pub poor: Option<bool>,
+    /// A key county of the national poverty-alleviation program.
+    pub key_county: Option<bool>,
+    /// Part of a contiguous destitute area.
+    pub contiguous_area: Option<bool>,
+    /// Listed for supervision (挂牌督战).
+    pub listed_for_supervision: Option<bool>,
+    /// The year it exited poverty.
+    pub exit_year: Option<i32>,
+}
+
+/// The national office corrects a region; omitted fields stay as they are.
+#[derive(InputObject, Clone)]
+pub struct UpdateRegionInput {
+    /// The region's code (it identifies the region and does not change).
+    pub code: String,
+    /// New name.
+    pub name: Option<String>,
+    /// Officially a poor county or village.
+    pub poor: Option<bool>,
+    /// A key county of the national poverty-alleviation program.
+    pub key_county: Option<bool>,
+    /// Part of a contiguous destitute area.
+    pub contiguous_area: Option<bool>,
+    /// Listed for supervision (挂牌督战).
+    pub listed_for_supervision: Option<bool>,
+    /// The year it exited poverty.
+    pub exit_year: Option<i32>,
+}
+
+/// The region as it stands after the write.
+#[derive(SimpleObject)]
+pub struct RegionPayload {
+    /// The region written.
+    pub region: Region,
+}

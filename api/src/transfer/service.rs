@@ -6,7 +6,7 @@ use crate::error::AppResult;
 use crate::graphql::OrderDirection;
 use crate::organization::service::id_of_org_code;
 use crate::region::service::{check_code, id_of_code};
-use entity::fund_transfer::{Column, Entity, Model};
+use entity::fund_transfer::{ActiveModel, Column, Entity, Model};
 use entity::pairing_agreement as pairing;
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Select};
@@ -117,4 +117,362 @@ pub fn build(spec: &TransferListSpec) -> AppResult<(Select<Entity>, Ordering<Ent
         q = q.filter(Column::RecipientProvinceId.in_subquery(id_of_code(code)));
     }
     Ok((q, ordering(spec.order)))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing transfers: record, allocate, cancel (the helper); confirm receipt (the recipient).
+
+use super::types::{
+    AllocateFundTransferInput, CancelFundTransferInput, ConfirmFundReceiptInput,
+    RecordFundTransferInput,
+};
+use crate::error::AppError;
+use crate::graphql::node::{NodeKind, expect_global_id};
+use crate::pairing::service::parties;
+use crate::region::service::region_contains;
+use crate::write::{
+    Writer, allow, amount_fen, illegal, not_future, region_by_code, year_in_pairing,
+};
+use entity::enums::{FundCategory, Indicator, TransferStatus};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, NotSet, Set, TransactionTrait};
+
+const ENTITY: &str = "FundTransfer";
+
+/// The acts on a transfer, each with its one permission rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransferAction {
+    Record,
+    Allocate,
+    ConfirmReceipt,
+    Cancel,
+}
+
+/// Who may do what to a transfer: the paying helper records, allocates and cancels; a recipient
+/// whose region contains the transfer's recipient confirms receipt; ADMIN may cancel (corrections).
+pub fn authorize(
+    w: &Writer<'_>,
+    action: TransferAction,
+    helper_code: &str,
+    recipient_code: &str,
+) -> AppResult<()> {
+    match action {
+        TransferAction::Record | TransferAction::Allocate => allow(
+            w,
+            w.is_helper(helper_code),
+            "only the paying helper organization records and allocates its transfers",
+        ),
+        TransferAction::Cancel => allow(
+            w,
+            w.is_helper(helper_code) || w.identity.is_admin(),
+            "only the paying helper organization (or ADMIN) cancels a transfer",
+        ),
+        TransferAction::ConfirmReceipt => allow(
+            w,
+            w.covers_region(recipient_code),
+            "only a recipient whose region contains the transfer's recipient confirms receipt",
+        ),
+    }
+}
+
+/// The helper's organization code and the recipient's region code of a stored transfer.
+async fn codes<C: ConnectionTrait>(c: &C, t: &Model) -> AppResult<(String, String)> {
+    let org = entity::organization::Entity::find_by_id(t.helper_id)
+        .one(c)
+        .await?
+        .ok_or_else(|| AppError::not_found("Organization", t.helper_id))?;
+    let region = entity::region::Entity::find_by_id(t.recipient_id)
+        .one(c)
+        .await?
+        .ok_or_else(|| AppError::not_found("Region", t.recipient_id))?;
+    Ok((org.code, region.code))
+}
+
+pub async fn record(w: &Writer<'_>, input: RecordFundTransferInput) -> AppResult<Model> {
+    w.require_user()?;
+    let pairing_id = expect_global_id(
+        "input.pairingAgreementId",
+        &input.pairing_agreement_id,
+        NodeKind::PairingAgreement,
+    )?;
+    let p = parties(w.db, pairing_id)
+        .await
+        .map_err(|e| crate::write::with_id(e, &input.pairing_agreement_id))?;
+    authorize(w, TransferAction::Record, &p.helper_code, "")?;
+
+    let reference_no = crate::write::text("input.referenceNo", &input.reference_no, 64)?;
+    let recipient = region_by_code(w.db, "input.recipientCode", &input.recipient_code).await?;
+    if !region_contains(&p.recipient.code, &recipient.code) {
+        return Err(AppError::bad_input(
+            "input.recipientCode",
+            format!(
+                "{} lies outside the pairing's recipient {} ({})",
+                recipient.code, p.recipient.code, p.recipient.name
+            ),
+        ));
+    }
+    let category = FundCategory::from(input.category);
+    let fits = Indicator::for_program(p.pairing.program)
+        .iter()
+        .any(|i| i.fund_category() == Some(category));
+    if !fits {
+        return Err(AppError::bad_input(
+            "input.category",
+            format!(
+                "{} funds do not belong to the {} program",
+                category.as_str(),
+                p.pairing.program.as_str()
+            ),
+        ));
+    }
+    let amount = amount_fen("input.amount", &input.amount)?;
+    year_in_pairing("input.year", input.year, &p.pairing)?;
+    if let Some(d) = input.allocated_on {
+        not_future("input.allocatedOn", d.0)?;
+    }
+    if let Some(d) = input.publicized_on {
+        not_future("input.publicizedOn", d.0)?;
+    }
+    let project_id = match &input.project_id {
+        None => None,
+        Some(id) => {
+            let n = expect_global_id("input.projectId", id, NodeKind::Project)?;
+            let project = entity::project::Entity::find_by_id(n)
+                .one(w.db)
+                .await?
+                .ok_or_else(|| AppError::bad_input("input.projectId", "no such project"))?;
+            let county = entity::region::Entity::find_by_id(project.county_id)
+                .one(w.db)
+                .await?
+                .ok_or_else(|| AppError::not_found("Region", project.county_id))?;
+            if !region_contains(&recipient.code, &county.code) {
+                return Err(AppError::bad_input(
+                    "input.projectId",
+                    format!(
+                        "the project lies in {} ({}), not within the recipient {}",
+                        county.name, county.code, recipient.code
+                    ),
+                ));
+            }
+            Some(n)
+        }
+    };
+    let purpose = crate::write::opt_text("input.purpose", input.purpose.as_deref(), 2000)?;
+    let key = crate::write::opt_text(
+        "input.idempotencyKey",
+        input.idempotency_key.as_deref(),
+        128,
+    )?;
+    let hash = crate::write::request_hash(&serde_json::json!({
+        "pairing": pairing_id,
+        "referenceNo": reference_no,
+        "recipient": recipient.code,
+        "category": category.as_str(),
+        "amountFen": amount,
+        "year": input.year,
+        "plannedOn": input.planned_on.map(|d| d.0.to_string()),
+        "allocatedOn": input.allocated_on.map(|d| d.0.to_string()),
+        "project": project_id,
+        "purpose": purpose,
+        "publicizedOn": input.publicized_on.map(|d| d.0.to_string()),
+    }));
+
+    // A retry of a recorded request returns what was recorded.
+    if let Some(k) = &key
+        && let Some(existing) = replay(w.db, k, &hash).await?
+    {
+        return Ok(existing);
+    }
+    let row = ActiveModel {
+        id: NotSet,
+        reference_no: Set(reference_no),
+        pairing_id: Set(pairing_id),
+        helper_id: Set(p.pairing.helper_id),
+        recipient_id: Set(recipient.id),
+        recipient_province_id: Set(recipient.province_id.unwrap_or(recipient.id)),
+        project_id: Set(project_id),
+        category: Set(category),
+        amount_fen: Set(amount),
+        currency: Set("CNY".into()),
+        status: Set(if input.allocated_on.is_some() {
+            TransferStatus::Allocated
+        } else {
+            TransferStatus::Planned
+        }),
+        year: Set(input.year),
+        planned_on: Set(input.planned_on.map(|d| d.0)),
+        allocated_on: Set(input.allocated_on.map(|d| d.0)),
+        received_on: Set(None),
+        publicized_on: Set(input.publicized_on.map(|d| d.0)),
+        purpose: Set(purpose),
+        idempotency_key: Set(key.clone()),
+        request_hash: Set(Some(hash.clone())),
+        created_at: Set(chrono::Utc::now()),
+    };
+    let attempt = async {
+        let txn = w.db.begin().await?;
+        let t = row.insert(&txn).await?;
+        crate::audit::record(
+            &txn,
+            w,
+            "recordFundTransfer",
+            ENTITY,
+            t.id,
+            None::<&()>,
+            Some(&t),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok::<Model, AppError>(t)
+    };
+    match attempt.await {
+        Ok(t) => Ok(t),
+        // A concurrent request with the same key won the race: answer as a retry would be.
+        Err(AppError::Database(e)) if crate::error::is_conflict(&e) => {
+            if let Some(k) = &key
+                && let Some(existing) = replay(w.db, k, &hash).await?
+            {
+                return Ok(existing);
+            }
+            Err(AppError::Conflict(
+                "a transfer with this reference number is already recorded".into(),
+            ))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The transfer recorded under `key`, if its request matches `hash`; CONFLICT if it does not.
+async fn replay(db: &DatabaseConnection, key: &str, hash: &str) -> AppResult<Option<Model>> {
+    let Some(existing) = Entity::find()
+        .filter(Column::IdempotencyKey.eq(key))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if existing.request_hash.as_deref() == Some(hash) {
+        Ok(Some(existing))
+    } else {
+        Err(AppError::Conflict(
+            "this idempotency key was already used for a different transfer".into(),
+        ))
+    }
+}
+
+async fn load(w: &Writer<'_>, id: &async_graphql::ID) -> AppResult<(Model, String, String)> {
+    let n = expect_global_id("input.fundTransferId", id, NodeKind::FundTransfer)?;
+    let t = Entity::find_by_id(n)
+        .one(w.db)
+        .await?
+        .ok_or_else(|| AppError::not_found(ENTITY, id.as_str()))?;
+    let (helper, recipient) = codes(w.db, &t).await?;
+    Ok((t, helper, recipient))
+}
+
+/// Moves a transfer from its current status to `to`, only if nobody moved it first.
+async fn transition(
+    w: &Writer<'_>,
+    action: &str,
+    t: &Model,
+    to: TransferStatus,
+    set: &[(Column, sea_orm::Value)],
+    note: Option<(&str, String)>,
+) -> AppResult<Model> {
+    let txn = w.db.begin().await?;
+    let mut q = Entity::update_many().col_expr(Column::Status, Expr::value(to.as_str()));
+    for (col, val) in set {
+        q = q.col_expr(*col, Expr::value(val.clone()));
+    }
+    let done = q
+        .filter(Column::Id.eq(t.id))
+        .filter(Column::Status.eq(t.status.as_str()))
+        .exec(&txn)
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(AppError::Conflict(format!(
+            "the transfer changed concurrently; it is no longer {}",
+            t.status.as_str()
+        )));
+    }
+    let after = Entity::find_by_id(t.id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found(ENTITY, t.id))?;
+    let mut image = serde_json::to_value(&after).unwrap_or_default();
+    if let (Some((k, v)), Some(obj)) = (note, image.as_object_mut()) {
+        obj.insert(k.into(), serde_json::Value::String(v));
+    }
+    crate::audit::record(&txn, w, action, ENTITY, t.id, Some(t), Some(&image)).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+pub async fn allocate(w: &Writer<'_>, input: AllocateFundTransferInput) -> AppResult<Model> {
+    w.require_user()?;
+    let (t, helper, recipient) = load(w, &input.fund_transfer_id).await?;
+    authorize(w, TransferAction::Allocate, &helper, &recipient)?;
+    not_future("input.allocatedOn", input.allocated_on.0)?;
+    if t.status != TransferStatus::Planned {
+        return Err(illegal("transfer", t.status.as_str(), "ALLOCATED"));
+    }
+    transition(
+        w,
+        "allocateFundTransfer",
+        &t,
+        TransferStatus::Allocated,
+        &[(Column::AllocatedOn, input.allocated_on.0.into())],
+        None,
+    )
+    .await
+}
+
+pub async fn confirm_receipt(w: &Writer<'_>, input: ConfirmFundReceiptInput) -> AppResult<Model> {
+    w.require_user()?;
+    let (t, helper, recipient) = load(w, &input.fund_transfer_id).await?;
+    authorize(w, TransferAction::ConfirmReceipt, &helper, &recipient)?;
+    if t.status != TransferStatus::Allocated {
+        return Err(illegal("transfer", t.status.as_str(), "RECEIVED"));
+    }
+    let received = input.received_on.0;
+    not_future("input.receivedOn", received)?;
+    if let Some(allocated) = t.allocated_on
+        && received < allocated
+    {
+        return Err(AppError::bad_input(
+            "input.receivedOn",
+            format!("received on {received}, before it was allocated on {allocated}"),
+        ));
+    }
+    transition(
+        w,
+        "confirmFundReceipt",
+        &t,
+        TransferStatus::Received,
+        &[(Column::ReceivedOn, received.into())],
+        None,
+    )
+    .await
+}
+
+pub async fn cancel(w: &Writer<'_>, input: CancelFundTransferInput) -> AppResult<Model> {
+    w.require_user()?;
+    let (t, helper, recipient) = load(w, &input.fund_transfer_id).await?;
+    authorize(w, TransferAction::Cancel, &helper, &recipient)?;
+    let reason = crate::write::opt_text("input.reason", input.reason.as_deref(), 2000)?;
+    if !matches!(
+        t.status,
+        TransferStatus::Planned | TransferStatus::Allocated
+    ) {
+        return Err(illegal("transfer", t.status.as_str(), "CANCELLED"));
+    }
+    transition(
+        w,
+        "cancelFundTransfer",
+        &t,
+        TransferStatus::Cancelled,
+        &[],
+        reason.map(|r| ("reason", r)),
+    )
+    .await
 }

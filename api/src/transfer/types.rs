@@ -180,3 +180,67 @@ define_connection!(
     "A page of fund transfers.",
     "A fund transfer in a page, with its cursor."
 );
+
+/// A helper records money sent (or planned) under one of its pairings.
+#[derive(InputObject, Clone)]
+pub struct RecordFundTransferInput {
+    /// The pairing (the caller must be its helper).
+    pub pairing_agreement_id: ID,
+    /// The helper's reference number; unique across the platform.
+    pub reference_no: String,
+    /// The receiving region's code: the pairing's recipient or a region within it.
+    pub recipient_code: String,
+    /// What kind of money; it must fit the pairing's program.
+    pub category: FundCategory,
+    /// Amount in yuan (more than zero, at most two decimals, at most 10 billion).
+    pub amount: Decimal,
+    /// The year the funds count toward; within the pairing's period.
+    pub year: i32,
+    /// When the transfer is planned for.
+    pub planned_on: Option<Date>,
+    /// When the money was paid out (not in the future); the transfer is then ALLOCATED, else PLANNED.
+    pub allocated_on: Option<Date>,
+    /// A project in the recipient's library the money goes to.
+    pub project_id: Option<ID>,
+    /// What the money is for.
+    pub purpose: Option<String>,
+    /// When its use was published under the announcement system (not in the future).
+    pub publicized_on: Option<Date>,
+    /// A key chosen by the client (at most 128 characters): a retry with the same key and payload
+    /// returns the transfer recorded first; the same key with a different payload is a CONFLICT.
+    pub idempotency_key: Option<String>,
+}
+
+/// A helper pays out a planned transfer.
+#[derive(InputObject, Clone)]
+pub struct AllocateFundTransferInput {
+    /// The transfer (PLANNED).
+    pub fund_transfer_id: ID,
+    /// When the money was paid out (not in the future).
+    pub allocated_on: Date,
+}
+
+/// A recipient confirms that the money arrived.
+#[derive(InputObject, Clone)]
+pub struct ConfirmFundReceiptInput {
+    /// The transfer (ALLOCATED), addressed to the caller's region or a region within it.
+    pub fund_transfer_id: ID,
+    /// When the money arrived: on or after it was allocated, not in the future.
+    pub received_on: Date,
+}
+
+/// A helper (or the national office, as a correction) cancels a transfer not yet received.
+#[derive(InputObject, Clone)]
+pub struct CancelFundTransferInput {
+    /// The transfer (PLANNED or ALLOCATED).
+    pub fund_transfer_id: ID,
+    /// Why it is cancelled (kept in the audit log).
+    pub reason: Option<String>,
+}
+
+/// The transfer as it stands after the write.
+#[derive(async_graphql::SimpleObject)]
+pub struct FundTransferPayload {
+    /// The transfer written.
+    pub fund_transfer: FundTransfer,
+}

@@ -1,0 +1,7 @@
+//! The audit log: one append-only event per write, recorded inside the write's transaction.
+pub mod query;
+pub mod service;
+pub mod types;
+
+pub use service::record;
+pub use types::AuditEvent;

@@ -1,0 +1,137 @@
+//! Writing and reading audit events. Only AUDITOR and ADMIN read them.
+use super::types::{AuditEventFilter, AuditEventOrder};
+use crate::auth::{Identity, Role};
+use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
+use crate::error::{AppError, AppResult};
+use crate::graphql::OrderDirection;
+use crate::graphql::node::NodeKind;
+use crate::write::Writer;
+use entity::audit_event::{ActiveModel, Column, Entity, Model};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet,
+    QueryFilter, Set,
+};
+use serde::Serialize;
+
+/// Records one write: who (actor, role), what (action, entity, id), the record before and after,
+/// and the request id. Call it with the write's transaction so both commit or neither does.
+pub async fn record<C: ConnectionTrait, B: Serialize, A: Serialize>(
+    c: &C,
+    w: &Writer<'_>,
+    action: &str,
+    entity: &str,
+    entity_id: i64,
+    before: Option<&B>,
+    after: Option<&A>,
+) -> AppResult<()> {
+    let before = before
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let after = after
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    ActiveModel {
+        id: NotSet,
+        actor: Set(w.actor()),
+        role: Set(w
+            .identity
+            .role()
+            .map(|r| r.as_str())
+            .unwrap_or("ANONYMOUS")
+            .to_string()),
+        action: Set(action.to_string()),
+        entity: Set(entity.to_string()),
+        entity_id: Set(entity_id),
+        before: Set(before),
+        after: Set(after),
+        request_id: Set(Some(w.request_id.chars().take(128).collect())),
+        occurred_at: Set(chrono::Utc::now()),
+    }
+    .insert(c)
+    .await?;
+    Ok(())
+}
+
+/// The audit log is for auditors and the national office.
+pub fn authorize_read(identity: &Identity) -> AppResult<()> {
+    match identity.role() {
+        None => Err(AppError::Unauthenticated(
+            "the audit log needs a token".into(),
+        )),
+        Some(Role::Auditor | Role::Admin) => Ok(()),
+        Some(_) => Err(AppError::forbidden(
+            "only AUDITOR and ADMIN may read the audit log",
+        )),
+    }
+}
+
+fn ordering(order: AuditEventOrder) -> Ordering<Entity> {
+    Ordering {
+        name: "audit.id",
+        column: Column::Id,
+        id: Column::Id,
+        descending: order.direction == OrderDirection::Desc,
+        key: |m| SortValue::Int(m.id),
+        row_id: |m| m.id,
+    }
+}
+
+/// The entity name of each kind of global id, as recorded in the log.
+fn entity_of(id: &async_graphql::ID) -> AppResult<(String, i64)> {
+    let (kind, n) = crate::graphql::node::parse_global_id("filter.entityId", id)?;
+    let name = match kind {
+        NodeKind::Region => "Region",
+        NodeKind::Organization => "Organization",
+        NodeKind::PairingAgreement => "PairingAgreement",
+        NodeKind::ResponsibilityLetter => "ResponsibilityLetter",
+        NodeKind::FundTransfer => "FundTransfer",
+        NodeKind::PersonnelDispatch => "PersonnelDispatch",
+        NodeKind::Project => "Project",
+        NodeKind::ProgressReport => "ProgressReport",
+        NodeKind::AuditEvent => {
+            return Err(AppError::bad_input(
+                "filter.entityId",
+                "audit events are not audited",
+            ));
+        }
+    };
+    Ok((name.to_string(), n))
+}
+
+pub async fn list(
+    db: &DatabaseConnection,
+    identity: &Identity,
+    f: &AuditEventFilter,
+    order: AuditEventOrder,
+    args: &PageArgs,
+) -> AppResult<Page<Model>> {
+    authorize_read(identity)?;
+    let mut q = Entity::find();
+    if let Some(id) = &f.entity_id {
+        let (entity, n) = entity_of(id)?;
+        q = q
+            .filter(Column::Entity.eq(entity))
+            .filter(Column::EntityId.eq(n));
+    }
+    if let Some(e) = &f.entity {
+        q = q.filter(Column::Entity.eq(e.clone()));
+    }
+    if let Some(a) = &f.action {
+        q = q.filter(Column::Action.eq(a.clone()));
+    }
+    if let Some(a) = &f.actor {
+        q = q.filter(Column::Actor.eq(a.clone()));
+    }
+    if let Some(r) = &f.request_id {
+        q = q.filter(Column::RequestId.eq(r.clone()));
+    }
+    if let Some(t) = f.occurred_after {
+        q = q.filter(Column::OccurredAt.gte(t));
+    }
+    if let Some(t) = f.occurred_before {
+        q = q.filter(Column::OccurredAt.lt(t));
+    }
+    fetch_page(db, q, &ordering(order), args).await
+}

@@ -1,0 +1,35 @@
+use super::types::{
+    ProgressReport, ProgressReportPayload, ReportProgressInput, VerifyProgressReportInput,
+};
+use crate::write::Writer;
+use async_graphql::{Context, Object, Result};
+
+#[derive(Default)]
+pub struct ProgressMutation;
+
+#[Object]
+impl ProgressMutation {
+    /// A helper reports a quarter's figure for an indicator of its pairing.
+    async fn report_progress(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The report.")] input: ReportProgressInput,
+    ) -> Result<ProgressReportPayload> {
+        let m = super::service::report(&Writer::from_ctx(ctx), input).await?;
+        Ok(ProgressReportPayload {
+            progress_report: ProgressReport(m),
+        })
+    }
+
+    /// The recipient verifies a report: it then counts as verified progress.
+    async fn verify_progress_report(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The report.")] input: VerifyProgressReportInput,
+    ) -> Result<ProgressReportPayload> {
+        let m = super::service::verify(&Writer::from_ctx(ctx), input).await?;
+        Ok(ProgressReportPayload {
+            progress_report: ProgressReport(m),
+        })
+    }
+}

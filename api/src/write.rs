@@ -1,0 +1,208 @@
+//! What every write shares: who is writing (with the request id for the audit log), the checks that
+//! recur across modules, and the request hash of idempotent writes.
+use crate::auth::{Identity, Role};
+use crate::error::{AppError, AppResult};
+use crate::graphql::ContextExt;
+use crate::graphql::scalars::Decimal;
+use crate::region::service::region_contains;
+use async_graphql::Context;
+use chrono::NaiveDate;
+use sea_orm::DatabaseConnection;
+use sha2::{Digest, Sha256};
+
+/// The largest amount of money one record may carry: 10 billion yuan, in fen.
+pub const MAX_AMOUNT_FEN: i64 = 10_000_000_000 * 100;
+
+/// A write's caller: database, identity and request id.
+pub struct Writer<'a> {
+    pub db: &'a DatabaseConnection,
+    pub identity: &'a Identity,
+    pub request_id: &'a str,
+}
+
+impl<'a> Writer<'a> {
+    pub fn from_ctx(ctx: &'a Context<'_>) -> Self {
+        Writer {
+            db: ctx.db(),
+            identity: ctx.identity(),
+            request_id: &ctx.request().request_id,
+        }
+    }
+
+    /// The subject of the caller, for `submitted_by`, `reported_by` and the like.
+    pub fn actor(&self) -> String {
+        self.identity.subject().to_string()
+    }
+
+    /// Anonymous callers write nothing: they are told to authenticate.
+    pub fn require_user(&self) -> AppResult<Role> {
+        self.identity.role().ok_or_else(|| {
+            AppError::Unauthenticated("writing needs a token (Authorization: Bearer …)".into())
+        })
+    }
+
+    /// The caller is the helper organization with this code.
+    pub fn is_helper(&self, org_code: &str) -> bool {
+        self.identity.helper_org() == Some(org_code)
+    }
+
+    /// The caller is a recipient whose region contains (or is) this region.
+    pub fn covers_region(&self, region_code: &str) -> bool {
+        self.identity
+            .recipient_region()
+            .is_some_and(|scope| region_contains(scope, region_code))
+    }
+}
+
+/// Allowed, or FORBIDDEN with the rule that was not met (after the anonymous check).
+pub fn allow(w: &Writer<'_>, allowed: bool, rule: &str) -> AppResult<()> {
+    w.require_user()?;
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(rule.to_string()))
+    }
+}
+
+/// Today's calendar day in China Standard Time, the day events are dated by.
+pub fn today() -> NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
+/// An event that has happened cannot be dated in the future.
+pub fn not_future(field: &str, date: NaiveDate) -> AppResult<()> {
+    if date > today() {
+        Err(AppError::bad_input(
+            field,
+            format!("{date} is in the future; record events once they have happened"),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Money in yuan to fen: more than zero, at most two decimals, at most 10 billion yuan.
+pub fn amount_fen(field: &str, amount: &Decimal) -> AppResult<i64> {
+    let fen = amount
+        .to_minor(2)
+        .ok_or_else(|| AppError::bad_input(field, "an amount has at most two decimals"))?;
+    if fen <= 0 {
+        return Err(AppError::bad_input(
+            field,
+            "the amount must be more than zero",
+        ));
+    }
+    if fen > MAX_AMOUNT_FEN {
+        return Err(AppError::bad_input(
+            field,
+            "the amount exceeds 10,000,000,000 yuan; split it or check the figure",
+        ));
+    }
+    Ok(fen)
+}
+
+/// A required text: trimmed, not empty, at most `max` characters.
+pub fn text(field: &str, value: &str, max: usize) -> AppResult<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(AppError::bad_input(field, "must not be empty"));
+    }
+    if v.chars().count() > max {
+        return Err(AppError::bad_input(
+            field,
+            format!("at most {max} characters"),
+        ));
+    }
+    Ok(v.to_string())
+}
+
+/// An optional text: empty means none.
+pub fn opt_text(field: &str, value: Option<&str>, max: usize) -> AppResult<Option<String>> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => text(field, v, max).map(Some),
+    }
+}
+
+/// The year lies within a pairing's period.
+pub fn year_in_pairing(
+    field: &str,
+    year: i32,
+    pairing: &entity::pairing_agreement::Model,
+) -> AppResult<()> {
+    let after_start = year >= pairing.start_year;
+    let before_end = pairing.end_year.is_none_or(|end| year <= end);
+    if after_start && before_end {
+        return Ok(());
+    }
+    let period = match pairing.end_year {
+        Some(end) => format!("{}–{end}", pairing.start_year),
+        None => format!("from {}", pairing.start_year),
+    };
+    Err(AppError::bad_input(
+        field,
+        format!("{year} lies outside the pairing's period ({period})"),
+    ))
+}
+
+/// An illegal state transition.
+pub fn illegal(entity: &str, from: &str, to: &str) -> AppError {
+    AppError::Conflict(format!(
+        "illegal transition of the {entity}: {from} → {to} is not allowed"
+    ))
+}
+
+/// SHA-256 (hex) of a canonical JSON payload: tells a retry from a reused idempotency key.
+pub fn request_hash(payload: &serde_json::Value) -> String {
+    // serde_json's map is ordered by key, so the text is canonical for equal payloads.
+    hex::encode(Sha256::digest(payload.to_string().as_bytes()))
+}
+
+/// A region named by its code in an input; an unknown code is the input's fault.
+pub async fn region_by_code<C: sea_orm::ConnectionTrait>(
+    c: &C,
+    field: &str,
+    code: &str,
+) -> AppResult<entity::region::Model> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    crate::region::service::check_code(field, code)?;
+    entity::region::Entity::find()
+        .filter(entity::region::Column::Code.eq(code))
+        .one(c)
+        .await?
+        .ok_or_else(|| AppError::bad_input(field, format!("no region has the code {code}")))
+}
+
+/// An organization named by its code in an input.
+pub async fn organization_by_code<C: sea_orm::ConnectionTrait>(
+    c: &C,
+    field: &str,
+    code: &str,
+) -> AppResult<entity::organization::Model> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    entity::organization::Entity::find()
+        .filter(entity::organization::Column::Code.eq(code))
+        .one(c)
+        .await?
+        .ok_or_else(|| AppError::bad_input(field, format!("no organization has the code {code:?}")))
+}
+
+/// Audit image of a record with a note (a reason, a rationale) added.
+pub fn with_note<T: serde::Serialize>(
+    record: &T,
+    note: Option<(&str, String)>,
+) -> serde_json::Value {
+    let mut image = serde_json::to_value(record).unwrap_or_default();
+    if let (Some((k, v)), Some(obj)) = (note, image.as_object_mut()) {
+        obj.insert(k.into(), serde_json::Value::String(v));
+    }
+    image
+}
+
+/// A NOT_FOUND names the id the client sent (opaque), not the row number behind it.
+pub fn with_id(e: AppError, id: &async_graphql::ID) -> AppError {
+    match e {
+        AppError::NotFound { entity, .. } => AppError::not_found(entity, id.as_str()),
+        other => other,
+    }
+}
