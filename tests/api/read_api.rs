@@ -651,3 +651,43 @@ async fn nested_connections_batch_across_parents() {
         "SH-YN-2019-005"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_events_resolve_by_node_for_auditors_only() {
+    use sea_orm::{ActiveModelTrait, NotSet, Set};
+    let app = TestApp::spawn().await;
+    let event = entity::audit_event::ActiveModel {
+        id: NotSet,
+        actor: Set("test-admin".into()),
+        role: Set("ADMIN".into()),
+        action: Set("signResponsibilityLetter".into()),
+        entity: Set("ResponsibilityLetter".into()),
+        entity_id: Set(1),
+        before: Set(None),
+        after: Set(Some("{}".into())),
+        request_id: Set(Some("r-1".into())),
+        occurred_at: Set(chrono::Utc::now()),
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let id = pairing_api::graphql::node::global_id(
+        pairing_api::graphql::node::NodeKind::AuditEvent,
+        event.id,
+    );
+    let q = "query($id: ID!) { node(id: $id) { id ... on AuditEvent { action } } }";
+    for (role, visible) in [
+        (Role::Auditor, true),
+        (Role::Admin, true),
+        (Role::Viewer, false),
+        (Role::Helper, false),
+    ] {
+        let tok = token(role, (role == Role::Helper).then_some("310000"), None);
+        let body = app
+            .gql_as(Some(&tok), q, json!({ "id": id.as_str() }))
+            .await;
+        assert_eq!(!body["data"]["node"].is_null(), visible, "{role:?}: {body}");
+    }
+    let body = app.gql(q, json!({ "id": id.as_str() })).await;
+    assert!(body["data"]["node"].is_null(), "{body}");
+}

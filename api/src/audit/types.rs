@@ -11,7 +11,7 @@ pub struct AuditEvent(pub Model);
 #[Object]
 impl AuditEvent {
     /// Opaque global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         global_id(NodeKind::AuditEvent, self.0.id)
     }
     /// The token subject of the writer.

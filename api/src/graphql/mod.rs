@@ -33,6 +33,7 @@ pub struct Loaders {
     pub dispatches: DataLoader<ByIdLoader<entity::personnel_dispatch::Entity>>,
     pub projects: DataLoader<ByIdLoader<entity::project::Entity>>,
     pub reports: DataLoader<ByIdLoader<entity::progress_report::Entity>>,
+    pub audit_events: DataLoader<ByIdLoader<entity::audit_event::Entity>>,
     pub letters_by_pairing: DataLoader<crate::letter::loader::LettersByPairing>,
     pub commitments_by_letter: DataLoader<crate::letter::loader::CommitmentsByLetter>,
     pub revisions_by_letter: DataLoader<crate::letter::loader::RevisionsByLetter>,
@@ -86,6 +87,7 @@ impl Loaders {
             dispatches: dl(batch_delay, ByIdLoader::new(db.clone())),
             projects: dl(batch_delay, ByIdLoader::new(db.clone())),
             reports: dl(batch_delay, ByIdLoader::new(db.clone())),
+            audit_events: dl(batch_delay, ByIdLoader::new(db.clone())),
             letters_by_pairing: dl(
                 batch_delay,
                 crate::letter::loader::LettersByPairing::new(db.clone()),

@@ -25,6 +25,7 @@ pub enum Node {
     PersonnelDispatch(PersonnelDispatch),
     Project(Project),
     ProgressReport(ProgressReport),
+    AuditEvent(crate::audit::types::AuditEvent),
 }
 
 /// The most ids `nodes` takes at once.
@@ -82,7 +83,14 @@ async fn resolve_node(ctx: &Context<'_>, field: &str, id: &ID) -> Result<Option<
             .await?
             .filter(|_| who.is_authenticated())
             .map(|m| Node::ProgressReport(ProgressReport(m))),
-        NodeKind::AuditEvent => None,
+        NodeKind::AuditEvent => match crate::audit::service::authorize_read(who) {
+            Ok(()) => l
+                .audit_events
+                .load_one(n)
+                .await?
+                .map(|m| Node::AuditEvent(crate::audit::types::AuditEvent(m))),
+            Err(_) => None,
+        },
     })
 }
 

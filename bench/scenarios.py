@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Writes the benchmark's GraphQL request bodies, picking real keys from the seeded database.
+
+Usage: scenarios.py POSTGRES_URL OUT_DIR TRANSFERS
+"""
+import base64
+import json
+import subprocess
+import sys
+
+url, out, transfers = sys.argv[1], sys.argv[2], int(sys.argv[3])
+
+
+def sql(query):
+    return subprocess.run(["psql", url, "-tAc", query], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def gid(kind, n):
+    return base64.urlsafe_b64encode(f"{kind}:{n}".encode()).decode().rstrip("=")
+
+
+def cursor(ordering, value, row_id):
+    raw = json.dumps({"o": ordering, "v": {"i": value}, "id": row_id}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+year = 2019
+# The western province with the most transfers, one of its counties, an eastern provincial helper.
+province = sql("SELECT r.code FROM fund_transfers t JOIN regions r ON r.id = t.recipient_province_id "
+               "GROUP BY r.code ORDER BY count(*) DESC, r.code LIMIT 1")
+county = sql("SELECT r.code FROM pairing_agreements p JOIN regions r ON r.id = p.recipient_id "
+             "GROUP BY r.code ORDER BY count(*) DESC, r.code LIMIT 1")
+helper = sql("SELECT code FROM organizations WHERE kind = 'PROVINCIAL_GOVERNMENT' ORDER BY code LIMIT 1")
+writer = sql("SELECT o.code || ' ' || p.id || ' ' || r.code FROM pairing_agreements p "
+             "JOIN organizations o ON o.id = p.helper_id JOIN regions r ON r.id = p.recipient_id "
+             "WHERE o.kind = 'CENTRAL_UNIT' ORDER BY p.id LIMIT 1")
+writer_org, writer_pairing, writer_county = writer.split()
+deep = max(1, min(500_000, transfers // 2))
+
+queries = {
+    "a-province-progress": (
+        "query($code: String!, $year: Int!) { organization(code: $code) { name "
+        "progress(year: $year) { indicators { indicator unit target achieved completionRate } } "
+        "pairings(first: 20) { nodes { recipient { name } progress(year: $year) { indicators { indicator achieved completionRate } } } } } }",
+        {"code": helper, "year": year},
+    ),
+    "b-transfer-page": (
+        "query($province: String!, $year: Int!) { fundTransfers(first: 100, filter: {provinceCode: $province, year: $year}) "
+        "{ edges { cursor node { referenceNo amount status allocatedOn helper { code name } recipient { code name } project { name } } } "
+        "pageInfo { hasNextPage endCursor } } }",
+        {"province": province, "year": year},
+    ),
+    "c-county-assistance": (
+        "query($code: String!, $year: Int!) { region(code: $code) { name assistance(year: $year) { "
+        "received allocated projectsFunded projectFunds personnelInPostTotal "
+        "funds { program category helper { name } received allocated } personnelInPost { category helper { name } count } } } }",
+        {"code": county, "year": year},
+    ),
+    "d-deep-page": (
+        "query($after: String!) { fundTransfers(first: 100, after: $after) "
+        "{ edges { node { referenceNo amount helper { name } recipient { name } project { name } } } pageInfo { hasNextPage } } }",
+        {"after": cursor("transfer.id", deep, deep)},
+    ),
+    "e-fund-flows": (
+        "query($year: Int!) { fundFlows(filter: {years: [$year]}, groupBy: [RECIPIENT_PROVINCE, CATEGORY]) "
+        "{ recipientProvince { name } category amount count } }",
+        {"year": year},
+    ),
+    "f-record-transfer": (
+        "mutation($input: RecordFundTransferInput!) { recordFundTransfer(input: $input) { fundTransfer { id status } } }",
+        {"input": {
+            "pairingAgreementId": gid("PairingAgreement", int(writer_pairing)),
+            "referenceNo": "BENCH-__KEY__", "recipientCode": writer_county, "category": "DIRECT_INVESTMENT",
+            "amount": "125000.00", "year": 2020, "allocatedOn": "2020-03-01", "idempotencyKey": "__KEY__",
+        }},
+    ),
+}
+for name, (query, variables) in queries.items():
+    with open(f"{out}/body-{name}.json", "w") as f:
+        json.dump({"query": query, "variables": variables}, f, ensure_ascii=False)
+with open(f"{out}/helper-org", "w") as f:
+    f.write(writer_org)
+print(f"scenarios: province {province}, county {county}, helper {helper}, writer {writer_org}, deep cursor after {deep}")
