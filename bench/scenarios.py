@@ -5,6 +5,7 @@ Usage: scenarios.py POSTGRES_URL OUT_DIR TRANSFERS
 """
 import base64
 import json
+import os
 import subprocess
 import sys
 
@@ -37,44 +38,20 @@ writer = sql("SELECT o.code || ' ' || p.id || ' ' || r.code FROM pairing_agreeme
 writer_org, writer_pairing, writer_county = writer.split()
 deep = max(1, min(500_000, transfers // 2))
 
-queries = {
-    "a-province-progress": (
-        "query($code: String!, $year: Int!) { organization(code: $code) { name "
-        "progress(year: $year) { indicators { indicator unit target achieved completionRate } } "
-        "pairings(first: 20) { nodes { recipient { name } progress(year: $year) { indicators { indicator achieved completionRate } } } } } }",
-        {"code": helper, "year": year},
-    ),
-    "b-transfer-page": (
-        "query($province: String!, $year: Int!) { fundTransfers(first: 100, filter: {provinceCode: $province, year: $year}) "
-        "{ edges { cursor node { referenceNo amount status allocatedOn helper { code name } recipient { code name } project { name } } } "
-        "pageInfo { hasNextPage endCursor } } }",
-        {"province": province, "year": year},
-    ),
-    "c-county-assistance": (
-        "query($code: String!, $year: Int!) { region(code: $code) { name assistance(year: $year) { "
-        "received allocated projectsFunded projectFunds personnelInPostTotal "
-        "funds { program category helper { name } received allocated } personnelInPost { category helper { name } count } } } }",
-        {"code": county, "year": year},
-    ),
-    "d-deep-page": (
-        "query($after: String!) { fundTransfers(first: 100, after: $after) "
-        "{ edges { node { referenceNo amount helper { name } recipient { name } project { name } } } pageInfo { hasNextPage } } }",
-        {"after": cursor("transfer.id", deep, deep)},
-    ),
-    "e-fund-flows": (
-        "query($year: Int!) { fundFlows(filter: {years: [$year]}, groupBy: [RECIPIENT_PROVINCE, CATEGORY]) "
-        "{ recipientProvince { name } category amount count } }",
-        {"year": year},
-    ),
-    "f-record-transfer": (
-        "mutation($input: RecordFundTransferInput!) { recordFundTransfer(input: $input) { fundTransfer { id status } } }",
-        {"input": {
-            "pairingAgreementId": gid("PairingAgreement", int(writer_pairing)),
-            "referenceNo": "BENCH-__KEY__", "recipientCode": writer_county, "category": "DIRECT_INVESTMENT",
-            "amount": "125000.00", "year": 2020, "allocatedOn": "2020-03-01", "idempotencyKey": "__KEY__",
-        }},
-    ),
+variables = {
+    "a-province-progress": {"code": helper, "year": year},
+    "b-transfer-page": {"province": province, "year": year},
+    "c-county-assistance": {"code": county, "year": year},
+    "d-deep-page": {"after": cursor("transfer.id", deep, deep)},
+    "e-fund-flows": {"year": year},
+    "f-record-transfer": {"input": {
+        "pairingAgreementId": gid("PairingAgreement", int(writer_pairing)),
+        "referenceNo": "BENCH-__KEY__", "recipientCode": writer_county, "category": "DIRECT_INVESTMENT",
+        "amount": "125000.00", "year": 2020, "allocatedOn": "2020-03-01", "idempotencyKey": "__KEY__",
+    }},
 }
+here = os.path.dirname(os.path.abspath(__file__))
+queries = {name: (open(f"{here}/queries/{name}.graphql").read(), v) for name, v in variables.items()}
 for name, (query, variables) in queries.items():
     with open(f"{out}/body-{name}.json", "w") as f:
         json.dump({"query": query, "variables": variables}, f, ensure_ascii=False)

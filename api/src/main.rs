@@ -261,9 +261,12 @@ async fn run(command: Command) -> Result<(), String> {
                     return Err("the database already has data; seed an empty one".into());
                 }
                 let started = std::time::Instant::now();
-                let summary = pairing_api::seed::scale::load_scale(&db, transfers)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let summary = pairing_api::seed::scale::load_scale(
+                    &db,
+                    pairing_api::seed::scale::ScaleOptions::national(transfers),
+                )
+                .await
+                .map_err(|e| e.to_string())?;
                 tracing::info!(
                     elapsed_ms = started.elapsed().as_millis() as u64,
                     ?summary,

@@ -1,5 +1,6 @@
 //! Integration tests: the real actix app over HTTP, on SQLite or PostgreSQL (`TEST_DATABASE_URL`).
 mod auth;
+mod bench_queries;
 mod demo;
 mod faults;
 mod fixtures;

@@ -23,11 +23,29 @@ use sea_orm::{
 /// The years the benchmark data covers.
 pub const FIRST_YEAR: i32 = 2011;
 pub const YEARS: i32 = 10;
-const HELPERS: usize = 1_000;
-const CENTRAL_UNITS: usize = 300;
 const PAIRINGS_PER_HELPER: usize = 3;
-const DISPATCHES: usize = 100_000;
-const REPORTS: usize = 50_000;
+
+/// How much to generate.
+#[derive(Debug, Clone, Copy)]
+pub struct ScaleOptions {
+    pub transfers: usize,
+    /// Helper organizations (three tenths of them central units); three pairings each.
+    pub helpers: usize,
+    pub dispatches: usize,
+    pub reports: usize,
+}
+
+impl ScaleOptions {
+    /// The national scale of the benchmark: 1,000 helpers, 100,000 dispatches, 50,000 reports.
+    pub fn national(transfers: usize) -> Self {
+        ScaleOptions {
+            transfers,
+            helpers: 1_000,
+            dispatches: 100_000,
+            reports: 50_000,
+        }
+    }
+}
 /// Rows per INSERT: under both databases' bind-parameter limits for the widest table (21 columns).
 const CHUNK: usize = 1_000;
 
@@ -75,7 +93,17 @@ where
 }
 
 /// Writes the benchmark data set with `transfers` fund transfers into an empty database.
-pub async fn load_scale(db: &DatabaseConnection, transfers: usize) -> Result<ScaleSummary, DbErr> {
+pub async fn load_scale(
+    db: &DatabaseConnection,
+    options: ScaleOptions,
+) -> Result<ScaleSummary, DbErr> {
+    let ScaleOptions {
+        transfers,
+        helpers,
+        dispatches,
+        reports,
+    } = options;
+    let central_units = helpers * 3 / 10;
     use sea_orm::IntoActiveModel;
     let mut rng = ChaCha8Rng::seed_from_u64(20_200_101);
     let mut summary = ScaleSummary::default();
@@ -120,8 +148,8 @@ pub async fn load_scale(db: &DatabaseConnection, transfers: usize) -> Result<Sca
         .collect();
 
     // Helpers: central units, eastern city governments, then eastern county governments.
-    let mut orgs = Vec::with_capacity(HELPERS);
-    for i in 0..CENTRAL_UNITS {
+    let mut orgs = Vec::with_capacity(helpers);
+    for i in 0..central_units {
         orgs.push(organization::Model {
             id: orgs.len() as i64 + 1,
             code: format!("CU-{i:04}"),
@@ -134,7 +162,7 @@ pub async fn load_scale(db: &DatabaseConnection, transfers: usize) -> Result<Sca
     for m in east_cities
         .iter()
         .chain(east.iter())
-        .take(HELPERS - CENTRAL_UNITS)
+        .take(helpers - central_units)
     {
         let kind = match m.level {
             RegionLevel::Province => OrganizationKind::ProvincialGovernment,
@@ -343,7 +371,7 @@ pub async fn load_scale(db: &DatabaseConnection, transfers: usize) -> Result<Sca
     summary.transfers = transfers;
 
     let mut batch = Vec::with_capacity(CHUNK);
-    for i in 0..DISPATCHES {
+    for i in 0..dispatches {
         let p = &pairs[i % pairs.len()];
         let year = FIRST_YEAR + ((i / pairs.len()) % years) as i32;
         let cadre = i % 3 == 0;
@@ -402,7 +430,7 @@ pub async fn load_scale(db: &DatabaseConnection, transfers: usize) -> Result<Sca
         }
     }
     insert(&txn, batch).await?;
-    summary.dispatches = DISPATCHES;
+    summary.dispatches = dispatches;
 
     // Progress reports: one per pairing, reported indicator, year and quarter until the quota.
     let mut batch = Vec::with_capacity(CHUNK);
@@ -435,7 +463,7 @@ pub async fn load_scale(db: &DatabaseConnection, transfers: usize) -> Result<Sca
                     )
                     .await?;
                 }
-                if written == REPORTS {
+                if written == reports {
                     break 'outer;
                 }
             }
