@@ -5,7 +5,7 @@ pub mod root;
 pub mod scalars;
 
 use crate::auth::Identity;
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{Context, Enum};
 use loader::{ByIdLoader, ChildPageLoader};
 use sea_orm::DatabaseConnection;
@@ -25,13 +25,13 @@ pub struct RequestContext {
 
 /// The DataLoaders of one request (their caches live as long as the request).
 pub struct Loaders {
-    pub regions: DataLoader<ByIdLoader<entity::region::Entity>>,
-    pub organizations: DataLoader<ByIdLoader<entity::organization::Entity>>,
-    pub pairings: DataLoader<ByIdLoader<entity::pairing_agreement::Entity>>,
+    pub regions: DataLoader<ByIdLoader<entity::region::Entity>, HashMapCache>,
+    pub organizations: DataLoader<ByIdLoader<entity::organization::Entity>, HashMapCache>,
+    pub pairings: DataLoader<ByIdLoader<entity::pairing_agreement::Entity>, HashMapCache>,
     pub letters: DataLoader<ByIdLoader<entity::responsibility_letter::Entity>>,
     pub transfers: DataLoader<ByIdLoader<entity::fund_transfer::Entity>>,
     pub dispatches: DataLoader<ByIdLoader<entity::personnel_dispatch::Entity>>,
-    pub projects: DataLoader<ByIdLoader<entity::project::Entity>>,
+    pub projects: DataLoader<ByIdLoader<entity::project::Entity>, HashMapCache>,
     pub reports: DataLoader<ByIdLoader<entity::progress_report::Entity>>,
     pub audit_events: DataLoader<ByIdLoader<entity::audit_event::Entity>>,
     pub letters_by_pairing: DataLoader<crate::letter::loader::LettersByPairing>,
@@ -78,14 +78,23 @@ impl Loaders {
                 .delay(batch_delay)
                 .max_batch_size(1000)
         }
+        // Cached per request, so a page can prime them with all its keys in one statement.
+        fn cached<L: async_graphql::dataloader::Loader<i64>>(
+            batch_delay: std::time::Duration,
+            l: L,
+        ) -> DataLoader<L, HashMapCache> {
+            DataLoader::with_cache(l, tokio::spawn, HashMapCache::default())
+                .delay(batch_delay)
+                .max_batch_size(1000)
+        }
         Loaders {
-            regions: dl(batch_delay, ByIdLoader::new(db.clone())),
-            organizations: dl(batch_delay, ByIdLoader::new(db.clone())),
-            pairings: dl(batch_delay, ByIdLoader::new(db.clone())),
+            regions: cached(batch_delay, ByIdLoader::new(db.clone())),
+            organizations: cached(batch_delay, ByIdLoader::new(db.clone())),
+            pairings: cached(batch_delay, ByIdLoader::new(db.clone())),
             letters: dl(batch_delay, ByIdLoader::new(db.clone())),
             transfers: dl(batch_delay, ByIdLoader::new(db.clone())),
             dispatches: dl(batch_delay, ByIdLoader::new(db.clone())),
-            projects: dl(batch_delay, ByIdLoader::new(db.clone())),
+            projects: cached(batch_delay, ByIdLoader::new(db.clone())),
             reports: dl(batch_delay, ByIdLoader::new(db.clone())),
             audit_events: dl(batch_delay, ByIdLoader::new(db.clone())),
             letters_by_pairing: dl(
@@ -176,6 +185,28 @@ impl ContextExt for Context<'_> {
     fn request(&self) -> &RequestContext {
         self.data_unchecked::<RequestContext>()
     }
+}
+
+/// Loads `keys` into a cached loader in one batch, so the items of a page that ask for them one
+/// by one hit the cache instead of trickling into several batches.
+pub async fn prime<L>(
+    loader: &DataLoader<L, HashMapCache>,
+    keys: impl IntoIterator<Item = i64>,
+) -> async_graphql::Result<()>
+where
+    L: async_graphql::dataloader::Loader<i64, Error = std::sync::Arc<crate::error::AppError>>,
+{
+    let keys: std::collections::BTreeSet<i64> = keys.into_iter().collect();
+    if !keys.is_empty() {
+        loader.load_many(keys).await?;
+    }
+    Ok(())
+}
+
+/// Whether a page's items (`edges.node` or `nodes`) select `field`.
+pub fn items_select(ctx: &Context<'_>, field: &str) -> bool {
+    let la = ctx.look_ahead();
+    la.field("edges").field("node").field(field).exists() || la.field("nodes").field(field).exists()
 }
 
 /// Whether the client selected `totalCount` on the connection being resolved.

@@ -6,8 +6,7 @@ use crate::auth::Identity;
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::error::AppResult;
 use crate::graphql::OrderDirection;
-use crate::organization::service::id_of_org_code;
-use crate::region::service::{check_code, id_of_code};
+use crate::region::service::check_code;
 use entity::enums::LetterStatus;
 use entity::pairing_agreement as pairing;
 use entity::responsibility_letter::{Column, Entity, Model};
@@ -68,12 +67,18 @@ pub async fn list(
         by_pairing = true;
     }
     if let Some(code) = &f.helper_code {
-        pairings.and_where(pairing::Column::HelperId.in_subquery(id_of_org_code(code)));
+        pairings.and_where(sea_orm::sea_query::ExprTrait::eq(
+            pairing::Column::HelperId.into_expr(),
+            crate::organization::service::org_code_id(code),
+        ));
         by_pairing = true;
     }
     if let Some(code) = &f.recipient_code {
         check_code("filter.recipientCode", code)?;
-        pairings.and_where(pairing::Column::RecipientId.in_subquery(id_of_code(code)));
+        pairings.and_where(sea_orm::sea_query::ExprTrait::eq(
+            pairing::Column::RecipientId.into_expr(),
+            crate::region::service::code_id(code),
+        ));
         by_pairing = true;
     }
     if by_pairing {

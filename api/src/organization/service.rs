@@ -3,7 +3,7 @@ use super::types::{OrganizationFilter, OrganizationOrder, OrganizationOrderField
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::error::{AppError, AppResult};
 use crate::graphql::OrderDirection;
-use crate::region::service::{check_code, id_of_code};
+use crate::region::service::check_code;
 use entity::organization::{Column, Entity, Model};
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
@@ -30,6 +30,16 @@ fn ordering(order: OrganizationOrder) -> Ordering<Entity> {
     }
 }
 
+/// The id of the organization with this code as a scalar subquery (see `region::service::code_id`).
+pub fn org_code_id(code: &str) -> sea_orm::sea_query::SimpleExpr {
+    sea_orm::sea_query::SimpleExpr::SubQuery(
+        None,
+        Box::new(sea_orm::sea_query::SubQueryStatement::SelectStatement(
+            id_of_org_code(code),
+        )),
+    )
+}
+
 /// The id of the organization with this code, as a subquery.
 pub fn id_of_org_code(code: &str) -> sea_orm::sea_query::SelectStatement {
     Query::select()
@@ -51,7 +61,10 @@ pub async fn list(
     }
     if let Some(code) = &f.region_code {
         check_code("filter.regionCode", code)?;
-        q = q.filter(Column::RegionId.in_subquery(id_of_code(code)));
+        q = q.filter(sea_orm::sea_query::ExprTrait::eq(
+            Column::RegionId.into_expr(),
+            crate::region::service::code_id(code),
+        ));
     }
     if let Some(text) = &f.name_contains {
         if text.chars().count() > 50 {

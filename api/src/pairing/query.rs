@@ -5,7 +5,7 @@ use super::types::{
 use crate::connection::{PageArgs, fetch_page, page_size};
 use crate::error::AppError;
 use crate::graphql::loader::ChildPageKey;
-use crate::graphql::{ContextExt, wants_total};
+use crate::graphql::{ContextExt, items_select, prime, wants_total};
 use async_graphql::{Context, Object, Result};
 
 #[derive(Default)]
@@ -50,6 +50,25 @@ pub async fn list(
             fetch_page(ctx.db(), select, &ordering, &args).await?
         }
     };
+    let l = ctx.loaders();
+    let rows = || page.rows.iter().map(|(_, m)| m);
+    let wants = |field| items_select(ctx, field);
+    futures_util::try_join!(
+        async {
+            if wants("helper") {
+                prime(&l.organizations, rows().map(|m| m.helper_id)).await
+            } else {
+                Ok(())
+            }
+        },
+        async {
+            if wants("recipient") {
+                prime(&l.regions, rows().map(|m| m.recipient_id)).await
+            } else {
+                Ok(())
+            }
+        },
+    )?;
     Ok(PairingAgreementConnection::from_page(
         page,
         PairingAgreement,

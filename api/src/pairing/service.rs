@@ -3,8 +3,7 @@ use super::types::{PairingAgreementFilter, PairingAgreementOrder, PairingAgreeme
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::error::AppResult;
 use crate::graphql::OrderDirection;
-use crate::organization::service::id_of_org_code;
-use crate::region::service::{check_code, id_of_code};
+use crate::region::service::check_code;
 use entity::pairing_agreement::{Column, Entity, Model};
 use entity::region;
 use sea_orm::sea_query::Query;
@@ -76,18 +75,27 @@ pub fn build(spec: &PairingListSpec) -> AppResult<(Select<Entity>, Ordering<Enti
         q = q.filter(Column::RecipientId.eq(id));
     }
     if let Some(code) = &f.helper_code {
-        q = q.filter(Column::HelperId.in_subquery(id_of_org_code(code)));
+        q = q.filter(sea_orm::sea_query::ExprTrait::eq(
+            Column::HelperId.into_expr(),
+            crate::organization::service::org_code_id(code),
+        ));
     }
     if let Some(code) = &f.recipient_code {
         check_code("filter.recipientCode", code)?;
-        q = q.filter(Column::RecipientId.in_subquery(id_of_code(code)));
+        q = q.filter(sea_orm::sea_query::ExprTrait::eq(
+            Column::RecipientId.into_expr(),
+            crate::region::service::code_id(code),
+        ));
     }
     if let Some(code) = &f.province_code {
         check_code("filter.provinceCode", code)?;
         let in_province = Query::select()
             .column(region::Column::Id)
             .from(region::Entity)
-            .and_where(region::Column::ProvinceId.in_subquery(id_of_code(code)))
+            .and_where(sea_orm::sea_query::ExprTrait::eq(
+                region::Column::ProvinceId.into_expr(),
+                crate::region::service::code_id(code),
+            ))
             .to_owned();
         q = q.filter(Column::RecipientId.in_subquery(in_province));
     }

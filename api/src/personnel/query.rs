@@ -2,10 +2,10 @@ use super::service::DispatchListSpec;
 use super::types::{
     PersonnelDispatch, PersonnelDispatchConnection, PersonnelDispatchFilter, PersonnelDispatchOrder,
 };
-use crate::connection::{PageArgs, fetch_page, page_size};
+use crate::connection::{Page, PageArgs, fetch_page, page_size};
 use crate::error::AppError;
 use crate::graphql::loader::ChildPageKey;
-use crate::graphql::{ContextExt, wants_total};
+use crate::graphql::{ContextExt, items_select, prime, wants_total};
 use async_graphql::{Context, Object, Result};
 
 #[derive(Default)]
@@ -44,10 +44,47 @@ pub async fn list(
             fetch_page(ctx.db(), select, &ordering, &args).await?
         }
     };
+    prime_relations(ctx, &page).await?;
     Ok(PersonnelDispatchConnection::from_page(
         page,
         PersonnelDispatch,
     ))
+}
+
+/// Loads the page's helpers, recipients and pairings that the client selected (or that the name
+/// rule needs), each in one batch.
+async fn prime_relations(
+    ctx: &Context<'_>,
+    page: &Page<entity::personnel_dispatch::Model>,
+) -> Result<()> {
+    let l = ctx.loaders();
+    let rows = || page.rows.iter().map(|(_, m)| m);
+    let wants = |field| items_select(ctx, field);
+    let names = wants("personName");
+    futures_util::try_join!(
+        async {
+            if wants("helper") || names {
+                prime(&l.organizations, rows().map(|m| m.helper_id)).await
+            } else {
+                Ok(())
+            }
+        },
+        async {
+            if wants("recipient") || names {
+                prime(&l.regions, rows().map(|m| m.recipient_id)).await
+            } else {
+                Ok(())
+            }
+        },
+        async {
+            if wants("pairingAgreement") {
+                prime(&l.pairings, rows().map(|m| m.pairing_id)).await
+            } else {
+                Ok(())
+            }
+        },
+    )?;
+    Ok(())
 }
 
 #[Object]

@@ -4,8 +4,7 @@ use crate::auth::{Identity, Role};
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::error::AppResult;
 use crate::graphql::{ContextExt, OrderDirection};
-use crate::organization::service::id_of_org_code;
-use crate::region::service::{check_code, id_of_code, region_contains};
+use crate::region::service::{check_code, region_contains};
 use async_graphql::Context;
 use entity::personnel_dispatch::{Column, Entity, Model};
 use sea_orm::sea_query::Expr;
@@ -111,15 +110,24 @@ pub fn build(spec: &DispatchListSpec) -> AppResult<(Select<Entity>, Ordering<Ent
         q = q.filter(Column::Category.eq(entity::enums::PersonnelCategory::from(c)));
     }
     if let Some(code) = &f.helper_code {
-        q = q.filter(Column::HelperId.in_subquery(id_of_org_code(code)));
+        q = q.filter(sea_orm::sea_query::ExprTrait::eq(
+            Column::HelperId.into_expr(),
+            crate::organization::service::org_code_id(code),
+        ));
     }
     if let Some(code) = &f.recipient_code {
         check_code("filter.recipientCode", code)?;
-        q = q.filter(Column::RecipientId.in_subquery(id_of_code(code)));
+        q = q.filter(sea_orm::sea_query::ExprTrait::eq(
+            Column::RecipientId.into_expr(),
+            crate::region::service::code_id(code),
+        ));
     }
     if let Some(code) = &f.province_code {
         check_code("filter.provinceCode", code)?;
-        q = q.filter(Column::RecipientProvinceId.in_subquery(id_of_code(code)));
+        q = q.filter(sea_orm::sea_query::ExprTrait::eq(
+            Column::RecipientProvinceId.into_expr(),
+            crate::region::service::code_id(code),
+        ));
     }
     Ok((q, ordering(spec.order)))
 }

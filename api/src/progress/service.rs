@@ -4,8 +4,7 @@ use crate::auth::Identity;
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::error::{AppError, AppResult};
 use crate::graphql::OrderDirection;
-use crate::organization::service::id_of_org_code;
-use crate::region::service::{check_code, id_of_code};
+use crate::region::service::check_code;
 use entity::pairing_agreement as pairing;
 use entity::progress_report::{Column, Entity, Model};
 use sea_orm::sea_query::{Expr, Query};
@@ -65,7 +64,10 @@ pub async fn list(
         let ids = Query::select()
             .column(pairing::Column::Id)
             .from(pairing::Entity)
-            .and_where(pairing::Column::HelperId.in_subquery(id_of_org_code(code)))
+            .and_where(sea_orm::sea_query::ExprTrait::eq(
+                pairing::Column::HelperId.into_expr(),
+                crate::organization::service::org_code_id(code),
+            ))
             .to_owned();
         q = q.filter(Column::PairingId.in_subquery(ids));
     }
@@ -74,7 +76,10 @@ pub async fn list(
         let ids = Query::select()
             .column(pairing::Column::Id)
             .from(pairing::Entity)
-            .and_where(pairing::Column::RecipientId.in_subquery(id_of_code(code)))
+            .and_where(sea_orm::sea_query::ExprTrait::eq(
+                pairing::Column::RecipientId.into_expr(),
+                crate::region::service::code_id(code),
+            ))
             .to_owned();
         q = q.filter(Column::PairingId.in_subquery(ids));
     }

@@ -3,7 +3,7 @@ use super::types::{ProjectFilter, ProjectOrder, ProjectOrderField};
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::error::{AppError, AppResult};
 use crate::graphql::OrderDirection;
-use crate::region::service::{check_code, id_of_code};
+use crate::region::service::check_code;
 use entity::project::{Column, Entity, Model};
 use entity::region;
 use sea_orm::sea_query::Query;
@@ -48,14 +48,20 @@ pub async fn list(
     let mut q = Entity::find();
     if let Some(code) = &f.county_code {
         check_code("filter.countyCode", code)?;
-        q = q.filter(Column::CountyId.in_subquery(id_of_code(code)));
+        q = q.filter(sea_orm::sea_query::ExprTrait::eq(
+            Column::CountyId.into_expr(),
+            crate::region::service::code_id(code),
+        ));
     }
     if let Some(code) = &f.province_code {
         check_code("filter.provinceCode", code)?;
         let ids = Query::select()
             .column(region::Column::Id)
             .from(region::Entity)
-            .and_where(region::Column::ProvinceId.in_subquery(id_of_code(code)))
+            .and_where(sea_orm::sea_query::ExprTrait::eq(
+                region::Column::ProvinceId.into_expr(),
+                crate::region::service::code_id(code),
+            ))
             .to_owned();
         q = q.filter(Column::CountyId.in_subquery(ids));
     }

@@ -1,9 +1,9 @@
 use super::service::TransferListSpec;
 use super::types::{FundTransfer, FundTransferConnection, FundTransferFilter, FundTransferOrder};
-use crate::connection::{PageArgs, fetch_page, page_size};
+use crate::connection::{Page, PageArgs, fetch_page, page_size};
 use crate::error::AppError;
 use crate::graphql::loader::ChildPageKey;
-use crate::graphql::{ContextExt, wants_total};
+use crate::graphql::{ContextExt, items_select, prime, wants_total};
 use async_graphql::{Context, Object, Result};
 
 #[derive(Default)]
@@ -42,7 +42,49 @@ pub async fn list(
             fetch_page(ctx.db(), select, &ordering, &args).await?
         }
     };
+    prime_relations(ctx, &page).await?;
     Ok(FundTransferConnection::from_page(page, FundTransfer))
+}
+
+/// Loads the page's helpers, recipients, projects and pairings that the client selected, each in one batch.
+async fn prime_relations(
+    ctx: &Context<'_>,
+    page: &Page<entity::fund_transfer::Model>,
+) -> Result<()> {
+    let l = ctx.loaders();
+    let rows = || page.rows.iter().map(|(_, m)| m);
+    let wants = |field| items_select(ctx, field);
+    futures_util::try_join!(
+        async {
+            if wants("helper") {
+                prime(&l.organizations, rows().map(|m| m.helper_id)).await
+            } else {
+                Ok(())
+            }
+        },
+        async {
+            if wants("recipient") {
+                prime(&l.regions, rows().map(|m| m.recipient_id)).await
+            } else {
+                Ok(())
+            }
+        },
+        async {
+            if wants("project") {
+                prime(&l.projects, rows().filter_map(|m| m.project_id)).await
+            } else {
+                Ok(())
+            }
+        },
+        async {
+            if wants("pairingAgreement") {
+                prime(&l.pairings, rows().map(|m| m.pairing_id)).await
+            } else {
+                Ok(())
+            }
+        },
+    )?;
+    Ok(())
 }
 
 #[Object]
