@@ -4,6 +4,10 @@ use pairing_api::config::{DatabaseArgs, HttpArgs, JwtArgs, LimitArgs, Settings};
 use pairing_api::http::Application;
 use tracing_subscriber::EnvFilter;
 
+// glibc malloc was the top of the benchmark profile (many small allocations per request).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "pairing",
