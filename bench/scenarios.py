@@ -25,7 +25,7 @@ def cursor(ordering, value, row_id):
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-year = 2019
+year = int(os.environ.get("BENCH_YEAR", "2019"))
 # The western province with the most transfers, one of its counties, an eastern provincial helper.
 province = sql("SELECT r.code FROM fund_transfers t JOIN regions r ON r.id = t.recipient_province_id "
                "GROUP BY r.code ORDER BY count(*) DESC, r.code LIMIT 1")
