@@ -7,17 +7,13 @@
 //! Runs once, in the PostgreSQL pass (TEST_DATABASE_URL set); skipped, saying why, when the
 //! PostgreSQL server binaries are not installed.
 //!
-//! The writes go through the server's own connection pool with an idempotent insert keyed by
-//! `idempotency_key` (unique index). When the `recordFundTransfer` mutation lands, `record` should
-//! send it over HTTP instead (same key, same retry loop); the rest of the test stays as it is.
+//! The writes are `recordFundTransfer` mutations over HTTP, each with its own idempotency key; a
+//! failed one is retried with the same key until it is acknowledged.
 use crate::fixtures::world;
 use crate::harness::{error_code, token};
-use entity::enums::{FundCategory, TransferStatus};
-use entity::fund_transfer;
 use pairing_api::auth::Role;
 use pairing_api::http::Application;
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, Set, Statement};
+use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::process::Command;
@@ -160,49 +156,35 @@ impl Drop for Cluster {
 }
 
 /// Who the written transfers are between.
-#[derive(Clone, Copy)]
 struct Parties {
-    pairing: i64,
-    helper: i64,
-    recipient: i64,
+    client: reqwest::Client,
+    base: String,
+    /// The helper's token and its pairing's global id.
+    token: String,
+    pairing: String,
 }
 
-/// One write with an idempotency key: `Ok` means acknowledged (applied now or by an earlier try).
-async fn record(db: &DatabaseConnection, w: &Parties, key: &str) -> Result<(), DbErr> {
-    let row = fund_transfer::ActiveModel {
-        reference_no: Set(format!("FAULT-{key}")),
-        pairing_id: Set(w.pairing),
-        helper_id: Set(w.helper),
-        recipient_id: Set(w.recipient),
-        recipient_province_id: Set(w.recipient),
-        project_id: Set(None),
-        category: Set(FundCategory::FiscalAid),
-        amount_fen: Set(10_000), // 100 yuan
-        currency: Set("CNY".into()),
-        status: Set(TransferStatus::Planned),
-        year: Set(2020),
-        planned_on: Set(None),
-        allocated_on: Set(None),
-        received_on: Set(None),
-        publicized_on: Set(None),
-        purpose: Set(None),
-        idempotency_key: Set(Some(key.to_string())),
-        request_hash: Set(None),
-        created_at: Set(chrono::Utc::now()),
-        ..Default::default()
-    };
-    let insert = fund_transfer::Entity::insert(row)
-        .on_conflict(
-            OnConflict::column(fund_transfer::Column::IdempotencyKey)
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec(db)
-        .await;
-    match insert {
-        Ok(_) | Err(DbErr::RecordNotInserted) => Ok(()),
-        Err(e) => Err(e),
+/// One `recordFundTransfer` with an idempotency key, over HTTP: `Ok` means acknowledged (applied now
+/// or by an earlier try); `Err` carries the error code.
+async fn record(w: &Parties, key: &str) -> Result<(), String> {
+    let q = "mutation($input: RecordFundTransferInput!) { recordFundTransfer(input: $input) { fundTransfer { id } } }";
+    let input = json!({ "input": {
+        "pairingAgreementId": w.pairing, "referenceNo": format!("FAULT-{key}"), "recipientCode": "530000",
+        "category": "FISCAL_AID", "amount": "100.00", "year": 2020, "idempotencyKey": key } });
+    let sent = w
+        .client
+        .post(format!("{}/graphql", w.base))
+        .bearer_auth(&w.token)
+        .json(&json!({ "query": q, "variables": input }))
+        .timeout(Duration::from_secs(15))
+        .send()
+        .await
+        .map_err(|e| format!("transport: {e}"))?;
+    let body: Value = sent.json().await.map_err(|e| format!("body: {e}"))?;
+    if body["data"]["recordFundTransfer"]["fundTransfer"]["id"].is_string() {
+        return Ok(());
     }
+    Err(error_code(&body).unwrap_or("none").to_string())
 }
 
 async fn graphql(client: &reqwest::Client, base: &str, tok: &str, q: &str) -> (u16, Value) {
@@ -251,12 +233,17 @@ async fn database_outage_fails_fast_recovers_and_loses_no_write() {
     let db = app.db.clone();
     tokio::spawn(app.run_until_stopped());
     let world = world(&db).await;
-    let w = Parties {
-        pairing: world.sh_yn,
-        helper: world.sh_gov,
-        recipient: world.yunnan,
-    };
     let client = reqwest::Client::new();
+    let w = Arc::new(Parties {
+        client: client.clone(),
+        base: base.clone(),
+        token: token(Role::Helper, Some("310000"), None),
+        pairing: pairing_api::graphql::node::global_id(
+            pairing_api::graphql::node::NodeKind::PairingAgreement,
+            world.sh_yn,
+        )
+        .to_string(),
+    });
     let admin = token(Role::Admin, None, None);
     let count_q = "{ fundTransfers(first: 1) { totalCount } }";
     let (_, body) = graphql(&client, &base, &admin, count_q).await;
@@ -271,17 +258,17 @@ async fn database_outage_fails_fast_recovers_and_loses_no_write() {
     // Four concurrent writers, each with its own keys.
     let writers: Vec<_> = (0..4)
         .map(|stream| {
-            let (db, acked, failed) = (db.clone(), acked.clone(), failed.clone());
+            let (w, acked, failed) = (w.clone(), acked.clone(), failed.clone());
             tokio::spawn(async move {
                 for i in (stream..WRITES).step_by(4) {
                     let key = format!("k-{i:04}");
                     let started = Instant::now();
-                    match record(&db, &w, &key).await {
+                    match record(&w, &key).await {
                         Ok(()) => acked.lock().await.push(key),
                         Err(e) => {
-                            assert!(
-                                pairing_api::error::is_connection_error(&e),
-                                "a write failed for another reason: {e}"
+                            assert_eq!(
+                                e, "SERVICE_UNAVAILABLE",
+                                "a write failed for another reason"
                             );
                             // Failing fast: bounded by the pool's acquire timeout.
                             assert!(
@@ -351,7 +338,7 @@ async fn database_outage_fails_fast_recovers_and_loses_no_write() {
         let mut tries = 0;
         loop {
             tries += 1;
-            match record(&db, &w, key).await {
+            match record(&w, key).await {
                 Ok(()) => {
                     acked.lock().await.push(key.clone());
                     break;
@@ -366,7 +353,7 @@ async fn database_outage_fails_fast_recovers_and_loses_no_write() {
     }
     // Retrying an acknowledged write is harmless too.
     for key in acked.lock().await.iter().take(20) {
-        record(&db, &w, key)
+        record(&w, key)
             .await
             .expect("a repeated write is acknowledged");
     }
