@@ -293,3 +293,56 @@ macro_rules! define_connection {
     };
 }
 pub(crate) use define_connection;
+
+/// One page of a list: through the parent's child-page loader when the list is nested under a
+/// parent (so it is batched with its siblings' pages), otherwise directly.
+pub async fn list_page<E, S>(
+    ctx: &Context<'_>,
+    nested: Option<(&DataLoader<ChildPageLoader<E, S>>, i64)>,
+    spec: S,
+    build: loader::BuildList<E, S>,
+    args: crate::connection::PageArgs,
+) -> async_graphql::Result<crate::connection::Page<E::Model>>
+where
+    E: sea_orm::EntityTrait + Send + Sync + 'static,
+    E::Model: Clone + Send + Sync + sea_orm::FromQueryResult + 'static,
+    E::Column: Send + Sync,
+    S: Clone + Eq + std::hash::Hash + Send + Sync + 'static,
+{
+    match nested {
+        Some((loader, parent)) => {
+            crate::connection::page_size(&args)?;
+            let key = loader::ChildPageKey {
+                parent,
+                spec,
+                args,
+                with_total: wants_total(ctx),
+            };
+            Ok(loader
+                .load_one(key)
+                .await?
+                .ok_or_else(|| crate::error::AppError::Internal("missing child page".into()))?)
+        }
+        None => {
+            let (select, ordering) = build(&spec)?;
+            Ok(crate::connection::fetch_page(ctx.db(), select, &ordering, &args).await?)
+        }
+    }
+}
+
+/// Primes `loader` with `keys` when the page's items select `field`.
+pub async fn prime_selected<L>(
+    ctx: &Context<'_>,
+    field: &str,
+    loader: &DataLoader<L, HashMapCache>,
+    keys: impl IntoIterator<Item = i64>,
+) -> async_graphql::Result<()>
+where
+    L: async_graphql::dataloader::Loader<i64, Error = std::sync::Arc<crate::error::AppError>>,
+{
+    if items_select(ctx, field) {
+        prime(loader, keys).await
+    } else {
+        Ok(())
+    }
+}

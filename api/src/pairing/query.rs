@@ -2,10 +2,8 @@ use super::service::PairingListSpec;
 use super::types::{
     PairingAgreement, PairingAgreementConnection, PairingAgreementFilter, PairingAgreementOrder,
 };
-use crate::connection::{PageArgs, fetch_page, page_size};
-use crate::error::AppError;
-use crate::graphql::loader::ChildPageKey;
-use crate::graphql::{ContextExt, items_select, prime, wants_total};
+use crate::connection::PageArgs;
+use crate::graphql::{ContextExt, list_page, prime_selected};
 use async_graphql::{Context, Object, Result};
 
 #[derive(Default)]
@@ -22,52 +20,21 @@ pub async fn list(
         filter,
         order: order.unwrap_or_default(),
     };
+    let l = ctx.loaders();
     // Nested under an organization or a region: batched with the siblings' pages.
     let nested = match (
         spec.filter.helper_id.take(),
         spec.filter.recipient_id.take(),
     ) {
-        (Some(parent), _) => Some((&ctx.loaders().pairings_by_helper, parent)),
-        (None, Some(parent)) => Some((&ctx.loaders().pairings_by_recipient, parent)),
+        (Some(parent), _) => Some((&l.pairings_by_helper, parent)),
+        (None, Some(parent)) => Some((&l.pairings_by_recipient, parent)),
         (None, None) => None,
     };
-    let page = match nested {
-        Some((loader, parent)) => {
-            page_size(&args)?;
-            let key = ChildPageKey {
-                parent,
-                spec,
-                args,
-                with_total: wants_total(ctx),
-            };
-            loader
-                .load_one(key)
-                .await?
-                .ok_or_else(|| AppError::Internal("missing child page".into()))?
-        }
-        None => {
-            let (select, ordering) = super::service::build(&spec)?;
-            fetch_page(ctx.db(), select, &ordering, &args).await?
-        }
-    };
-    let l = ctx.loaders();
+    let page = list_page(ctx, nested, spec, super::service::build, args).await?;
     let rows = || page.rows.iter().map(|(_, m)| m);
-    let wants = |field| items_select(ctx, field);
     futures_util::try_join!(
-        async {
-            if wants("helper") {
-                prime(&l.organizations, rows().map(|m| m.helper_id)).await
-            } else {
-                Ok(())
-            }
-        },
-        async {
-            if wants("recipient") {
-                prime(&l.regions, rows().map(|m| m.recipient_id)).await
-            } else {
-                Ok(())
-            }
-        },
+        prime_selected(ctx, "helper", &l.organizations, rows().map(|m| m.helper_id)),
+        prime_selected(ctx, "recipient", &l.regions, rows().map(|m| m.recipient_id)),
     )?;
     Ok(PairingAgreementConnection::from_page(
         page,

@@ -2,10 +2,8 @@ use super::service::DispatchListSpec;
 use super::types::{
     PersonnelDispatch, PersonnelDispatchConnection, PersonnelDispatchFilter, PersonnelDispatchOrder,
 };
-use crate::connection::{Page, PageArgs, fetch_page, page_size};
-use crate::error::AppError;
-use crate::graphql::loader::ChildPageKey;
-use crate::graphql::{ContextExt, items_select, prime, wants_total};
+use crate::connection::PageArgs;
+use crate::graphql::{ContextExt, items_select, list_page, prime_selected};
 use async_graphql::{Context, Object, Result};
 
 #[derive(Default)]
@@ -23,68 +21,32 @@ pub async fn list(
         order: order.unwrap_or_default(),
         authenticated: super::service::visible(ctx.identity()),
     };
-    let page = match spec.filter.pairing_id.take() {
-        // Nested under a pairing: batched with the sibling pairings' pages.
-        Some(parent) => {
-            page_size(&args)?;
-            let key = ChildPageKey {
-                parent,
-                spec,
-                args,
-                with_total: wants_total(ctx),
-            };
-            ctx.loaders()
-                .dispatches_by_pairing
-                .load_one(key)
-                .await?
-                .ok_or_else(|| AppError::Internal("missing child page".into()))?
-        }
-        None => {
-            let (select, ordering) = super::service::build(&spec)?;
-            fetch_page(ctx.db(), select, &ordering, &args).await?
-        }
-    };
-    prime_relations(ctx, &page).await?;
+    let l = ctx.loaders();
+    let nested = spec
+        .filter
+        .pairing_id
+        .take()
+        .map(|parent| (&l.dispatches_by_pairing, parent));
+    let page = list_page(ctx, nested, spec, super::service::build, args).await?;
+    // The page's selected relations (and what the name rule needs), each in one batch.
+    let rows = || page.rows.iter().map(|(_, m)| m);
+    let names = items_select(ctx, "personName");
+    let helpers = if names { "personName" } else { "helper" };
+    let recipients = if names { "personName" } else { "recipient" };
+    futures_util::try_join!(
+        prime_selected(ctx, helpers, &l.organizations, rows().map(|m| m.helper_id)),
+        prime_selected(ctx, recipients, &l.regions, rows().map(|m| m.recipient_id)),
+        prime_selected(
+            ctx,
+            "pairingAgreement",
+            &l.pairings,
+            rows().map(|m| m.pairing_id)
+        ),
+    )?;
     Ok(PersonnelDispatchConnection::from_page(
         page,
         PersonnelDispatch,
     ))
-}
-
-/// Loads the page's helpers, recipients and pairings that the client selected (or that the name
-/// rule needs), each in one batch.
-async fn prime_relations(
-    ctx: &Context<'_>,
-    page: &Page<entity::personnel_dispatch::Model>,
-) -> Result<()> {
-    let l = ctx.loaders();
-    let rows = || page.rows.iter().map(|(_, m)| m);
-    let wants = |field| items_select(ctx, field);
-    let names = wants("personName");
-    futures_util::try_join!(
-        async {
-            if wants("helper") || names {
-                prime(&l.organizations, rows().map(|m| m.helper_id)).await
-            } else {
-                Ok(())
-            }
-        },
-        async {
-            if wants("recipient") || names {
-                prime(&l.regions, rows().map(|m| m.recipient_id)).await
-            } else {
-                Ok(())
-            }
-        },
-        async {
-            if wants("pairingAgreement") {
-                prime(&l.pairings, rows().map(|m| m.pairing_id)).await
-            } else {
-                Ok(())
-            }
-        },
-    )?;
-    Ok(())
 }
 
 #[Object]

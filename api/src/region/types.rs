@@ -1,7 +1,6 @@
 use crate::connection::PageArgs;
-use crate::graphql::loader::ChildPageKey;
 use crate::graphql::node::{NodeKind, global_id};
-use crate::graphql::{ContextExt, OrderDirection, define_connection, wants_total};
+use crate::graphql::{ContextExt, OrderDirection, define_connection, list_page};
 use crate::pairing::{PairingAgreementConnection, PairingAgreementFilter, PairingAgreementOrder};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use entity::enums;
@@ -102,19 +101,8 @@ impl Region {
             order: order_by.unwrap_or_default(),
         };
         let args = PageArgs::new(first, after, last, before);
-        crate::connection::page_size(&args)?;
-        let key = ChildPageKey {
-            parent: self.0.id,
-            spec,
-            args,
-            with_total: wants_total(ctx),
-        };
-        let page = ctx
-            .loaders()
-            .regions_by_parent
-            .load_one(key)
-            .await?
-            .ok_or_else(|| crate::error::AppError::Internal("missing child page".into()))?;
+        let nested = Some((&ctx.loaders().regions_by_parent, self.0.id));
+        let page = list_page(ctx, nested, spec, super::service::build, args).await?;
         Ok(RegionConnection::from_page(page, Region))
     }
     /// Poverty status; `null` for regions above county level.

@@ -1,9 +1,7 @@
 use super::service::TransferListSpec;
 use super::types::{FundTransfer, FundTransferConnection, FundTransferFilter, FundTransferOrder};
-use crate::connection::{Page, PageArgs, fetch_page, page_size};
-use crate::error::AppError;
-use crate::graphql::loader::ChildPageKey;
-use crate::graphql::{ContextExt, items_select, prime, wants_total};
+use crate::connection::PageArgs;
+use crate::graphql::{ContextExt, list_page, prime_selected};
 use async_graphql::{Context, Object, Result};
 
 #[derive(Default)]
@@ -21,70 +19,32 @@ pub async fn list(
         order: order.unwrap_or_default(),
         authenticated: ctx.identity().is_authenticated(),
     };
-    let page = match spec.filter.pairing_id.take() {
-        // Nested under a pairing: batched with the sibling pairings' pages.
-        Some(parent) => {
-            page_size(&args)?;
-            let key = ChildPageKey {
-                parent,
-                spec,
-                args,
-                with_total: wants_total(ctx),
-            };
-            ctx.loaders()
-                .transfers_by_pairing
-                .load_one(key)
-                .await?
-                .ok_or_else(|| AppError::Internal("missing child page".into()))?
-        }
-        None => {
-            let (select, ordering) = super::service::build(&spec)?;
-            fetch_page(ctx.db(), select, &ordering, &args).await?
-        }
-    };
-    prime_relations(ctx, &page).await?;
-    Ok(FundTransferConnection::from_page(page, FundTransfer))
-}
-
-/// Loads the page's helpers, recipients, projects and pairings that the client selected, each in one batch.
-async fn prime_relations(
-    ctx: &Context<'_>,
-    page: &Page<entity::fund_transfer::Model>,
-) -> Result<()> {
     let l = ctx.loaders();
+    let nested = spec
+        .filter
+        .pairing_id
+        .take()
+        .map(|parent| (&l.transfers_by_pairing, parent));
+    let page = list_page(ctx, nested, spec, super::service::build, args).await?;
+    // The page's selected relations, each in one batch.
     let rows = || page.rows.iter().map(|(_, m)| m);
-    let wants = |field| items_select(ctx, field);
     futures_util::try_join!(
-        async {
-            if wants("helper") {
-                prime(&l.organizations, rows().map(|m| m.helper_id)).await
-            } else {
-                Ok(())
-            }
-        },
-        async {
-            if wants("recipient") {
-                prime(&l.regions, rows().map(|m| m.recipient_id)).await
-            } else {
-                Ok(())
-            }
-        },
-        async {
-            if wants("project") {
-                prime(&l.projects, rows().filter_map(|m| m.project_id)).await
-            } else {
-                Ok(())
-            }
-        },
-        async {
-            if wants("pairingAgreement") {
-                prime(&l.pairings, rows().map(|m| m.pairing_id)).await
-            } else {
-                Ok(())
-            }
-        },
+        prime_selected(ctx, "helper", &l.organizations, rows().map(|m| m.helper_id)),
+        prime_selected(ctx, "recipient", &l.regions, rows().map(|m| m.recipient_id)),
+        prime_selected(
+            ctx,
+            "project",
+            &l.projects,
+            rows().filter_map(|m| m.project_id)
+        ),
+        prime_selected(
+            ctx,
+            "pairingAgreement",
+            &l.pairings,
+            rows().map(|m| m.pairing_id)
+        ),
     )?;
-    Ok(())
+    Ok(FundTransferConnection::from_page(page, FundTransfer))
 }
 
 #[Object]
