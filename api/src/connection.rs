@@ -4,11 +4,12 @@ use crate::error::{AppError, AppResult};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDate;
+use entity::row::FromRow;
 use sea_orm::sea_query::{
     Alias, Asterisk, Expr, ExprTrait, Order, Query, SimpleExpr, WindowStatement,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, IdenStatic,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, IdenStatic,
     QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement, Value,
 };
 use serde::{Deserialize, Serialize};
@@ -188,7 +189,7 @@ pub async fn fetch_page<E>(
 ) -> AppResult<Page<E::Model>>
 where
     E: EntityTrait,
-    E::Model: Send + Sync,
+    E::Model: Send + Sync + FromRow,
 {
     let (limit, backwards) = page_size(args)?;
     let backend = db.get_database_backend();
@@ -210,7 +211,7 @@ where
     let rows = if limit == 0 {
         Vec::new()
     } else {
-        query.all(db).await?
+        fetch_all(db, query).await?
     };
     Ok(into_page(rows, limit, backwards, ordering, args, total))
 }
@@ -298,10 +299,11 @@ pub async fn fetch_child_pages<E>(
 ) -> AppResult<HashMap<i64, Page<E::Model>>>
 where
     E: EntityTrait,
-    E::Model: Send + Sync + FromQueryResult,
+    E::Model: Send + Sync + FromRow,
 {
     let (limit, backwards) = page_size(args)?;
-    let select = select.filter(id_in(parent, parent_ids.iter().copied()));
+    let backend = db.get_database_backend();
+    let select = select.filter(id_in(backend, parent, parent_ids.iter().copied()));
     let mut totals: HashMap<i64, i64> = HashMap::new();
     if with_total {
         let counts: Vec<(i64, i64)> = select
@@ -333,7 +335,7 @@ where
             .order_by(Alias::new("page_rn"), Order::Asc)
             .to_owned();
         for row in db.query_all(&outer).await? {
-            let model = E::Model::from_query_result(&row, "")?;
+            let model = E::Model::from_row(&row)?;
             by_parent.entry(parent_of(&model)).or_default().push(model);
         }
     }
@@ -354,12 +356,95 @@ where
         .collect())
 }
 
-/// An id list filter that is always false when empty (no `IN ()`).
-pub fn id_in<C: ColumnTrait>(col: C, ids: impl IntoIterator<Item = i64>) -> SimpleExpr {
+/// An id list filter that is always false when empty (no `IN ()`). On PostgreSQL the list is one
+/// array parameter (`= ANY($1)`): the statement text and its cached plan stay the same whatever the
+/// list's length, where `IN ($1, …, $n)` is planned afresh on every execution.
+pub fn id_in<C: ColumnTrait>(
+    backend: DbBackend,
+    col: C,
+    ids: impl IntoIterator<Item = i64>,
+) -> SimpleExpr {
     let ids: Vec<i64> = ids.into_iter().collect();
     if ids.is_empty() {
-        Expr::val(1).eq(0)
-    } else {
-        col.is_in(ids)
+        return Expr::val(1).eq(0);
+    }
+    if backend != DbBackend::Postgres {
+        return col.is_in(ids);
+    }
+    // `$1` is the first of this expression's own values; the builder renumbers it in the query.
+    let sql = format!(
+        r#""{}"."{}" = ANY(CAST($1 AS BIGINT[]))"#,
+        col.entity_name(),
+        col.as_str()
+    );
+    Expr::cust_with_values(sql, [pg_bigint_array(ids)])
+}
+
+/// `{1,2,3}`: integers as one PostgreSQL array literal, bound as a single parameter.
+pub fn pg_bigint_array(ids: impl IntoIterator<Item = i64>) -> String {
+    use std::fmt::Write;
+    let mut array = String::from("{");
+    for (i, id) in ids.into_iter().enumerate() {
+        if i > 0 {
+            array.push(',');
+        }
+        let _ = write!(array, "{id}");
+    }
+    array.push('}');
+    array
+}
+
+/// Runs `select` and decodes its rows by position (see `entity::row`).
+pub async fn fetch_all<E>(db: &DatabaseConnection, select: Select<E>) -> AppResult<Vec<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: FromRow,
+{
+    let statement = select.build(db.get_database_backend());
+    let rows = db.query_all_raw(statement).await?;
+    rows.iter()
+        .map(|row| E::Model::from_row(row).map_err(AppError::from))
+        .collect()
+}
+
+#[cfg(test)]
+mod id_list_tests {
+    use super::*;
+    use entity::fund_transfer;
+
+    fn where_sql(backend: DbBackend, ids: Vec<i64>) -> String {
+        let select =
+            fund_transfer::Entity::find().filter(id_in(backend, fund_transfer::Column::Id, ids));
+        let sql = select.build(backend).to_string();
+        sql[sql.find("WHERE").unwrap_or(0)..].to_string()
+    }
+
+    #[test]
+    fn id_lists_are_one_array_parameter_on_postgres_and_in_lists_elsewhere() {
+        assert_eq!(
+            where_sql(DbBackend::Postgres, vec![3, 1, 2]),
+            r#"WHERE "fund_transfers"."id" = ANY(CAST('{3,1,2}' AS BIGINT[]))"#
+        );
+        assert_eq!(
+            where_sql(DbBackend::Sqlite, vec![3, 1, 2]),
+            r#"WHERE "fund_transfers"."id" IN (3, 1, 2)"#
+        );
+        assert_eq!(where_sql(DbBackend::Postgres, vec![]), "WHERE 1 = 0");
+        // After other parameters, the array is numbered in sequence.
+        let statement = fund_transfer::Entity::find()
+            .filter(fund_transfer::Column::Year.eq(2019))
+            .filter(id_in(
+                DbBackend::Postgres,
+                fund_transfer::Column::Id,
+                vec![7],
+            ))
+            .build(DbBackend::Postgres);
+        assert!(
+            statement.sql.ends_with(
+                r#""year" = $1 AND ("fund_transfers"."id" = ANY(CAST($2 AS BIGINT[])))"#
+            ),
+            "{}",
+            statement.sql
+        );
     }
 }

@@ -11,3 +11,4 @@ pub mod progress_report;
 pub mod project;
 pub mod region;
 pub mod responsibility_letter;
+pub mod row;

@@ -10,6 +10,7 @@ mod limits;
 mod permissions;
 mod read_api;
 mod rollups;
+mod rows;
 mod shutdown;
 mod transport;
 mod writes;

@@ -1,7 +1,7 @@
 //! DataLoader machinery shared by every module: load rows by id in one statement per batch.
 use crate::error::AppError;
 use async_graphql::dataloader::Loader;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -51,17 +51,20 @@ impl<E> ByIdLoader<E> {
 impl<E> Loader<i64> for ByIdLoader<E>
 where
     E: Keyed + Send + Sync + 'static,
-    E::Model: Clone + Send + Sync + 'static,
+    E::Model: Clone + Send + Sync + entity::row::FromRow + 'static,
 {
     type Value = E::Model;
     type Error = Arc<AppError>;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, E::Model>, Self::Error> {
-        let rows = E::find()
-            .filter(E::id_column().is_in(keys.iter().copied()))
-            .all(&self.db)
+        let filter = crate::connection::id_in(
+            self.db.get_database_backend(),
+            E::id_column(),
+            keys.iter().copied(),
+        );
+        let rows = crate::connection::fetch_all(&self.db, E::find().filter(filter))
             .await
-            .map_err(|e| Arc::new(AppError::from(e)))?;
+            .map_err(Arc::new)?;
         Ok(rows.into_iter().map(|m| (E::id_of(&m), m)).collect())
     }
 }
@@ -116,7 +119,7 @@ impl<E: EntityTrait, S> ChildPageLoader<E, S> {
 impl<E, S> Loader<ChildPageKey<S>> for ChildPageLoader<E, S>
 where
     E: EntityTrait + Send + Sync + 'static,
-    E::Model: Clone + Send + Sync + sea_orm::FromQueryResult + 'static,
+    E::Model: Clone + Send + Sync + entity::row::FromRow + 'static,
     E::Column: Send + Sync,
     S: Clone + Eq + std::hash::Hash + Send + Sync + 'static,
 {

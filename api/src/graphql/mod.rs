@@ -305,7 +305,7 @@ pub async fn list_page<E, S>(
 ) -> async_graphql::Result<crate::connection::Page<E::Model>>
 where
     E: sea_orm::EntityTrait + Send + Sync + 'static,
-    E::Model: Clone + Send + Sync + sea_orm::FromQueryResult + 'static,
+    E::Model: Clone + Send + Sync + entity::row::FromRow + 'static,
     E::Column: Send + Sync,
     S: Clone + Eq + std::hash::Hash + Send + Sync + 'static,
 {

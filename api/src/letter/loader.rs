@@ -3,7 +3,7 @@ use crate::error::AppError;
 use crate::graphql::loader::group_by;
 use async_graphql::dataloader::Loader;
 use entity::{commitment, letter_revision, responsibility_letter};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -19,12 +19,17 @@ macro_rules! by_parent_loader {
             type Value = Vec<$module::Model>;
             type Error = Arc<AppError>;
             async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-                let rows = $module::Entity::find()
-                    .filter($module::Column::$parent.is_in(keys.iter().copied()))
-                    .order_by_asc($module::Column::$order)
-                    .all(&self.0)
+                let backend = self.0.get_database_backend();
+                let select = $module::Entity::find()
+                    .filter(crate::connection::id_in(
+                        backend,
+                        $module::Column::$parent,
+                        keys.iter().copied(),
+                    ))
+                    .order_by_asc($module::Column::$order);
+                let rows = crate::connection::fetch_all(&self.0, select)
                     .await
-                    .map_err(|e| Arc::new(AppError::from(e)))?;
+                    .map_err(Arc::new)?;
                 Ok(group_by(rows, |m| m.$parent_field))
             }
         }
