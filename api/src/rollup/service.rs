@@ -128,14 +128,14 @@ fn scoped_from(
     q.push(" FROM ").push(table);
     q.push(" x JOIN pairing_agreements p ON p.id = x.pairing_id");
     q.push(scope.joins());
-    q.push(" WHERE x.").push(year_col).push(" IN ");
-    q.bind_list(years.iter().copied());
+    q.push(" WHERE x.").push(year_col);
+    q.in_ints(years.iter().map(|y| i64::from(*y)));
     if let Some(ids) = ids {
-        q.push(" AND ").push(scope.key_sql()).push(" IN ");
-        q.bind_list(ids.iter().copied());
+        q.push(" AND ").push(scope.key_sql());
+        q.in_ints(ids.iter().copied());
     }
     if let Some(p) = program {
-        q.push(" AND p.program = ").bind(p.as_str());
+        q.push(" AND p.program = ").push_const(p.as_str());
     }
 }
 
@@ -162,14 +162,14 @@ pub async fn rollup(
     q.push(" JOIN pairing_agreements p ON p.id = l.pairing_id");
     q.push(scope.joins());
     q.push(" WHERE l.status = ")
-        .bind(LetterStatus::Signed.as_str());
-    q.push(" AND l.year IN ").bind_list(years.iter().copied());
+        .push_const(LetterStatus::Signed.as_str());
+    q.push(" AND l.year")
+        .in_ints(years.iter().map(|y| i64::from(*y)));
     if let Some(ids) = ids {
-        q.push(" AND ").push(key).push(" IN ");
-        q.bind_list(ids.iter().copied());
+        q.push(" AND ").push(key).in_ints(ids.iter().copied());
     }
     if let Some(p) = program {
-        q.push(" AND p.program = ").bind(p.as_str());
+        q.push(" AND p.program = ").push_const(p.as_str());
     }
     q.push(" GROUP BY ").push(key).push(", l.year, c.indicator");
     for row in db.query_all_raw(q.build()).await? {
@@ -362,7 +362,8 @@ pub async fn fund_flows(
     q.push("CAST(SUM(t.amount_fen) AS BIGINT) AS total, COUNT(*) AS n");
     q.push(" FROM fund_transfers t JOIN pairing_agreements p ON p.id = t.pairing_id WHERE 1 = 1");
     if let Some(ys) = &f.years {
-        q.push(" AND t.year IN ").bind_list(ys.iter().copied());
+        q.push(" AND t.year")
+            .in_ints(ys.iter().map(|y| i64::from(*y)));
     }
     if let Some(y) = f.from_year {
         q.push(" AND t.year >= ").bind(y);

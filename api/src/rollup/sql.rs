@@ -56,6 +56,38 @@ impl Sql {
         self
     }
 
+    /// ` IN (1, 2, …)` with the integers written into the statement. These aggregates join three or
+    /// four tables: with parameters, PostgreSQL plans them afresh on every execution (a custom plan
+    /// wins over the generic one), which cost more than running them. Without parameters the
+    /// prepared statement keeps its plan, and a repeated dashboard query is only executed. Only
+    /// integers are written this way; caller text always goes through `bind`.
+    pub fn in_ints(&mut self, vs: impl IntoIterator<Item = i64>) -> &mut Self {
+        self.text.push_str(" IN (");
+        let mut any = false;
+        for v in vs {
+            if any {
+                self.text.push_str(", ");
+            }
+            let _ = write!(self.text, "{v}");
+            any = true;
+        }
+        if !any {
+            self.text.push_str("NULL");
+        }
+        self.text.push(')');
+        self
+    }
+
+    /// `'VALUE'`: a stored enum value, a compile-time constant (never caller input), written into
+    /// the statement for the same reason as `in_ints`.
+    pub fn push_const(&mut self, value: &'static str) -> &mut Self {
+        debug_assert!(value.chars().all(|c| c.is_ascii_uppercase() || c == '_'));
+        self.text.push('\'');
+        self.text.push_str(value);
+        self.text.push('\'');
+        self
+    }
+
     /// `'A', 'B'` for constant enum values known at compile time (never caller input).
     pub fn push_enum_list<E: ActiveEnum<Value = String>>(&mut self, vs: &[E]) -> &mut Self {
         self.text.push('(');
