@@ -6,7 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entity::enums::OrganizationKind;
 use pairing_api::auth::Role;
 use pairing_api::seed::scale::{ScaleOptions, load_scale};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
 fn query(name: &str) -> String {
@@ -33,7 +33,32 @@ async fn benchmark_queries_run_on_generated_data() {
         dispatches: 300,
         reports: 200,
     };
+    let indexes = || async {
+        let sql = match app.db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => {
+                "SELECT indexdef AS d FROM pg_indexes WHERE schemaname = current_schema() ORDER BY indexname"
+            }
+            _ => {
+                "SELECT sql AS d FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name"
+            }
+        };
+        let rows = app
+            .db
+            .query_all_raw(sea_orm::Statement::from_string(
+                app.db.get_database_backend(),
+                sql,
+            ))
+            .await
+            .expect("indexes");
+        rows.iter()
+            .map(|r| r.try_get::<String>("", "d").expect("definition"))
+            .collect::<Vec<_>>()
+    };
+    let before = indexes().await;
     let summary = load_scale(&app.db, options).await.expect("generate");
+    // The load drops secondary indexes while it writes and rebuilds them: all are back.
+    assert_eq!(indexes().await, before);
+    assert!(before.len() > 20, "{before:?}");
     assert_eq!(summary.transfers, 3_000);
     assert_eq!(summary.pairings, 60);
     assert_eq!(summary.letters, 600);
