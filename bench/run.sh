@@ -40,6 +40,8 @@ if [ "$(psql "$PG/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB
   echo "$SEED_SECONDS" > "$OUT/seed-seconds-$TRANSFERS"
 fi
 SEED_SECONDS=$(cat "$OUT/seed-seconds-$TRANSFERS" 2>/dev/null || echo "?")
+# Vacuum now (not counted in the seed time), so that autovacuum does not run during the timed runs.
+psql "$PG/$DB" -qc "VACUUM (ANALYZE)"
 
 python3 bench/scenarios.py "$PG/$DB" "$OUT" "$TRANSFERS"
 
