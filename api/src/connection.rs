@@ -381,17 +381,9 @@ pub fn id_in<C: ColumnTrait>(
 }
 
 /// `{1,2,3}`: integers as one PostgreSQL array literal, bound as a single parameter.
-pub fn pg_bigint_array(ids: impl IntoIterator<Item = i64>) -> String {
-    use std::fmt::Write;
-    let mut array = String::from("{");
-    for (i, id) in ids.into_iter().enumerate() {
-        if i > 0 {
-            array.push(',');
-        }
-        let _ = write!(array, "{id}");
-    }
-    array.push('}');
-    array
+fn pg_bigint_array(ids: Vec<i64>) -> String {
+    let items: Vec<String> = ids.iter().map(i64::to_string).collect();
+    format!("{{{}}}", items.join(","))
 }
 
 /// Runs `select` and decodes its rows by position (see `entity::row`).

@@ -19,17 +19,11 @@ macro_rules! string_enum {
             pub fn all_values() -> &'static [&'static str] {
                 &[$($value),+]
             }
-            /// The variant stored as `value`.
-            pub fn from_stored(value: &str) -> Option<Self> {
-                match value { $($value => Some(Self::$variant),)+ _ => None }
-            }
         }
         impl $crate::row::Col for $name {
             fn col(row: &sea_orm::QueryResult, index: usize) -> Result<Self, sea_orm::DbErr> {
                 let stored = <String as $crate::row::Col>::col(row, index)?;
-                Self::from_stored(&stored).ok_or_else(|| {
-                    sea_orm::DbErr::Type(format!("column {index}: unknown {} {stored:?}", stringify!($name)))
-                })
+                <Self as sea_orm::ActiveEnum>::try_from_value(&stored)
             }
         }
     };

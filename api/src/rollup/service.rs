@@ -135,7 +135,7 @@ fn scoped_from(
         q.in_ints(ids.iter().copied());
     }
     if let Some(p) = program {
-        q.push(" AND p.program = ").push_const(p.as_str());
+        q.push(" AND p.program = ").push_enum(&p);
     }
 }
 
@@ -162,14 +162,14 @@ pub async fn rollup(
     q.push(" JOIN pairing_agreements p ON p.id = l.pairing_id");
     q.push(scope.joins());
     q.push(" WHERE l.status = ")
-        .push_const(LetterStatus::Signed.as_str());
+        .push_enum(&LetterStatus::Signed);
     q.push(" AND l.year")
         .in_ints(years.iter().map(|y| i64::from(*y)));
     if let Some(ids) = ids {
         q.push(" AND ").push(key).in_ints(ids.iter().copied());
     }
     if let Some(p) = program {
-        q.push(" AND p.program = ").push_const(p.as_str());
+        q.push(" AND p.program = ").push_enum(&p);
     }
     q.push(" GROUP BY ").push(key).push(", l.year, c.indicator");
     for row in db.query_all_raw(q.build()).await? {

@@ -38,15 +38,19 @@ impl Sql {
         self
     }
 
-    /// Appends `(?, ?, …)` for the values; `(NULL)` (matches nothing) when there are none.
-    pub fn bind_list<V: Into<Value>>(&mut self, vs: impl IntoIterator<Item = V>) -> &mut Self {
+    /// `(a, b, …)` with each item written by `item`; `(NULL)` (matches nothing) when there are none.
+    fn list<T>(
+        &mut self,
+        vs: impl IntoIterator<Item = T>,
+        mut item: impl FnMut(&mut Self, T),
+    ) -> &mut Self {
         self.text.push('(');
         let mut any = false;
         for v in vs {
             if any {
                 self.text.push_str(", ");
             }
-            self.bind(v);
+            item(self, v);
             any = true;
         }
         if !any {
@@ -54,51 +58,37 @@ impl Sql {
         }
         self.text.push(')');
         self
+    }
+
+    /// Appends `(?, ?, …)` for the values.
+    pub fn bind_list<V: Into<Value>>(&mut self, vs: impl IntoIterator<Item = V>) -> &mut Self {
+        self.list(vs, |q, v| {
+            q.bind(v);
+        })
     }
 
     /// ` IN (1, 2, …)` with the integers written into the statement. These aggregates join three or
     /// four tables: with parameters, PostgreSQL plans them afresh on every execution (a custom plan
     /// wins over the generic one), which cost more than running them. Without parameters the
     /// prepared statement keeps its plan, and a repeated dashboard query is only executed. Only
-    /// integers are written this way; caller text always goes through `bind`.
+    /// integers and enum constants are written this way; caller text always goes through `bind`.
     pub fn in_ints(&mut self, vs: impl IntoIterator<Item = i64>) -> &mut Self {
-        self.text.push_str(" IN (");
-        let mut any = false;
-        for v in vs {
-            if any {
-                self.text.push_str(", ");
-            }
-            let _ = write!(self.text, "{v}");
-            any = true;
-        }
-        if !any {
-            self.text.push_str("NULL");
-        }
-        self.text.push(')');
+        self.push(" IN ").list(vs, |q, v| {
+            let _ = write!(q.text, "{v}");
+        })
+    }
+
+    /// `'VALUE'` for an enum value (a compile-time constant, never caller input).
+    pub fn push_enum<E: ActiveEnum<Value = String>>(&mut self, v: &E) -> &mut Self {
+        let _ = write!(self.text, "'{}'", v.to_value());
         self
     }
 
-    /// `'VALUE'`: a stored enum value, a compile-time constant (never caller input), written into
-    /// the statement for the same reason as `in_ints`.
-    pub fn push_const(&mut self, value: &'static str) -> &mut Self {
-        debug_assert!(value.chars().all(|c| c.is_ascii_uppercase() || c == '_'));
-        self.text.push('\'');
-        self.text.push_str(value);
-        self.text.push('\'');
-        self
-    }
-
-    /// `'A', 'B'` for constant enum values known at compile time (never caller input).
+    /// `('A', 'B')` for enum values.
     pub fn push_enum_list<E: ActiveEnum<Value = String>>(&mut self, vs: &[E]) -> &mut Self {
-        self.text.push('(');
-        for (i, v) in vs.iter().enumerate() {
-            if i > 0 {
-                self.text.push_str(", ");
-            }
-            let _ = write!(self.text, "'{}'", v.to_value());
-        }
-        self.text.push(')');
-        self
+        self.list(vs, |q, v| {
+            q.push_enum(v);
+        })
     }
 
     pub fn build(self) -> Statement {
