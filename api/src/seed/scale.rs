@@ -137,6 +137,27 @@ where
     Ok(())
 }
 
+/// Inserts `models` in multi-row statements of `CHUNK` rows.
+async fn insert_models<M, A, C>(db: &C, models: &[M]) -> Result<(), DbErr>
+where
+    M: Clone + sea_orm::IntoActiveModel<A>,
+    A: sea_orm::ActiveModelTrait + Send,
+    C: ConnectionTrait,
+{
+    for chunk in models.chunks(CHUNK) {
+        insert(
+            db,
+            chunk
+                .iter()
+                .cloned()
+                .map(|m| m.into_active_model())
+                .collect::<Vec<A>>(),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Writes the benchmark data set with `transfers` fund transfers into an empty database.
 pub async fn load_scale(
     db: &DatabaseConnection,
@@ -149,7 +170,6 @@ pub async fn load_scale(
         reports,
     } = options;
     let central_units = helpers * 3 / 10;
-    use sea_orm::IntoActiveModel;
     let mut rng = ChaCha8Rng::seed_from_u64(20_200_101);
     let mut summary = ScaleSummary::default();
     let txn = db.begin().await?;
@@ -165,17 +185,7 @@ pub async fn load_scale(
 
     let regions = reference::regions()?;
     summary.regions = regions.models.len();
-    for chunk in regions.models.chunks(CHUNK) {
-        insert(
-            &txn,
-            chunk
-                .iter()
-                .cloned()
-                .map(|m| m.into_active_model())
-                .collect::<Vec<region::ActiveModel>>(),
-        )
-        .await?;
-    }
+    insert_models(&txn, &regions.models).await?;
     let counties = |zone: Zone| -> Vec<&region::Model> {
         regions
             .models
@@ -274,39 +284,9 @@ pub async fn load_scale(
             });
         }
     }
-    for chunk in orgs.chunks(CHUNK) {
-        insert(
-            &txn,
-            chunk
-                .iter()
-                .cloned()
-                .map(|m| m.into_active_model())
-                .collect::<Vec<organization::ActiveModel>>(),
-        )
-        .await?;
-    }
-    for chunk in pairing_rows.chunks(CHUNK) {
-        insert(
-            &txn,
-            chunk
-                .iter()
-                .cloned()
-                .map(|m| m.into_active_model())
-                .collect::<Vec<pairing_agreement::ActiveModel>>(),
-        )
-        .await?;
-    }
-    for chunk in project_rows.chunks(CHUNK) {
-        insert(
-            &txn,
-            chunk
-                .iter()
-                .cloned()
-                .map(|m| m.into_active_model())
-                .collect::<Vec<project::ActiveModel>>(),
-        )
-        .await?;
-    }
+    insert_models(&txn, &orgs).await?;
+    insert_models(&txn, &pairing_rows).await?;
+    insert_models(&txn, &project_rows).await?;
     summary.pairings = pairs.len();
     summary.projects = project_rows.len();
 
