@@ -78,6 +78,30 @@ impl Sql {
         })
     }
 
+    /// An integer written into the statement (see `in_ints`).
+    pub fn push_int(&mut self, v: i64) -> &mut Self {
+        let _ = write!(self.text, "{v}");
+        self
+    }
+
+    /// `'YYYY-MM-DD'`: a date written into the statement (compares with DATE columns on
+    /// PostgreSQL and with the ISO text SQLite stores).
+    pub fn push_date(&mut self, d: chrono::NaiveDate) -> &mut Self {
+        let _ = write!(self.text, "'{}'", d.format("%Y-%m-%d"));
+        self
+    }
+
+    /// A region code's LIKE pattern: written in when it holds only digits and `%` (as stored
+    /// codes do), bound otherwise.
+    pub fn push_code_pattern(&mut self, pattern: &str) -> &mut Self {
+        if !pattern.is_empty() && pattern.bytes().all(|b| b.is_ascii_digit() || b == b'%') {
+            let _ = write!(self.text, "'{pattern}'");
+            self
+        } else {
+            self.bind(pattern.to_string())
+        }
+    }
+
     /// `'VALUE'` for an enum value (a compile-time constant, never caller input).
     pub fn push_enum<E: ActiveEnum<Value = String>>(&mut self, v: &E) -> &mut Self {
         let _ = write!(self.text, "'{}'", v.to_value());
