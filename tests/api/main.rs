@@ -8,6 +8,7 @@ mod harness;
 mod hostile;
 mod limits;
 mod permissions;
+mod plain;
 mod read_api;
 mod rollups;
 mod rows;

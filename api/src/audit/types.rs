@@ -96,3 +96,6 @@ define_connection!(
     "A page of audit events.",
     "An audit event in a page, with its cursor."
 );
+
+/// Written by the executor (no direct path yet).
+impl crate::graphql::plain::PlainObject for AuditEvent {}

@@ -1,6 +1,7 @@
 //! Schema assembly and the machinery every domain module shares.
 pub mod loader;
 pub mod node;
+pub mod plain;
 pub mod root;
 pub mod scalars;
 
@@ -240,18 +241,35 @@ macro_rules! define_connection {
             /// Opaque cursor of this edge, for `after` and `before`.
             pub cursor: String,
             /// The item.
-            pub node: $node,
+            pub node: $crate::graphql::plain::Plain<$node>,
+        }
+
+        impl $crate::graphql::plain::PlainObject for $edge {
+            fn plain_field(
+                &self,
+                loaders: &$crate::graphql::Loaders,
+                name: &str,
+                selection: &async_graphql::Positioned<async_graphql::parser::types::SelectionSet>,
+            ) -> Option<async_graphql::Value> {
+                match name {
+                    "cursor" => Some(async_graphql::Value::String(self.cursor.clone())),
+                    "node" => {
+                        $crate::graphql::plain::plain_object(&self.node.0, loaders, selection)
+                    }
+                    _ => None,
+                }
+            }
         }
 
         #[doc = $conn_doc]
         #[async_graphql::Object]
         impl $conn {
             /// The items of this page with their cursors.
-            async fn edges(&self) -> &[$edge] {
-                &self.edges
+            async fn edges(&self) -> $crate::graphql::plain::PlainList<'_, $edge> {
+                $crate::graphql::plain::PlainList(&self.edges)
             }
             /// The items of this page.
-            async fn nodes(&self) -> Vec<&$node> {
+            async fn nodes(&self) -> Vec<&$crate::graphql::plain::Plain<$node>> {
                 self.edges.iter().map(|e| &e.node).collect()
             }
             /// Whether there are pages before and after, and the cursors at both ends.
@@ -280,7 +298,7 @@ macro_rules! define_connection {
                     .into_iter()
                     .map(|(cursor, m)| $edge {
                         cursor,
-                        node: wrap(m),
+                        node: $crate::graphql::plain::Plain(wrap(m)),
                     })
                     .collect();
                 $conn {

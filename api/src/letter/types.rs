@@ -398,3 +398,6 @@ pub struct ResponsibilityLetterPayload {
     /// The letter written.
     pub responsibility_letter: ResponsibilityLetter,
 }
+
+/// Written by the executor (no direct path yet).
+impl crate::graphql::plain::PlainObject for ResponsibilityLetter {}

@@ -172,3 +172,23 @@ pub struct OrganizationPayload {
     /// The organization written.
     pub organization: Organization,
 }
+
+impl crate::graphql::plain::PlainObject for Organization {
+    fn plain_field(
+        &self,
+        _loaders: &crate::graphql::Loaders,
+        name: &str,
+        _selection: &async_graphql::Positioned<async_graphql::parser::types::SelectionSet>,
+    ) -> Option<async_graphql::Value> {
+        use crate::graphql::plain::{enumeration, nullable, scalar, text};
+        let m = &self.0;
+        Some(match name {
+            "id" => scalar(global_id(NodeKind::Organization, m.id)),
+            "code" => text(&m.code),
+            "name" => text(&m.name),
+            "shortName" => nullable(m.short_name.as_deref(), text),
+            "kind" => enumeration(OrganizationKind::from(m.kind)),
+            _ => return None,
+        })
+    }
+}

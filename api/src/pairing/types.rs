@@ -238,3 +238,6 @@ pub struct PairingAgreementPayload {
     /// The pairing written.
     pub pairing_agreement: PairingAgreement,
 }
+
+/// Written by the executor (no direct path yet).
+impl crate::graphql::plain::PlainObject for PairingAgreement {}

@@ -202,3 +202,6 @@ pub struct PersonnelDispatchPayload {
     /// The dispatch written.
     pub personnel_dispatch: PersonnelDispatch,
 }
+
+/// Written by the executor (no direct path yet).
+impl crate::graphql::plain::PlainObject for PersonnelDispatch {}

@@ -137,3 +137,6 @@ pub struct ProgressReportPayload {
     /// The report written.
     pub progress_report: ProgressReport,
 }
+
+/// Written by the executor (no direct path yet).
+impl crate::graphql::plain::PlainObject for ProgressReport {}

@@ -143,3 +143,24 @@ pub struct ProjectPayload {
     /// The project written.
     pub project: Project,
 }
+
+impl crate::graphql::plain::PlainObject for Project {
+    fn plain_field(
+        &self,
+        _loaders: &crate::graphql::Loaders,
+        name: &str,
+        _selection: &async_graphql::Positioned<async_graphql::parser::types::SelectionSet>,
+    ) -> Option<async_graphql::Value> {
+        use crate::graphql::plain::{enumeration, nullable, scalar, text};
+        let m = &self.0;
+        Some(match name {
+            "id" => scalar(global_id(NodeKind::Project, m.id)),
+            "name" => text(&m.name),
+            "sector" => text(&m.sector),
+            "budget" => scalar(Decimal::from_minor(m.budget_fen, 2)),
+            "beneficiaries" => nullable(m.beneficiaries, async_graphql::Value::from),
+            "status" => enumeration(ProjectStatus::from(m.status)),
+            _ => return None,
+        })
+    }
+}

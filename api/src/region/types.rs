@@ -259,3 +259,23 @@ pub struct RegionPayload {
     /// The region written.
     pub region: Region,
 }
+
+impl crate::graphql::plain::PlainObject for Region {
+    fn plain_field(
+        &self,
+        _loaders: &crate::graphql::Loaders,
+        name: &str,
+        _selection: &async_graphql::Positioned<async_graphql::parser::types::SelectionSet>,
+    ) -> Option<async_graphql::Value> {
+        use crate::graphql::plain::{enumeration, scalar, text};
+        let m = &self.0;
+        Some(match name {
+            "id" => scalar(global_id(NodeKind::Region, m.id)),
+            "code" => text(&m.code),
+            "name" => text(&m.name),
+            "level" => enumeration(RegionLevel::from(m.level)),
+            "zone" => enumeration(Zone::from(m.zone)),
+            _ => return None,
+        })
+    }
+}

@@ -244,3 +244,46 @@ pub struct FundTransferPayload {
     /// The transfer written.
     pub fund_transfer: FundTransfer,
 }
+
+impl crate::graphql::plain::PlainObject for FundTransfer {
+    fn plain_field(
+        &self,
+        loaders: &crate::graphql::Loaders,
+        name: &str,
+        selection: &async_graphql::Positioned<async_graphql::parser::types::SelectionSet>,
+    ) -> Option<async_graphql::Value> {
+        use crate::graphql::plain::{cached, enumeration, nullable, plain_object, scalar, text};
+        let m = &self.0;
+        Some(match name {
+            "id" => scalar(global_id(NodeKind::FundTransfer, m.id)),
+            "referenceNo" => text(&m.reference_no),
+            "helper" => plain_object(
+                &Organization(cached(&loaders.organizations, m.helper_id)?),
+                loaders,
+                selection,
+            )?,
+            "recipient" => plain_object(
+                &Region(cached(&loaders.regions, m.recipient_id)?),
+                loaders,
+                selection,
+            )?,
+            "project" => match m.project_id {
+                None => async_graphql::Value::Null,
+                Some(id) => {
+                    plain_object(&Project(cached(&loaders.projects, id)?), loaders, selection)?
+                }
+            },
+            "category" => enumeration(FundCategory::from(m.category)),
+            "amount" => scalar(Decimal::from_minor(m.amount_fen, 2)),
+            "currency" => text(&m.currency),
+            "status" => enumeration(TransferStatus::from(m.status)),
+            "year" => m.year.into(),
+            "plannedOn" => nullable(m.planned_on, |d| scalar(Date(d))),
+            "allocatedOn" => nullable(m.allocated_on, |d| scalar(Date(d))),
+            "receivedOn" => nullable(m.received_on, |d| scalar(Date(d))),
+            "publicizedOn" => nullable(m.publicized_on, |d| scalar(Date(d))),
+            "purpose" => nullable(m.purpose.as_deref(), text),
+            _ => return None,
+        })
+    }
+}
