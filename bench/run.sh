@@ -15,6 +15,9 @@ CONNECTIONS="${CONNECTIONS:-16}"
 THREADS="${THREADS:-2}"
 PG="${BENCH_PG:-postgres://postgres@127.0.0.1:5432}"
 DB="bench_${TRANSFERS}"
+# Server and database share this machine: TLS over loopback protects nothing and costs both sides
+# CPU, so the server and the floor (pgbench) both connect without it. Across hosts, keep TLS.
+DBURL="$PG/$DB${BENCH_PG_OPTIONS-?sslmode=disable}"
 PORT="${BENCH_PORT:-18480}"
 SECRET="bench-secret-0123456789abcdef"
 OUT=bench/out
@@ -51,14 +54,14 @@ VIEWER_TOKEN=$("$BIN" token --role VIEWER --ttl 2h --jwt-secret "$SECRET")
 wait_ready() { for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null && return; sleep 0.1; done; }
 
 # The floor: run each request once with SQL tracing on, keep the statements it ran.
-RUST_LOG="info,pairing::sql=trace" "$BIN" serve --bind "127.0.0.1:$PORT" --database-url "$PG/$DB" \
+RUST_LOG="info,pairing::sql=trace" "$BIN" serve --bind "127.0.0.1:$PORT" --database-url "$DBURL" \
   --jwt-secret "$SECRET" --log-format json > "$OUT/capture.log" 2>&1 &
 CAPTURE=$!
 wait_ready
 python3 bench/capture_floor.py "http://127.0.0.1:$PORT" "$OUT/capture.log" "$OUT" "$VIEWER_TOKEN"
 kill "$CAPTURE"; wait "$CAPTURE" 2>/dev/null || true
 
-"$BIN" serve --bind "127.0.0.1:$PORT" --database-url "$PG/$DB" --jwt-secret "$SECRET" \
+"$BIN" serve --bind "127.0.0.1:$PORT" --database-url "$DBURL" --jwt-secret "$SECRET" \
   --log-format json > "$OUT/server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
@@ -85,7 +88,7 @@ for body in "$OUT"/body-*.json; do
   per_req=$(echo "scale=1; ($after - $before) / $requests" | bc)
   floor="-"; ratio="-"
   if [ -f "$OUT/floor-$name.sql" ]; then
-    pgbench -n -M prepared -f "$OUT/floor-$name.sql" -c "$CONNECTIONS" -j "$THREADS" -T "${DURATION%s}" "$PG/$DB" > "$OUT/pgbench-$name.txt" 2>&1 || true
+    pgbench -n -M prepared -f "$OUT/floor-$name.sql" -c "$CONNECTIONS" -j "$THREADS" -T "${DURATION%s}" "$DBURL" > "$OUT/pgbench-$name.txt" 2>&1 || true
     floor=$(awk '/^tps = / { printf "%.1f", $3 }' "$OUT/pgbench-$name.txt")
     [ -n "$floor" ] && ratio=$(echo "scale=2; $floor / $rps" | bc)
   fi

@@ -459,3 +459,28 @@ async fn fragment_bombs_and_cycles_are_refused_quickly() {
     }
     assert_ok(&app.gql("{ __typename }", json!({})).await);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_documents_are_checked_again_with_their_variables() {
+    // The server keeps parsed documents by query text; the checks that depend on variables, on
+    // the operation or on the text's validity must still hold for every request.
+    let app = TestApp::spawn_with(|s| s.limits.max_complexity = 500).await;
+    world(&app.db).await;
+    let q = "query($n: Int) { regions(first: $n) { nodes { code children(first: $n) { nodes { code } } } } }";
+    for _ in 0..2 {
+        assert_ok(&app.gql(q, json!({ "n": 3 })).await);
+        assert_code(&app.gql(q, json!({ "n": 100 })).await, "QUERY_TOO_COMPLEX");
+    }
+    let broken = "{ regions(first: 2) { nodes { code } }";
+    let unknown = "{ regions(first: 2) { nodes { nope } } }";
+    for _ in 0..2 {
+        assert!(error_code(&app.gql(broken, json!({})).await).is_some());
+        assert!(error_code(&app.gql(unknown, json!({})).await).is_some());
+    }
+    // One document, two operations: the name picks the operation on every request.
+    let two = "query A { region(code: \"310000\") { code } } query B { region(code: \"530000\") { code } }";
+    for (name, code) in [("A", "310000"), ("B", "530000"), ("A", "310000")] {
+        let (_, body) = post(&app, &json!({ "query": two, "operationName": name })).await;
+        assert_eq!(body["data"]["region"]["code"], code, "{body}");
+    }
+}
