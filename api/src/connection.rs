@@ -207,11 +207,16 @@ where
     if ordering.column.as_str() != ordering.id.as_str() {
         query = query.order_by(ordering.column, order.clone());
     }
-    query = query.order_by(ordering.id, order).limit(limit + 1);
+    query = query.order_by(ordering.id, order);
     let rows = if limit == 0 {
         Vec::new()
     } else {
-        fetch_all(db, query).await?
+        // The limit is written in, not bound: with `LIMIT $n` PostgreSQL planned the page query
+        // afresh on every execution (its generic plan looked costlier), and planning cost more
+        // than running it. The page size is an integer from 1 to 101, so few texts result.
+        let mut statement = query.build(backend);
+        statement.sql.push_str(&format!(" LIMIT {}", limit + 1));
+        fetch_statement(db, statement).await?
     };
     Ok(into_page(rows, limit, backwards, ordering, args, total))
 }
@@ -392,10 +397,17 @@ where
     E: EntityTrait,
     E::Model: FromRow,
 {
-    let statement = select.build(db.get_database_backend());
+    fetch_statement(db, select.build(db.get_database_backend())).await
+}
+
+/// Runs a built select of `E`'s columns and decodes its rows by position.
+async fn fetch_statement<M: FromRow>(
+    db: &DatabaseConnection,
+    statement: sea_orm::Statement,
+) -> AppResult<Vec<M>> {
     let rows = db.query_all_raw(statement).await?;
     rows.iter()
-        .map(|row| E::Model::from_row(row).map_err(AppError::from))
+        .map(|row| M::from_row(row).map_err(AppError::from))
         .collect()
 }
 

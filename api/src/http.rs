@@ -47,12 +47,13 @@ pub struct Shared {
 /// Parsed documents by query text. Portals send the same few queries over and over with other
 /// variables; parsing was a tenth of the server's CPU on a small query. Only documents that
 /// passed the token limit and parsed are kept; the limits that depend on variables are still
-/// checked on every request. Bounded: at most 256 documents of at most 4 KiB of text each.
+/// checked on every request. Bounded: at most 128 documents of at most 2 KiB of text each (a
+/// parsed document takes some tens of times its text).
 pub struct DocumentCache(std::sync::Mutex<lru::LruCache<String, ExecutableDocument>>);
 
 impl DocumentCache {
-    const CAPACITY: usize = 256;
-    const MAX_QUERY_BYTES: usize = 4 * 1024;
+    const CAPACITY: usize = 128;
+    const MAX_QUERY_BYTES: usize = 2 * 1024;
 
     fn new() -> Self {
         let capacity =
@@ -205,14 +206,14 @@ struct Checked {
 }
 
 fn check_request(shared: &Shared, mut req: Request) -> Result<Checked, Box<Response>> {
-    let doc = match shared.documents.get(&req.query) {
+    let cached = shared.documents.get(&req.query);
+    let from_cache = cached.is_some();
+    let doc = match cached {
         Some(doc) => doc,
         None => {
             crate::limits::check_tokens(&req.query, &shared.limits).map_err(limit_response)?;
-            let doc = async_graphql::parser::parse_query(&req.query)
-                .map_err(|e| Box::new(Response::from_errors(vec![ServerError::from(e)])))?;
-            shared.documents.put(&req.query, &doc);
-            doc
+            async_graphql::parser::parse_query(&req.query)
+                .map_err(|e| Box::new(Response::from_errors(vec![ServerError::from(e)])))?
         }
     };
     let analysis = crate::limits::analyze(&doc, &shared.types, &req.variables, &shared.limits)
@@ -228,6 +229,10 @@ fn check_request(shared: &Shared, mut req: Request) -> Result<Checked, Box<Respo
         (None, DocumentOperations::Single(_)) => None,
         (None, DocumentOperations::Multiple(ops)) => ops.keys().next().map(|n| n.to_string()),
     };
+    if !from_cache {
+        // Only documents that passed every check are kept.
+        shared.documents.put(&req.query, &doc);
+    }
     req.set_parsed_query(doc);
     Ok(Checked {
         request: req,
