@@ -59,16 +59,15 @@ pub fn plain_object<T: PlainObject + OutputType>(
         if !arguments.is_empty() || !directives.is_empty() {
             return None;
         }
-        let key = field.node.response_key().node.clone();
-        if out.contains_key(&key) {
-            return None; // the executor merges repeated keys
-        }
         let value = if name.node == "__typename" {
             Value::String(obj.introspection_type_name().into_owned())
         } else {
             obj.plain_field(loaders, &name.node, selection_set)?
         };
-        out.insert(key, value);
+        let (_, previous) = out.insert_full(field.node.response_key().node.clone(), value);
+        if previous.is_some() {
+            return None; // the executor merges repeated keys
+        }
     }
     Some(Value::Object(out))
 }

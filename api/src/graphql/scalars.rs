@@ -69,6 +69,38 @@ impl ScalarType for Date {
     }
 
     fn to_value(&self) -> Value {
-        Value::String(self.0.format("%Y-%m-%d").to_string())
+        // Written directly: chrono's strftime parses its format string on every call, which
+        // showed on pages of 100 dated rows.
+        use chrono::Datelike;
+        let d = self.0;
+        let text = if (0..=9999).contains(&d.year()) {
+            format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+        } else {
+            d.format("%Y-%m-%d").to_string()
+        };
+        Value::String(text)
+    }
+}
+
+#[cfg(test)]
+mod date_tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_written_as_chrono_writes_them() {
+        for (y, m, d) in [
+            (2019, 3, 1),
+            (1, 1, 1),
+            (0, 12, 31),
+            (9999, 12, 31),
+            (-1, 6, 15),
+            (10000, 1, 2),
+        ] {
+            let date = chrono::NaiveDate::from_ymd_opt(y, m, d).expect("a date");
+            assert_eq!(
+                Date(date).to_value(),
+                Value::String(date.format("%Y-%m-%d").to_string())
+            );
+        }
     }
 }
