@@ -400,7 +400,7 @@ where
     fetch_statement(db, select.build(db.get_database_backend())).await
 }
 
-/// Runs a built select of `E`'s columns and decodes its rows by position.
+/// Runs a built select of a model's columns and decodes its rows by position.
 async fn fetch_statement<M: FromRow>(
     db: &DatabaseConnection,
     statement: sea_orm::Statement,

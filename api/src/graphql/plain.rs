@@ -16,24 +16,19 @@ use std::borrow::Cow;
 pub trait PlainObject {
     /// The value of the field `name` (with its sub-selection, for a related object), or `None`
     /// when this field needs the executor: it takes arguments, has to wait or may fail.
+    /// By default only the type's own scalar and enum fields (`plain_leaf`).
     fn plain_field(
         &self,
         _loaders: &Loaders,
-        _name: &str,
+        name: &str,
         _selection: &Positioned<SelectionSet>,
     ) -> Option<Value> {
-        None
+        self.plain_leaf(name)
     }
-}
 
-impl<T: PlainObject> PlainObject for &T {
-    fn plain_field(
-        &self,
-        loaders: &Loaders,
-        name: &str,
-        selection: &Positioned<SelectionSet>,
-    ) -> Option<Value> {
-        T::plain_field(self, loaders, name, selection)
+    /// The value of the scalar or enum field `name`, or `None` when it needs the executor.
+    fn plain_leaf(&self, _name: &str) -> Option<Value> {
+        None
     }
 }
 

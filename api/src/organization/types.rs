@@ -174,12 +174,7 @@ pub struct OrganizationPayload {
 }
 
 impl crate::graphql::plain::PlainObject for Organization {
-    fn plain_field(
-        &self,
-        _loaders: &crate::graphql::Loaders,
-        name: &str,
-        _selection: &async_graphql::Positioned<async_graphql::parser::types::SelectionSet>,
-    ) -> Option<async_graphql::Value> {
+    fn plain_leaf(&self, name: &str) -> Option<async_graphql::Value> {
         use crate::graphql::plain::{enumeration, nullable, scalar, text};
         let m = &self.0;
         Some(match name {

@@ -252,27 +252,35 @@ impl crate::graphql::plain::PlainObject for FundTransfer {
         name: &str,
         selection: &async_graphql::Positioned<async_graphql::parser::types::SelectionSet>,
     ) -> Option<async_graphql::Value> {
-        use crate::graphql::plain::{cached, enumeration, nullable, plain_object, scalar, text};
+        use crate::graphql::plain::{cached, plain_object};
         let m = &self.0;
-        Some(match name {
-            "id" => scalar(global_id(NodeKind::FundTransfer, m.id)),
-            "referenceNo" => text(&m.reference_no),
+        match name {
             "helper" => plain_object(
                 &Organization(cached(&loaders.organizations, m.helper_id)?),
                 loaders,
                 selection,
-            )?,
+            ),
             "recipient" => plain_object(
                 &Region(cached(&loaders.regions, m.recipient_id)?),
                 loaders,
                 selection,
-            )?,
+            ),
             "project" => match m.project_id {
-                None => async_graphql::Value::Null,
+                None => Some(async_graphql::Value::Null),
                 Some(id) => {
-                    plain_object(&Project(cached(&loaders.projects, id)?), loaders, selection)?
+                    plain_object(&Project(cached(&loaders.projects, id)?), loaders, selection)
                 }
             },
+            _ => self.plain_leaf(name),
+        }
+    }
+
+    fn plain_leaf(&self, name: &str) -> Option<async_graphql::Value> {
+        use crate::graphql::plain::{enumeration, nullable, scalar, text};
+        let m = &self.0;
+        Some(match name {
+            "id" => scalar(global_id(NodeKind::FundTransfer, m.id)),
+            "referenceNo" => text(&m.reference_no),
             "category" => enumeration(FundCategory::from(m.category)),
             "amount" => scalar(Decimal::from_minor(m.amount_fen, 2)),
             "currency" => text(&m.currency),
