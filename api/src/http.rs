@@ -47,13 +47,13 @@ pub struct Shared {
 /// Parsed documents by query text. Portals send the same few queries over and over with other
 /// variables; parsing was a tenth of the server's CPU on a small query. Only documents that
 /// passed the token limit and parsed are kept; the limits that depend on variables are still
-/// checked on every request. Bounded: at most 128 documents of at most 2 KiB of text each (a
+/// checked on every request. Bounded: at most 64 documents of at most 1 KiB of text each (a
 /// parsed document takes some tens of times its text).
 pub struct DocumentCache(std::sync::Mutex<lru::LruCache<String, ExecutableDocument>>);
 
 impl DocumentCache {
-    const CAPACITY: usize = 128;
-    const MAX_QUERY_BYTES: usize = 2 * 1024;
+    const CAPACITY: usize = 64;
+    const MAX_QUERY_BYTES: usize = 1024;
 
     fn new() -> Self {
         let capacity =
