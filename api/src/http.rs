@@ -46,7 +46,7 @@ pub struct Shared {
 
 /// Parsed documents by query text. Portals send the same few queries over and over with other
 /// variables; parsing was a tenth of the server's CPU on a small query. Only documents that
-/// passed the token limit and parsed are kept; the limits that depend on variables are still
+/// passed every check are kept; the limits that depend on variables are still
 /// checked on every request. Bounded: at most 64 documents of at most 1 KiB of text each (a
 /// parsed document takes some tens of times its text).
 pub struct DocumentCache(std::sync::Mutex<lru::LruCache<String, ExecutableDocument>>);
