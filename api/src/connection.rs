@@ -1,5 +1,6 @@
 //! Keyset (cursor) pagination shared by every list: cursor encoding, `first`/`last` checks, and one
 //! page builder over any entity and ordering. Never OFFSET: each page seeks from its cursor.
+use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -9,8 +10,8 @@ use sea_orm::sea_query::{
     Alias, Asterisk, Expr, ExprTrait, Order, Query, SimpleExpr, WindowStatement,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, IdenStatic,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement, Value,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select, Statement, Value,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -119,7 +120,7 @@ pub struct Page<M> {
 #[derive(Clone)]
 pub enum TotalCount {
     Deferred {
-        db: DatabaseConnection,
+        db: Db,
         statement: Statement,
     },
     Known(i64),
@@ -182,7 +183,7 @@ fn seek(column: SimpleExpr, id: SimpleExpr, c: Cursor, greater: bool) -> SimpleE
 
 /// Fetches one page of `select` under `ordering`; `select` carries the list's filters.
 pub async fn fetch_page<E>(
-    db: &DatabaseConnection,
+    db: &Db,
     select: Select<E>,
     ordering: &Ordering<E>,
     args: &PageArgs,
@@ -293,7 +294,7 @@ fn apply_cursors<E: EntityTrait>(
 /// with `ROW_NUMBER() OVER (PARTITION BY parent …)`, plus one grouped count when `with_total`.
 #[allow(clippy::too_many_arguments)]
 pub async fn fetch_child_pages<E>(
-    db: &DatabaseConnection,
+    db: &Db,
     select: Select<E>,
     parent: E::Column,
     parent_of: fn(&E::Model) -> i64,
@@ -392,7 +393,7 @@ fn pg_bigint_array(ids: Vec<i64>) -> String {
 }
 
 /// Runs `select` and decodes its rows by position (see `entity::row`).
-pub async fn fetch_all<E>(db: &DatabaseConnection, select: Select<E>) -> AppResult<Vec<E::Model>>
+pub async fn fetch_all<E>(db: &Db, select: Select<E>) -> AppResult<Vec<E::Model>>
 where
     E: EntityTrait,
     E::Model: FromRow,
@@ -401,10 +402,7 @@ where
 }
 
 /// Runs a built select of a model's columns and decodes its rows by position.
-async fn fetch_statement<M: FromRow>(
-    db: &DatabaseConnection,
-    statement: sea_orm::Statement,
-) -> AppResult<Vec<M>> {
+async fn fetch_statement<M: FromRow>(db: &Db, statement: sea_orm::Statement) -> AppResult<Vec<M>> {
     let rows = db.query_all_raw(statement).await?;
     rows.iter()
         .map(|row| M::from_row(row).map_err(AppError::from))

@@ -1,7 +1,17 @@
-//! Connecting to SQLite (the embedded default) or PostgreSQL, and running migrations.
+//! Connecting to SQLite (the embedded default) or PostgreSQL, running migrations, and the handle
+//! each GraphQL operation runs its statements on.
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
-use std::time::Duration;
+use sea_orm::sea_query::Values;
+use sea_orm::sqlx::{self, Postgres, pool::PoolConnection, postgres::PgPool};
+use sea_orm::{
+    ConnAcquireErr, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend,
+    DbErr, ExecResult, QueryResult, RuntimeErr, Statement,
+};
+use sea_query_sqlx::SqlxValues;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::{MappedMutexGuard, MutexGuard};
 
 /// Accept `postgresql://` as well as `postgres://`, and a bare file name for SQLite.
 pub fn normalize_url(url: &str) -> String {
@@ -75,4 +85,178 @@ pub async fn ping(db: &DatabaseConnection) -> bool {
 
 pub fn is_postgres(db: &DatabaseConnection) -> bool {
     db.get_database_backend() == DbBackend::Postgres
+}
+
+/// Counts every statement the server runs (`pairing_sql_statements_total`) and, with
+/// `RUST_LOG=pairing::sql=trace`, logs it: the log is what the benchmark replays as its floor.
+#[derive(Clone, Default)]
+pub struct SqlObserver(Arc<AtomicU64>);
+
+impl SqlObserver {
+    /// Observes every statement run through `db`'s pool.
+    pub fn watch(&self, db: &mut DatabaseConnection) {
+        let observer = self.clone();
+        db.set_metric_callback(move |info| observer.record(info.statement, info.elapsed));
+    }
+
+    pub fn record(&self, statement: &Statement, elapsed: Duration) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        if tracing::enabled!(target: "pairing::sql", tracing::Level::TRACE) {
+            let sql = statement
+                .to_string()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            tracing::trace!(target: "pairing::sql", elapsed_us = elapsed.as_micros() as u64, "{sql}");
+        }
+    }
+
+    pub fn count(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// The database as one GraphQL operation sees it; every statement the operation runs goes through
+/// it (services, loaders, deferred counts).
+#[derive(Clone)]
+pub struct Db(Arc<Source>);
+
+enum Source {
+    /// Each statement takes a connection from the pool and gives it back.
+    Pool(DatabaseConnection),
+    /// One connection, taken at the first statement and given back when the operation ends.
+    Held(HeldConnection),
+}
+
+struct HeldConnection {
+    pool: PgPool,
+    connection: tokio::sync::Mutex<Option<PoolConnection<Postgres>>>,
+    observer: SqlObserver,
+}
+
+impl Db {
+    /// Statement by statement from the pool: for mutations, whose writes open their own
+    /// transactions, and for SQLite.
+    pub fn pooled(db: &DatabaseConnection) -> Db {
+        Db(Arc::new(Source::Pool(db.clone())))
+    }
+
+    /// For a query operation. On PostgreSQL it holds one pooled connection for the whole
+    /// operation: the pool pings every connection given back to it, a round trip that cost as
+    /// much as a short read itself. Holding cannot exhaust the pool, because a holder never waits
+    /// for a second connection: all of its statements go through this handle, one at a time.
+    pub fn for_query(db: &DatabaseConnection, observer: &SqlObserver) -> Db {
+        if db.get_database_backend() != DbBackend::Postgres {
+            return Db::pooled(db);
+        }
+        Db(Arc::new(Source::Held(HeldConnection {
+            pool: db.get_postgres_connection_pool().clone(),
+            connection: tokio::sync::Mutex::new(None),
+            observer: observer.clone(),
+        })))
+    }
+}
+
+impl HeldConnection {
+    /// The operation's connection, taken from the pool on first use. Statements of one operation
+    /// (sibling loaders run as separate tasks) take turns on it.
+    async fn connection(&self) -> Result<MappedMutexGuard<'_, PoolConnection<Postgres>>, DbErr> {
+        let mut slot = self.connection.lock().await;
+        if slot.is_none() {
+            *slot = Some(self.pool.acquire().await.map_err(acquire_error)?);
+        }
+        MutexGuard::try_map(slot, Option::as_mut)
+            .map_err(|_| DbErr::Custom("the held connection is missing".into()))
+    }
+}
+
+/// `statement` as sqlx runs it (prepared and cached on the connection, as the pool path does).
+fn sqlx_query(statement: &Statement) -> sqlx::query::Query<'_, Postgres, SqlxValues> {
+    let values = statement.values.clone().unwrap_or(Values(Vec::new()));
+    sqlx::query_with(
+        sqlx::AssertSqlSafe(statement.sql.as_str()),
+        SqlxValues(values),
+    )
+}
+
+/// The same errors the pool path gives, so that error mapping sees no difference.
+fn acquire_error(e: sqlx::Error) -> DbErr {
+    match e {
+        sqlx::Error::PoolTimedOut => DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+        sqlx::Error::PoolClosed => DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
+        e => DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e))),
+    }
+}
+
+fn query_error(e: sqlx::Error) -> DbErr {
+    DbErr::Query(RuntimeErr::SqlxError(Arc::new(e)))
+}
+
+fn exec_error(e: sqlx::Error) -> DbErr {
+    DbErr::Exec(RuntimeErr::SqlxError(Arc::new(e)))
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for Db {
+    fn get_database_backend(&self) -> DbBackend {
+        match &*self.0 {
+            Source::Pool(db) => db.get_database_backend(),
+            Source::Held(_) => DbBackend::Postgres,
+        }
+    }
+
+    async fn execute_raw(&self, statement: Statement) -> Result<ExecResult, DbErr> {
+        let held = match &*self.0 {
+            Source::Pool(db) => return db.execute_raw(statement).await,
+            Source::Held(held) => held,
+        };
+        let mut connection = held.connection().await?;
+        let started = Instant::now();
+        let result = sqlx_query(&statement).execute(&mut **connection).await;
+        held.observer.record(&statement, started.elapsed());
+        result.map(ExecResult::from).map_err(exec_error)
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        let held = match &*self.0 {
+            Source::Pool(db) => return db.execute_unprepared(sql).await,
+            Source::Held(held) => held,
+        };
+        let mut connection = held.connection().await?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&mut **connection)
+            .await
+            .map(ExecResult::from)
+            .map_err(exec_error)
+    }
+
+    async fn query_one_raw(&self, statement: Statement) -> Result<Option<QueryResult>, DbErr> {
+        let held = match &*self.0 {
+            Source::Pool(db) => return db.query_one_raw(statement).await,
+            Source::Held(held) => held,
+        };
+        let mut connection = held.connection().await?;
+        let started = Instant::now();
+        let result = sqlx_query(&statement)
+            .fetch_optional(&mut **connection)
+            .await;
+        held.observer.record(&statement, started.elapsed());
+        result
+            .map(|row| row.map(QueryResult::from))
+            .map_err(query_error)
+    }
+
+    async fn query_all_raw(&self, statement: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        let held = match &*self.0 {
+            Source::Pool(db) => return db.query_all_raw(statement).await,
+            Source::Held(held) => held,
+        };
+        let mut connection = held.connection().await?;
+        let started = Instant::now();
+        let result = sqlx_query(&statement).fetch_all(&mut **connection).await;
+        held.observer.record(&statement, started.elapsed());
+        result
+            .map(|rows| rows.into_iter().map(QueryResult::from).collect())
+            .map_err(query_error)
+    }
 }

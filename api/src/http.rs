@@ -19,8 +19,7 @@ use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, Opera
 use async_graphql::{BatchRequest, Request, Response, ServerError};
 use futures_util::StreamExt;
 use sea_orm::DatabaseConnection;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -201,6 +200,8 @@ async fn prepare(shared: &web::Data<Shared>, req: Request) -> Result<Checked, Bo
 /// A request that passed the checks, with what the analysis found.
 struct Checked {
     request: Request,
+    /// The operation is a query: it only reads.
+    query: bool,
     name: Option<String>,
     introspection: bool,
 }
@@ -233,9 +234,12 @@ fn check_request(shared: &Shared, mut req: Request) -> Result<Checked, Box<Respo
         // Only documents that passed every check are kept.
         shared.documents.put(&req.query, &doc);
     }
+    let query = selected_operation(&doc, req.operation_name.as_deref())
+        .is_some_and(|op| op.node.ty == OperationType::Query);
     req.set_parsed_query(doc);
     Ok(Checked {
         request: req,
+        query,
         name,
         introspection: analysis.introspection,
     })
@@ -299,15 +303,23 @@ fn is_mutation(req: &Request) -> bool {
     let Ok(doc) = async_graphql::parser::parse_query(&req.query) else {
         return false;
     };
-    let op = match &req.operation_name {
+    selected_operation(&doc, req.operation_name.as_deref())
+        .is_some_and(|op| op.node.ty != OperationType::Query)
+}
+
+/// The operation a request runs: the one named, or the first.
+fn selected_operation<'d>(
+    doc: &'d ExecutableDocument,
+    name: Option<&str>,
+) -> Option<&'d async_graphql::Positioned<async_graphql::parser::types::OperationDefinition>> {
+    match name {
         Some(name) => doc
             .operations
             .iter()
-            .find(|(n, _)| n.map(|n| n.as_str()) == Some(name.as_str()))
+            .find(|(n, _)| n.map(|n| n.as_str()) == Some(name))
             .map(|(_, op)| op),
         None => doc.operations.iter().next().map(|(_, op)| op),
-    };
-    op.is_some_and(|op| op.node.ty != OperationType::Query)
+    }
 }
 
 /// A request failed before execution (parse, validation, coercion): no `data` at all.
@@ -458,13 +470,18 @@ async fn run_operations(
             true => shared.executor.introspection.acquire().await.ok(),
             false => None,
         };
+        let db = match checked.query {
+            true => crate::db::Db::for_query(&shared.db, &shared.metrics.sql),
+            false => crate::db::Db::pooled(&shared.db),
+        };
         let ctx = RequestContext {
             identity: identity.clone(),
             request_id: request_id.clone(),
             loaders: Loaders::new(
-                &shared.db,
+                &db,
                 std::time::Duration::from_micros(shared.settings.limits.batch_delay_us),
             ),
+            db,
         };
         // A panic in a resolver becomes an INTERNAL error for this operation.
         let run = std::panic::AssertUnwindSafe(shared.schema.execute(req.data(ctx)));
@@ -959,16 +976,8 @@ impl Application {
                 .await
                 .map_err(|e| format!("demo data failed: {e}"))?;
         }
-        let sql_statements = Arc::new(AtomicU64::new(0));
-        let counter = sql_statements.clone();
-        db.set_metric_callback(move |info| {
-            counter.fetch_add(1, Ordering::Relaxed);
-            // Statement tracing (RUST_LOG=pairing::sql=trace): what the benchmark replays as its floor.
-            if tracing::enabled!(target: "pairing::sql", tracing::Level::TRACE) {
-                let sql = info.statement.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
-                tracing::trace!(target: "pairing::sql", elapsed_us = info.elapsed.as_micros() as u64, "{sql}");
-            }
-        });
+        let sql = crate::db::SqlObserver::default();
+        sql.watch(&mut db);
         let mut jwt = settings.jwt.clone();
         if settings.demo && jwt.secret.is_none() && jwt.public_key_pem.is_none() {
             jwt.secret = Some(crate::auth::DEMO_SECRET.to_string());
@@ -1002,7 +1011,7 @@ impl Application {
             verifier,
             limits: settings.limits.operation(),
             settings,
-            metrics: Metrics::new(sql_statements),
+            metrics: Metrics::new(sql),
             types,
             executor,
             documents: DocumentCache::new(),

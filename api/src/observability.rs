@@ -8,8 +8,8 @@ use actix_web::{Error, HttpMessage};
 use sea_orm::{DatabaseConnection, DbBackend};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// The request id of the current request (kept from `X-Request-Id` when sane, else a new uuid).
@@ -33,8 +33,8 @@ const BUCKETS: [f64; 12] = [
 pub struct Metrics {
     /// GraphQL HTTP requests received.
     pub requests: AtomicU64,
-    /// SQL statements executed (fed by the database's metric callback).
-    pub sql_statements: Arc<AtomicU64>,
+    /// SQL statements executed.
+    pub sql: crate::db::SqlObserver,
     in_flight: AtomicI64,
     responses: Mutex<BTreeMap<u16, u64>>,
     errors: Mutex<BTreeMap<&'static str, u64>>,
@@ -44,9 +44,9 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    pub fn new(sql_statements: Arc<AtomicU64>) -> Metrics {
+    pub fn new(sql: crate::db::SqlObserver) -> Metrics {
         Metrics {
-            sql_statements,
+            sql,
             ..Default::default()
         }
     }
@@ -99,11 +99,7 @@ impl Metrics {
             "counter",
             "SQL statements executed.",
         );
-        let _ = writeln!(
-            out,
-            "pairing_sql_statements_total {}",
-            self.sql_statements.load(Ordering::Relaxed)
-        );
+        let _ = writeln!(out, "pairing_sql_statements_total {}", self.sql.count());
         metric(
             &mut out,
             "pairing_http_responses_total",

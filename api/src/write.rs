@@ -23,7 +23,7 @@ pub struct Writer<'a> {
 impl<'a> Writer<'a> {
     pub fn from_ctx(ctx: &'a Context<'_>) -> Self {
         Writer {
-            db: ctx.db(),
+            db: ctx.pool(),
             identity: ctx.identity(),
             request_id: &ctx.request().request_id,
         }

@@ -691,3 +691,37 @@ async fn audit_events_resolve_by_node_for_auditors_only() {
     let body = app.gql(q, json!({ "id": id.as_str() })).await;
     assert!(body["data"]["node"].is_null(), "{body}");
 }
+
+/// On PostgreSQL a query holds one pooled connection for all of its statements. That is safe only
+/// if no statement of a query ever waits for a second connection: with a pool of one connection,
+/// many reads of every shape at once (nested pages, deferred counts, loaders, lookups by code,
+/// rollups) all complete instead of timing out on the pool.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_queries_complete_on_a_pool_of_one_connection() {
+    let app = TestApp::spawn_with(|s| {
+        s.pool.max_connections = 1;
+        s.pool.acquire_timeout = std::time::Duration::from_secs(3);
+    })
+    .await;
+    world(&app.db).await;
+    let viewer = token(Role::Viewer, None, None);
+    let queries = [
+        r#"{ organizations(first: 4) { totalCount nodes { code pairings(first: 2) { totalCount nodes { recipient { name children(first: 2) { totalCount nodes { code } } } letters { year commitments { indicator } } fundTransfers(first: 3) { totalCount nodes { amount project { name } } } personnelDispatches(first: 2) { totalCount } } } } } }"#,
+        r#"{ fundTransfers(first: 10) { totalCount edges { cursor node { referenceNo helper { name } recipient { name parent { name } } project { name } pairingAgreement { program } } } } }"#,
+        r#"{ organization(code: "310000") { name progress(year: 2019) { indicators { indicator target achieved completionRate } } pairings(first: 5) { nodes { progress(year: 2019) { indicators { achieved } } } } } }"#,
+        r#"{ region(code: "530000") { name children(first: 5) { totalCount nodes { code } } assistance(year: 2019) { received allocated funds { helper { name } received } personnelInPost { count } } } }"#,
+        r#"{ fundFlows(filter: { years: [2019] }, groupBy: [RECIPIENT_PROVINCE, CATEGORY]) { recipientProvince { name } category amount count } }"#,
+    ];
+    let runs = (0..20).map(|i| app.gql_as(Some(&viewer), queries[i % queries.len()], json!({})));
+    for (i, body) in futures_util::future::join_all(runs)
+        .await
+        .into_iter()
+        .enumerate()
+    {
+        assert!(
+            body["errors"].is_null() && body["data"].is_object(),
+            "query {}: {body}",
+            i % queries.len()
+        );
+    }
+}

@@ -2,14 +2,14 @@
 use super::types::{AuditEventFilter, AuditEventOrder};
 use crate::auth::{Identity, Role};
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
+use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::graphql::OrderDirection;
 use crate::graphql::node::NodeKind;
 use crate::write::Writer;
 use entity::audit_event::{ActiveModel, Column, Entity, Model};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet,
-    QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, Set,
 };
 use serde::Serialize;
 
@@ -101,7 +101,7 @@ fn entity_of(id: &async_graphql::ID) -> AppResult<(String, i64)> {
 }
 
 pub async fn list(
-    db: &DatabaseConnection,
+    db: &Db,
     identity: &Identity,
     f: &AuditEventFilter,
     order: AuditEventOrder,

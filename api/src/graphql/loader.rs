@@ -1,7 +1,8 @@
 //! DataLoader machinery shared by every module: load rows by id in one statement per batch.
+use crate::db::Db;
 use crate::error::AppError;
 use async_graphql::dataloader::Loader;
-use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -35,12 +36,12 @@ keyed!(
 
 /// Loads rows of `E` by id.
 pub struct ByIdLoader<E> {
-    db: DatabaseConnection,
+    db: Db,
     _entity: PhantomData<fn() -> E>,
 }
 
 impl<E> ByIdLoader<E> {
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: Db) -> Self {
         ByIdLoader {
             db,
             _entity: PhantomData,
@@ -94,7 +95,7 @@ pub type BuildList<E, S> =
 
 /// Loads the pages of a nested connection for all parents of a batch in one statement per spec.
 pub struct ChildPageLoader<E: EntityTrait, S> {
-    db: DatabaseConnection,
+    db: Db,
     build: BuildList<E, S>,
     parent: E::Column,
     parent_of: fn(&E::Model) -> i64,
@@ -102,7 +103,7 @@ pub struct ChildPageLoader<E: EntityTrait, S> {
 
 impl<E: EntityTrait, S> ChildPageLoader<E, S> {
     pub fn new(
-        db: DatabaseConnection,
+        db: Db,
         build: BuildList<E, S>,
         parent: E::Column,
         parent_of: fn(&E::Model) -> i64,

@@ -17,9 +17,10 @@ pub struct AppState {
     pub db: DatabaseConnection,
 }
 
-/// Per-request data: who is calling and the request's loaders.
+/// Per-operation data: who is calling, the database as the operation sees it, and its loaders.
 pub struct RequestContext {
     pub identity: Identity,
+    pub db: crate::db::Db,
     pub request_id: String,
     pub loaders: Loaders,
 }
@@ -66,7 +67,7 @@ pub struct Loaders {
 }
 
 impl Loaders {
-    pub fn new(db: &DatabaseConnection, batch_delay: std::time::Duration) -> Self {
+    pub fn new(db: &crate::db::Db, batch_delay: std::time::Duration) -> Self {
         fn dl<
             L: async_graphql::dataloader::Loader<K>,
             K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
@@ -169,7 +170,10 @@ impl Loaders {
 
 /// Typed access to what a resolver needs from its context.
 pub trait ContextExt {
-    fn db(&self) -> &DatabaseConnection;
+    /// Where the operation's statements run; queries hold one connection through it.
+    fn db(&self) -> &crate::db::Db;
+    /// The pool itself, for writes (which open transactions); never used by query operations.
+    fn pool(&self) -> &DatabaseConnection;
     fn request(&self) -> &RequestContext;
     fn identity(&self) -> &Identity {
         &self.request().identity
@@ -180,7 +184,10 @@ pub trait ContextExt {
 }
 
 impl ContextExt for Context<'_> {
-    fn db(&self) -> &DatabaseConnection {
+    fn db(&self) -> &crate::db::Db {
+        &self.request().db
+    }
+    fn pool(&self) -> &DatabaseConnection {
         &self.data_unchecked::<AppState>().db
     }
     fn request(&self) -> &RequestContext {

@@ -1,17 +1,18 @@
 //! Loaders keyed by parent id: a pairing's letters, a letter's commitments and revisions.
+use crate::db::Db;
 use crate::error::AppError;
 use crate::graphql::loader::group_by;
 use async_graphql::dataloader::Loader;
 use entity::{commitment, letter_revision, responsibility_letter};
-use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
 use std::sync::Arc;
 
 macro_rules! by_parent_loader {
     ($name:ident, $module:ident, $parent:ident, $parent_field:ident, $order:ident) => {
-        pub struct $name(DatabaseConnection);
+        pub struct $name(Db);
         impl $name {
-            pub fn new(db: DatabaseConnection) -> Self {
+            pub fn new(db: Db) -> Self {
                 $name(db)
             }
         }

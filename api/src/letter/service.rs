@@ -4,6 +4,7 @@ use super::types::{
 };
 use crate::auth::Identity;
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
+use crate::db::Db;
 use crate::error::AppResult;
 use crate::graphql::OrderDirection;
 use crate::region::service::check_code;
@@ -11,7 +12,7 @@ use entity::enums::LetterStatus;
 use entity::pairing_agreement as pairing;
 use entity::responsibility_letter::{Column, Entity, Model};
 use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 fn ordering(order: ResponsibilityLetterOrder) -> Ordering<Entity> {
     let descending = order.direction == OrderDirection::Desc;
@@ -41,7 +42,7 @@ pub fn visible(identity: &Identity, letter: &Model) -> bool {
 }
 
 pub async fn list(
-    db: &DatabaseConnection,
+    db: &Db,
     identity: &Identity,
     f: &ResponsibilityLetterFilter,
     order: ResponsibilityLetterOrder,

@@ -1,12 +1,13 @@
 //! Reading organizations.
 use super::types::{OrganizationFilter, OrganizationOrder, OrganizationOrderField};
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
+use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::graphql::OrderDirection;
 use crate::region::service::check_code;
 use entity::organization::{Column, Entity, Model};
 use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 fn ordering(order: OrganizationOrder) -> Ordering<Entity> {
     let descending = order.direction == OrderDirection::Desc;
@@ -50,7 +51,7 @@ pub fn id_of_org_code(code: &str) -> sea_orm::sea_query::SelectStatement {
 }
 
 pub async fn list(
-    db: &DatabaseConnection,
+    db: &Db,
     f: &OrganizationFilter,
     order: OrganizationOrder,
     args: &PageArgs,
@@ -78,7 +79,7 @@ pub async fn list(
     fetch_page(db, q, &ordering(order), args).await
 }
 
-pub async fn by_code(db: &DatabaseConnection, code: &str) -> AppResult<Option<Model>> {
+pub async fn by_code(db: &Db, code: &str) -> AppResult<Option<Model>> {
     if code.is_empty() || code.len() > 64 {
         return Err(AppError::bad_input(
             "code",

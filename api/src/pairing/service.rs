@@ -1,13 +1,14 @@
 //! Reading pairing agreements.
 use super::types::{PairingAgreementFilter, PairingAgreementOrder, PairingAgreementOrderField};
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
+use crate::db::Db;
 use crate::error::AppResult;
 use crate::graphql::OrderDirection;
 use crate::region::service::check_code;
 use entity::pairing_agreement::{Column, Entity, Model};
 use entity::region;
 use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, Select};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
 
 fn ordering(order: PairingAgreementOrder) -> Ordering<Entity> {
     let descending = order.direction == OrderDirection::Desc;
@@ -39,7 +40,7 @@ pub struct PairingListSpec {
 }
 
 pub async fn list(
-    db: &DatabaseConnection,
+    db: &Db,
     f: &PairingAgreementFilter,
     order: PairingAgreementOrder,
     args: &PageArgs,

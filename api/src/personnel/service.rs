@@ -2,13 +2,14 @@
 use super::types::{PersonnelDispatchFilter, PersonnelDispatchOrder, PersonnelDispatchOrderField};
 use crate::auth::{Identity, Role};
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
+use crate::db::Db;
 use crate::error::AppResult;
 use crate::graphql::{ContextExt, OrderDirection};
 use crate::region::service::{check_code, region_contains};
 use async_graphql::Context;
 use entity::personnel_dispatch::{Column, Entity, Model};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Select};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
 
 fn ordering(order: PersonnelDispatchOrder) -> Ordering<Entity> {
     let descending = order.direction == OrderDirection::Desc;
@@ -75,7 +76,7 @@ pub struct DispatchListSpec {
 }
 
 pub async fn list(
-    db: &DatabaseConnection,
+    db: &Db,
     identity: &Identity,
     f: &PersonnelDispatchFilter,
     order: PersonnelDispatchOrder,

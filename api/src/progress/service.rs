@@ -2,13 +2,14 @@
 use super::types::{ProgressReportFilter, ProgressReportOrder, ProgressReportOrderField};
 use crate::auth::Identity;
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
+use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::graphql::OrderDirection;
 use crate::region::service::check_code;
 use entity::pairing_agreement as pairing;
 use entity::progress_report::{Column, Entity, Model};
 use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 fn ordering(order: ProgressReportOrder) -> Ordering<Entity> {
     let descending = order.direction == OrderDirection::Desc;
@@ -33,7 +34,7 @@ fn ordering(order: ProgressReportOrder) -> Ordering<Entity> {
 }
 
 pub async fn list(
-    db: &DatabaseConnection,
+    db: &Db,
     identity: &Identity,
     f: &ProgressReportFilter,
     order: ProgressReportOrder,

@@ -1,13 +1,14 @@
 //! Reading a county's project library.
 use super::types::{ProjectFilter, ProjectOrder, ProjectOrderField};
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
+use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::graphql::OrderDirection;
 use crate::region::service::check_code;
 use entity::project::{Column, Entity, Model};
 use entity::region;
 use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 fn ordering(order: ProjectOrder) -> Ordering<Entity> {
     let descending = order.direction == OrderDirection::Desc;
@@ -40,7 +41,7 @@ fn ordering(order: ProjectOrder) -> Ordering<Entity> {
 }
 
 pub async fn list(
-    db: &DatabaseConnection,
+    db: &Db,
     f: &ProjectFilter,
     order: ProjectOrder,
     args: &PageArgs,

@@ -1,11 +1,12 @@
 //! Reading regions.
 use super::types::{RegionFilter, RegionOrder, RegionOrderField};
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
+use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::graphql::OrderDirection;
 use entity::region::{Column, Entity, Model};
 use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Select};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
 
 fn ordering(order: RegionOrder) -> Ordering<Entity> {
     let descending = order.direction == OrderDirection::Desc;
@@ -57,7 +58,7 @@ pub struct RegionListSpec {
 }
 
 pub async fn list(
-    db: &DatabaseConnection,
+    db: &Db,
     f: &RegionFilter,
     order: RegionOrder,
     args: &PageArgs,
@@ -114,7 +115,7 @@ pub fn build(spec: &RegionListSpec) -> AppResult<(Select<Entity>, Ordering<Entit
     Ok((q, ordering(spec.order)))
 }
 
-pub async fn by_code(db: &DatabaseConnection, code: &str) -> AppResult<Option<Model>> {
+pub async fn by_code(db: &Db, code: &str) -> AppResult<Option<Model>> {
     check_code("code", code)?;
     Ok(Entity::find().filter(Column::Code.eq(code)).one(db).await?)
 }

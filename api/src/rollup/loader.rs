@@ -1,10 +1,11 @@
 //! Batching for the per-object aggregates: a page of letters, pairings, organizations or regions
 //! costs the same few statements as one of them.
 use super::service::{self, Assistance, Figures, GroupKey, RegionScope, Scope};
+use crate::db::Db;
 use crate::error::AppError;
 use async_graphql::dataloader::Loader;
 use entity::enums::Indicator;
-use sea_orm::DatabaseConnection;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -18,10 +19,10 @@ pub struct RollupKey {
 
 /// Loads indicator figures (targets of signed letters, achievements with and without the
 /// verified-only rule) for many groups: four statements per scope kind in the batch.
-pub struct RollupLoader(DatabaseConnection);
+pub struct RollupLoader(Db);
 
 impl RollupLoader {
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: Db) -> Self {
         RollupLoader(db)
     }
 }
@@ -67,10 +68,10 @@ pub struct AssistanceKey {
 }
 
 /// Loads what regions received: four statements per year in the batch.
-pub struct AssistanceLoader(DatabaseConnection);
+pub struct AssistanceLoader(Db);
 
 impl AssistanceLoader {
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: Db) -> Self {
         AssistanceLoader(db)
     }
 }

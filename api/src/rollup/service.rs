@@ -5,12 +5,13 @@
 //! bigint is NUMERIC), and calendar edges are literal dates computed here rather than date
 //! functions of either database.
 use super::sql::{Sql, get, get_enum, get_enum_opt};
+use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use chrono::{Duration, NaiveDate, NaiveTime, TimeZone};
 use entity::enums::{
     FundCategory, Indicator, LetterStatus, PersonnelCategory, Program, RegionLevel, TransferStatus,
 };
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::ConnectionTrait;
 use std::collections::{BTreeMap, HashMap};
 
 /// Transfer statuses that count as delivered: the money reached at least ALLOCATED.
@@ -143,7 +144,7 @@ fn scoped_from(
 /// of groups: the four aggregates (targets, transfers, dispatches, progress reports) are joined
 /// with UNION ALL and told apart by `src`, so a rollup costs one round trip, not four.
 pub async fn rollup(
-    db: &DatabaseConnection,
+    db: &Db,
     scope: Scope,
     years: &[i32],
     ids: Option<&[i64]>,
@@ -336,11 +337,7 @@ pub fn code_prefix_pattern(code: &str) -> String {
 }
 
 /// Sums and counts of transfers per group: one statement.
-pub async fn fund_flows(
-    db: &DatabaseConnection,
-    f: &FlowFilter,
-    dims: &[FlowDim],
-) -> AppResult<Vec<FlowGroup>> {
+pub async fn fund_flows(db: &Db, f: &FlowFilter, dims: &[FlowDim]) -> AppResult<Vec<FlowGroup>> {
     let mut q = Sql::new(db.get_database_backend());
     q.push("SELECT ");
     for (n, d) in dims.iter().enumerate() {
@@ -443,7 +440,7 @@ pub struct FirstQuarter {
 /// year that reached ALLOCATED, split by whether they were allocated on or before 31 March.
 /// One statement.
 pub async fn first_quarter(
-    db: &DatabaseConnection,
+    db: &Db,
     year: i32,
     program: Option<Program>,
 ) -> AppResult<Vec<FirstQuarter>> {
@@ -573,7 +570,7 @@ fn scopes_table(q: &mut Sql, scopes: &[RegionScope]) {
 /// Funds (by program, category and helper, and in total), funded projects and people in post
 /// for a batch of regions and one year: four statements whatever the number of regions.
 pub async fn assistance(
-    db: &DatabaseConnection,
+    db: &Db,
     scopes: &[RegionScope],
     year: i32,
 ) -> AppResult<HashMap<i64, Assistance>> {
@@ -752,11 +749,7 @@ fn ended_quarters(year: i32, as_of: NaiveDate) -> AppResult<Vec<i32>> {
 }
 
 /// All findings for a year, judged as of a date: seven statements.
-pub async fn findings(
-    db: &DatabaseConnection,
-    year: i32,
-    as_of: NaiveDate,
-) -> AppResult<Vec<Finding>> {
+pub async fn findings(db: &Db, year: i32, as_of: NaiveDate) -> AppResult<Vec<Finding>> {
     let backend = db.get_database_backend();
     let mut out = Vec::new();
 

@@ -2,13 +2,14 @@
 use super::types::{FundTransferFilter, FundTransferOrder, FundTransferOrderField};
 use crate::auth::Identity;
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
+use crate::db::Db;
 use crate::error::AppResult;
 use crate::graphql::OrderDirection;
 use crate::region::service::check_code;
 use entity::fund_transfer::{ActiveModel, Column, Entity, Model};
 use entity::pairing_agreement as pairing;
 use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Select};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
 
 fn ordering(order: FundTransferOrder) -> Ordering<Entity> {
     let descending = order.direction == OrderDirection::Desc;
@@ -62,7 +63,7 @@ pub struct TransferListSpec {
 }
 
 pub async fn list(
-    db: &DatabaseConnection,
+    db: &Db,
     identity: &Identity,
     f: &FundTransferFilter,
     order: FundTransferOrder,
@@ -351,7 +352,11 @@ pub async fn record(w: &Writer<'_>, input: RecordFundTransferInput) -> AppResult
 }
 
 /// The transfer recorded under `key`, if its request matches `hash`; CONFLICT if it does not.
-async fn replay(db: &DatabaseConnection, key: &str, hash: &str) -> AppResult<Option<Model>> {
+async fn replay(
+    db: &sea_orm::DatabaseConnection,
+    key: &str,
+    hash: &str,
+) -> AppResult<Option<Model>> {
     let Some(existing) = Entity::find()
         .filter(Column::IdempotencyKey.eq(key))
         .one(db)
