@@ -340,8 +340,8 @@ where
             .and_where(Expr::col(Alias::new("page_rn")).lte((limit + 1) as i64))
             .order_by(Alias::new("page_rn"), Order::Asc)
             .to_owned();
-        for row in db.query_all(&outer).await? {
-            let model = E::Model::from_row(&row)?;
+        let rows = db.query_all(&outer).await?;
+        for model in entity::row::from_rows::<E::Model>(&rows)? {
             by_parent.entry(parent_of(&model)).or_default().push(model);
         }
     }
@@ -404,9 +404,7 @@ where
 /// Runs a built select of a model's columns and decodes its rows by position.
 async fn fetch_statement<M: FromRow>(db: &Db, statement: sea_orm::Statement) -> AppResult<Vec<M>> {
     let rows = db.query_all_raw(statement).await?;
-    rows.iter()
-        .map(|row| M::from_row(row).map_err(AppError::from))
-        .collect()
+    Ok(entity::row::from_rows(&rows)?)
 }
 
 #[cfg(test)]

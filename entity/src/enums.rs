@@ -21,8 +21,8 @@ macro_rules! string_enum {
             }
         }
         impl $crate::row::Col for $name {
-            fn col(row: &sea_orm::QueryResult, index: usize) -> Result<Self, sea_orm::DbErr> {
-                let stored = <String as $crate::row::Col>::col(row, index)?;
+            fn col(row: &sea_orm::QueryResult, index: usize, checked: bool) -> Result<Self, sea_orm::DbErr> {
+                let stored = <String as $crate::row::Col>::col(row, index, checked)?;
                 <Self as sea_orm::ActiveEnum>::try_from_value(&stored)
             }
         }

@@ -24,6 +24,9 @@ where
         .map(|r| E::Model::from_row(r).expect("decode by position"))
         .collect();
     assert_eq!(by_name, by_position, "{}", E::default().table_name());
+    // A whole result: types checked on its first row only.
+    let result: Vec<E::Model> = entity::row::from_rows(&rows).expect("decode a result");
+    assert_eq!(by_name, result, "{}", E::default().table_name());
     by_name.len()
 }
 
