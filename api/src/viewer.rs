@@ -41,7 +41,7 @@ impl Viewer {
         };
         Ok(crate::organization::service::by_code(ctx.db(), code)
             .await?
-            .map(Organization))
+            .map(Organization::from))
     }
     /// The region a RECIPIENT is scoped to, if it is registered.
     async fn region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
@@ -50,7 +50,7 @@ impl Viewer {
         };
         Ok(crate::region::service::by_code(ctx.db(), code)
             .await?
-            .map(Region))
+            .map(Region::from))
     }
 }
 

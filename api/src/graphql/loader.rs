@@ -54,10 +54,11 @@ where
     E: Keyed + Send + Sync + 'static,
     E::Model: Clone + Send + Sync + entity::row::FromRow + 'static,
 {
-    type Value = E::Model;
+    /// Shared, not copied: a request's cache hands the same row to every item that refers to it.
+    type Value = Arc<E::Model>;
     type Error = Arc<AppError>;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, E::Model>, Self::Error> {
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Arc<E::Model>>, Self::Error> {
         let filter = crate::connection::id_in(
             self.db.get_database_backend(),
             E::id_column(),
@@ -66,7 +67,10 @@ where
         let rows = crate::connection::fetch_all(&self.db, E::find().filter(filter))
             .await
             .map_err(Arc::new)?;
-        Ok(rows.into_iter().map(|m| (E::id_of(&m), m)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|m| (E::id_of(&m), Arc::new(m)))
+            .collect())
     }
 }
 

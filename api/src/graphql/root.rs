@@ -59,19 +59,23 @@ async fn resolve_node(ctx: &Context<'_>, field: &str, id: &ID) -> Result<Option<
             .load_one(n)
             .await?
             .filter(|m| crate::letter::service::visible(who, m))
-            .map(|m| Node::ResponsibilityLetter(ResponsibilityLetter(m))),
+            .map(|m| {
+                Node::ResponsibilityLetter(ResponsibilityLetter(std::sync::Arc::unwrap_or_clone(m)))
+            }),
         NodeKind::FundTransfer => l
             .transfers
             .load_one(n)
             .await?
             .filter(|m| crate::transfer::service::visible(who, m))
-            .map(|m| Node::FundTransfer(FundTransfer(m))),
+            .map(|m| Node::FundTransfer(FundTransfer(std::sync::Arc::unwrap_or_clone(m)))),
         NodeKind::PersonnelDispatch => l
             .dispatches
             .load_one(n)
             .await?
             .filter(|_| crate::personnel::service::visible(who))
-            .map(|m| Node::PersonnelDispatch(PersonnelDispatch(m))),
+            .map(|m| {
+                Node::PersonnelDispatch(PersonnelDispatch(std::sync::Arc::unwrap_or_clone(m)))
+            }),
         NodeKind::Project => l
             .projects
             .load_one(n)
@@ -82,13 +86,13 @@ async fn resolve_node(ctx: &Context<'_>, field: &str, id: &ID) -> Result<Option<
             .load_one(n)
             .await?
             .filter(|_| who.is_authenticated())
-            .map(|m| Node::ProgressReport(ProgressReport(m))),
+            .map(|m| Node::ProgressReport(ProgressReport(std::sync::Arc::unwrap_or_clone(m)))),
         NodeKind::AuditEvent => match crate::audit::service::authorize_read(who) {
-            Ok(()) => l
-                .audit_events
-                .load_one(n)
-                .await?
-                .map(|m| Node::AuditEvent(crate::audit::types::AuditEvent(m))),
+            Ok(()) => l.audit_events.load_one(n).await?.map(|m| {
+                Node::AuditEvent(crate::audit::types::AuditEvent(
+                    std::sync::Arc::unwrap_or_clone(m),
+                ))
+            }),
             Err(_) => None,
         },
     })

@@ -17,7 +17,7 @@ impl OrganizationMutation {
     ) -> Result<OrganizationPayload> {
         let m = super::service::create(&Writer::from_ctx(ctx), input).await?;
         Ok(OrganizationPayload {
-            organization: Organization(m),
+            organization: Organization::from(m),
         })
     }
 
@@ -29,7 +29,7 @@ impl OrganizationMutation {
     ) -> Result<OrganizationPayload> {
         let m = super::service::update(&Writer::from_ctx(ctx), input).await?;
         Ok(OrganizationPayload {
-            organization: Organization(m),
+            organization: Organization::from(m),
         })
     }
 }

@@ -28,7 +28,7 @@ impl OrganizationQuery {
             &PageArgs::new(first, after, last, before),
         )
         .await?;
-        Ok(OrganizationConnection::from_page(page, Organization))
+        Ok(OrganizationConnection::from_page(page, Organization::from))
     }
 
     /// One organization by its code, e.g. `"310000"` for the Shanghai government; `null` if there is none.
@@ -39,6 +39,6 @@ impl OrganizationQuery {
     ) -> Result<Option<Organization>> {
         Ok(super::service::by_code(ctx.db(), &code)
             .await?
-            .map(Organization))
+            .map(Organization::from))
     }
 }

@@ -26,7 +26,13 @@ pub enum OrganizationKind {
 }
 
 /// An actor of paired assistance.
-pub struct Organization(pub Model);
+pub struct Organization(pub std::sync::Arc<Model>);
+
+impl From<Model> for Organization {
+    fn from(model: Model) -> Self {
+        Organization(std::sync::Arc::new(model))
+    }
+}
 
 /// An actor of paired assistance.
 #[Object]

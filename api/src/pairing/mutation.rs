@@ -18,7 +18,7 @@ impl PairingMutation {
     ) -> Result<PairingAgreementPayload> {
         let m = super::service::create(&Writer::from_ctx(ctx), input).await?;
         Ok(PairingAgreementPayload {
-            pairing_agreement: PairingAgreement(m),
+            pairing_agreement: PairingAgreement::from(m),
         })
     }
 
@@ -30,7 +30,7 @@ impl PairingMutation {
     ) -> Result<PairingAgreementPayload> {
         let m = super::service::end(&Writer::from_ctx(ctx), input).await?;
         Ok(PairingAgreementPayload {
-            pairing_agreement: PairingAgreement(m),
+            pairing_agreement: PairingAgreement::from(m),
         })
     }
 }

@@ -38,7 +38,7 @@ pub async fn list(
     )?;
     Ok(PairingAgreementConnection::from_page(
         page,
-        PairingAgreement,
+        PairingAgreement::from,
     ))
 }
 

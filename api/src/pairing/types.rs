@@ -37,7 +37,13 @@ pub enum PairingStatus {
 }
 
 /// The standing pairing between a helper organization and a recipient region.
-pub struct PairingAgreement(pub Model);
+pub struct PairingAgreement(pub std::sync::Arc<Model>);
+
+impl From<Model> for PairingAgreement {
+    fn from(model: Model) -> Self {
+        PairingAgreement(std::sync::Arc::new(model))
+    }
+}
 
 /// The standing pairing between a helper organization and a recipient region.
 #[Object]

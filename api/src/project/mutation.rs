@@ -15,7 +15,7 @@ impl ProjectMutation {
     ) -> Result<ProjectPayload> {
         let m = super::service::create(&Writer::from_ctx(ctx), input).await?;
         Ok(ProjectPayload {
-            project: Project(m),
+            project: Project::from(m),
         })
     }
 
@@ -27,7 +27,7 @@ impl ProjectMutation {
     ) -> Result<ProjectPayload> {
         let m = super::service::update(&Writer::from_ctx(ctx), input).await?;
         Ok(ProjectPayload {
-            project: Project(m),
+            project: Project::from(m),
         })
     }
 }

@@ -28,6 +28,6 @@ impl ProjectQuery {
             &PageArgs::new(first, after, last, before),
         )
         .await?;
-        Ok(ProjectConnection::from_page(page, Project))
+        Ok(ProjectConnection::from_page(page, Project::from))
     }
 }

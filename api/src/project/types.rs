@@ -21,7 +21,13 @@ pub enum ProjectStatus {
 }
 
 /// An entry in a county's project library.
-pub struct Project(pub Model);
+pub struct Project(pub std::sync::Arc<Model>);
+
+impl From<Model> for Project {
+    fn from(model: Model) -> Self {
+        Project(std::sync::Arc::new(model))
+    }
+}
 
 /// An entry in a county's project library.
 #[Object]

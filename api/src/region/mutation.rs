@@ -14,7 +14,9 @@ impl RegionMutation {
         #[graphql(desc = "The region.")] input: CreateRegionInput,
     ) -> Result<RegionPayload> {
         let m = super::service::create(&Writer::from_ctx(ctx), input).await?;
-        Ok(RegionPayload { region: Region(m) })
+        Ok(RegionPayload {
+            region: Region::from(m),
+        })
     }
 
     /// The national office corrects a region's name or poverty status (ADMIN).
@@ -24,6 +26,8 @@ impl RegionMutation {
         #[graphql(desc = "The region and the changes.")] input: UpdateRegionInput,
     ) -> Result<RegionPayload> {
         let m = super::service::update(&Writer::from_ctx(ctx), input).await?;
-        Ok(RegionPayload { region: Region(m) })
+        Ok(RegionPayload {
+            region: Region::from(m),
+        })
     }
 }

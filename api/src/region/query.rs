@@ -28,7 +28,7 @@ impl RegionQuery {
             &PageArgs::new(first, after, last, before),
         )
         .await?;
-        Ok(RegionConnection::from_page(page, Region))
+        Ok(RegionConnection::from_page(page, Region::from))
     }
 
     /// One region by its GB/T 2260 code, e.g. `"530000"` for Yunnan; `null` if there is none.
@@ -37,6 +37,8 @@ impl RegionQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "GB/T 2260 code.")] code: String,
     ) -> Result<Option<Region>> {
-        Ok(super::service::by_code(ctx.db(), &code).await?.map(Region))
+        Ok(super::service::by_code(ctx.db(), &code)
+            .await?
+            .map(Region::from))
     }
 }

@@ -35,7 +35,13 @@ pub enum Zone {
 }
 
 /// An administrative division (GB/T 2260 as of 2020-12-31).
-pub struct Region(pub Model);
+pub struct Region(pub std::sync::Arc<Model>);
+
+impl From<Model> for Region {
+    fn from(model: Model) -> Self {
+        Region(std::sync::Arc::new(model))
+    }
+}
 
 /// Poverty status of a county (or village). `null` flags mean "not known", not "no".
 #[derive(SimpleObject)]
@@ -103,7 +109,7 @@ impl Region {
         let args = PageArgs::new(first, after, last, before);
         let nested = Some((&ctx.loaders().regions_by_parent, self.0.id));
         let page = list_page(ctx, nested, spec, super::service::build, args).await?;
-        Ok(RegionConnection::from_page(page, Region))
+        Ok(RegionConnection::from_page(page, Region::from))
     }
     /// Poverty status; `null` for regions above county level.
     async fn poverty(&self) -> Option<PovertyStatus> {
