@@ -158,15 +158,39 @@ impl Db {
 }
 
 impl HeldConnection {
-    /// The operation's connection, taken from the pool on first use. Statements of one operation
-    /// (sibling loaders run as separate tasks) take turns on it.
-    async fn connection(&self) -> Result<MappedMutexGuard<'_, PoolConnection<Postgres>>, DbErr> {
+    /// The operation's connection, taken from the pool on first use, for one statement; the
+    /// statement is recorded when the returned guard drops (finished, failed or cancelled).
+    /// Statements of one operation (sibling loaders run as separate tasks) take turns on it.
+    async fn for_statement<'a>(
+        &'a self,
+        statement: &'a Statement,
+    ) -> Result<StatementRun<'a>, DbErr> {
         let mut slot = self.connection.lock().await;
         if slot.is_none() {
             *slot = Some(self.pool.acquire().await.map_err(acquire_error)?);
         }
-        MutexGuard::try_map(slot, Option::as_mut)
-            .map_err(|_| DbErr::Custom("the held connection is missing".into()))
+        let connection = MutexGuard::try_map(slot, Option::as_mut)
+            .map_err(|_| DbErr::Custom("the held connection is missing".into()))?;
+        Ok(StatementRun {
+            connection,
+            statement,
+            observer: &self.observer,
+            started: Instant::now(),
+        })
+    }
+}
+
+/// One statement on the held connection.
+struct StatementRun<'a> {
+    connection: MappedMutexGuard<'a, PoolConnection<Postgres>>,
+    statement: &'a Statement,
+    observer: &'a SqlObserver,
+    started: Instant,
+}
+
+impl Drop for StatementRun<'_> {
+    fn drop(&mut self) {
+        self.observer.record(self.statement, self.started.elapsed());
     }
 }
 
@@ -210,10 +234,8 @@ impl ConnectionTrait for Db {
             Source::Pool(db) => return db.execute_raw(statement).await,
             Source::Held(held) => held,
         };
-        let mut connection = held.connection().await?;
-        let started = Instant::now();
-        let result = sqlx_query(&statement).execute(&mut **connection).await;
-        held.observer.record(&statement, started.elapsed());
+        let mut run = held.for_statement(&statement).await?;
+        let result = sqlx_query(&statement).execute(&mut **run.connection).await;
         result.map(ExecResult::from).map_err(exec_error)
     }
 
@@ -222,12 +244,12 @@ impl ConnectionTrait for Db {
             Source::Pool(db) => return db.execute_unprepared(sql).await,
             Source::Held(held) => held,
         };
-        let mut connection = held.connection().await?;
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
-            .execute(&mut **connection)
-            .await
-            .map(ExecResult::from)
-            .map_err(exec_error)
+        let statement = Statement::from_string(DbBackend::Postgres, sql);
+        let mut run = held.for_statement(&statement).await?;
+        let result = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&mut **run.connection)
+            .await;
+        result.map(ExecResult::from).map_err(exec_error)
     }
 
     async fn query_one_raw(&self, statement: Statement) -> Result<Option<QueryResult>, DbErr> {
@@ -235,12 +257,10 @@ impl ConnectionTrait for Db {
             Source::Pool(db) => return db.query_one_raw(statement).await,
             Source::Held(held) => held,
         };
-        let mut connection = held.connection().await?;
-        let started = Instant::now();
+        let mut run = held.for_statement(&statement).await?;
         let result = sqlx_query(&statement)
-            .fetch_optional(&mut **connection)
+            .fetch_optional(&mut **run.connection)
             .await;
-        held.observer.record(&statement, started.elapsed());
         result
             .map(|row| row.map(QueryResult::from))
             .map_err(query_error)
@@ -251,10 +271,10 @@ impl ConnectionTrait for Db {
             Source::Pool(db) => return db.query_all_raw(statement).await,
             Source::Held(held) => held,
         };
-        let mut connection = held.connection().await?;
-        let started = Instant::now();
-        let result = sqlx_query(&statement).fetch_all(&mut **connection).await;
-        held.observer.record(&statement, started.elapsed());
+        let mut run = held.for_statement(&statement).await?;
+        let result = sqlx_query(&statement)
+            .fetch_all(&mut **run.connection)
+            .await;
         result
             .map(|rows| rows.into_iter().map(QueryResult::from).collect())
             .map_err(query_error)
