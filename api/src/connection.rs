@@ -340,8 +340,8 @@ where
             .and_where(Expr::col(Alias::new("page_rn")).lte((limit + 1) as i64))
             .order_by(Alias::new("page_rn"), Order::Asc)
             .to_owned();
-        let rows = db.query_all(&outer).await?;
-        for model in entity::row::from_rows::<E::Model>(&rows)? {
+        let statement = db.get_database_backend().build(&outer);
+        for model in fetch_statement::<E::Model>(db, statement).await? {
             by_parent.entry(parent_of(&model)).or_default().push(model);
         }
     }
