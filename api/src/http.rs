@@ -249,25 +249,6 @@ fn limit_response(e: LimitError) -> Box<Response> {
     Box::new(coded_error(e.code, e.message))
 }
 
-/// A writer that refuses to grow past a limit (so an oversized response is never built whole).
-struct Limited {
-    buf: Vec<u8>,
-    limit: usize,
-}
-
-impl std::io::Write for Limited {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        if self.buf.len() + data.len() > self.limit {
-            return Err(std::io::Error::other("response too large"));
-        }
-        self.buf.extend_from_slice(data);
-        Ok(data.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Serializes the responses (an array for a batch); `None` when they exceed `limit` bytes.
 fn serialize(
     responses: &[Response],
@@ -275,28 +256,26 @@ fn serialize(
     format: Format,
     limit: usize,
 ) -> Option<Vec<u8>> {
-    use std::io::Write;
-    let mut w = Limited {
-        buf: Vec::with_capacity(1024),
-        limit,
-    };
+    let mut out = String::with_capacity(1024);
     if !single {
-        w.write_all(b"[").ok()?;
+        out.push('[');
     }
     for (i, r) in responses.iter().enumerate() {
         if i > 0 {
-            w.write_all(b",").ok()?;
+            out.push(',');
         }
         if format == Format::GraphqlResponse && is_request_error(r) {
-            serde_json::to_writer(&mut w, &serde_json::json!({ "errors": r.errors })).ok()?;
+            out.push_str("{\"errors\":");
+            out.push_str(&serde_json::to_string(&r.errors).ok()?);
+            out.push('}');
         } else {
-            serde_json::to_writer(&mut w, r).ok()?;
+            crate::graphql::json::write_response(&mut out, r, limit).ok()?;
         }
     }
     if !single {
-        w.write_all(b"]").ok()?;
+        out.push(']');
     }
-    Some(w.buf)
+    (out.len() <= limit).then(|| out.into_bytes())
 }
 
 fn is_mutation(req: &Request) -> bool {

@@ -116,6 +116,28 @@ async fn plain_list_items_answer_as_the_executor_does() {
         )
     })
     .await;
+    // Progress indicators, under a page of helpers and under each helper's pairings.
+    let indicator = all(&leaf_fields(&app, "IndicatorProgress").await);
+    let body = both_paths(&app, Some(&viewer), |f| {
+        let indicators = selection("IndicatorProgress", &indicator, f);
+        format!(
+            "{{ organizations(first: 20) {{ nodes {{ code progress(year: 2019) {{ indicators {indicators} }}
+                pairings(first: 5) {{ nodes {{ progress(year: 2018, verifiedOnly: true) {{ indicators {indicators} }} }} }} }} }} }}"
+        )
+    })
+    .await;
+    let rates: Vec<&Value> = body["data"]["organizations"]["nodes"]
+        .as_array()
+        .expect("organizations")
+        .iter()
+        .flat_map(|o| o["progress"]["indicators"].as_array().expect("indicators"))
+        .map(|i| &i["completionRate"])
+        .collect();
+    assert!(
+        rates.iter().any(|r| r.is_f64()),
+        "the helpers' indicators have completion rates: {rates:?}"
+    );
+
     for (list, on, fields) in [
         ("regions", "Region", &region),
         ("organizations", "Organization", &organization),

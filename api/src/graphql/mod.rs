@@ -1,4 +1,5 @@
 //! Schema assembly and the machinery every domain module shares.
+pub mod json;
 pub mod loader;
 pub mod node;
 pub mod plain;
@@ -10,6 +11,7 @@ use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{Context, Enum};
 use loader::{ByIdLoader, ChildPageLoader};
 use sea_orm::DatabaseConnection;
+use std::collections::HashMap;
 
 /// Long-lived state shared by all requests.
 #[derive(Clone)]
@@ -196,19 +198,20 @@ impl ContextExt for Context<'_> {
 }
 
 /// Loads `keys` into a cached loader in one batch, so the items of a page that ask for them one
-/// by one hit the cache instead of trickling into several batches.
+/// by one hit the cache instead of trickling into several batches. Returns the rows found, for
+/// pages that hand each item its related rows directly.
 pub async fn prime<L>(
     loader: &DataLoader<L, HashMapCache>,
     keys: impl IntoIterator<Item = i64>,
-) -> async_graphql::Result<()>
+) -> async_graphql::Result<HashMap<i64, L::Value>>
 where
     L: async_graphql::dataloader::Loader<i64, Error = std::sync::Arc<crate::error::AppError>>,
 {
     let keys: std::collections::BTreeSet<i64> = keys.into_iter().collect();
-    if !keys.is_empty() {
-        loader.load_many(keys).await?;
+    if keys.is_empty() {
+        return Ok(HashMap::new());
     }
-    Ok(())
+    Ok(loader.load_many(keys).await?)
 }
 
 /// Whether a page's items (`edges.node` or `nodes`) select `field`.
@@ -254,16 +257,20 @@ macro_rules! define_connection {
         impl $crate::graphql::plain::PlainObject for $edge {
             fn plain_field(
                 &self,
+                out: &mut $crate::graphql::json::Json,
                 loaders: &$crate::graphql::Loaders,
                 name: &str,
                 selection: &async_graphql::Positioned<async_graphql::parser::types::SelectionSet>,
-            ) -> Option<async_graphql::Value> {
+            ) -> bool {
                 match name {
-                    "cursor" => Some(async_graphql::Value::String(self.cursor.clone())),
-                    "node" => {
-                        $crate::graphql::plain::plain_object(&self.node.0, loaders, selection)
+                    "cursor" => {
+                        out.string(&self.cursor);
+                        true
                     }
-                    _ => None,
+                    "node" => {
+                        $crate::graphql::plain::plain_object(&self.node.0, out, loaders, selection)
+                    }
+                    _ => false,
                 }
             }
         }
@@ -355,19 +362,20 @@ where
     }
 }
 
-/// Primes `loader` with `keys` when the page's items select `field`.
+/// Primes `loader` with `keys` when the page's items select `field`; the rows found (none when
+/// the field is not selected).
 pub async fn prime_selected<L>(
     ctx: &Context<'_>,
     field: &str,
     loader: &DataLoader<L, HashMapCache>,
     keys: impl IntoIterator<Item = i64>,
-) -> async_graphql::Result<()>
+) -> async_graphql::Result<HashMap<i64, L::Value>>
 where
     L: async_graphql::dataloader::Loader<i64, Error = std::sync::Arc<crate::error::AppError>>,
 {
     if items_select(ctx, field) {
         prime(loader, keys).await
     } else {
-        Ok(())
+        Ok(HashMap::new())
     }
 }

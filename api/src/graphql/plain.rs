@@ -1,12 +1,12 @@
 //! A direct path for the items of list pages. async-graphql resolves every field of every item
-//! as its own boxed future and merges the results one by one; on a page of 100 transfers with
-//! their helper, recipient and project that executor machinery cost more CPU than the SQL. When
-//! an item's selection is plain (fields without arguments or directives, no fragments, no
-//! repeated response keys, related rows already in the request's loader caches), the item is
-//! written in one synchronous pass instead. Anything else falls back to the executor, so the
-//! answer is the same either way (a test compares both paths field by field).
+//! as its own boxed future, builds a value tree and serializes it; on a page of 100 transfers with
+//! their helper, recipient and project that machinery cost more CPU than the SQL. When an item's
+//! selection is plain (fields without arguments or directives, no fragments, no repeated response
+//! keys, related rows already loaded), the items are written in one synchronous pass straight into
+//! JSON text, which the response writer copies as it is. Anything else falls back to the
+//! executor, so the answer is the same either way (a test compares both paths field by field).
+use super::json::Json;
 use super::{Loaders, RequestContext};
-use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{Field, Selection, SelectionSet};
 use async_graphql::registry::Registry;
 use async_graphql::{ContextSelectionSet, OutputType, Positioned, ServerResult, Value};
@@ -14,35 +14,40 @@ use std::borrow::Cow;
 
 /// An object type whose argument-free fields can be written without waiting.
 pub trait PlainObject {
-    /// The value of the field `name` (with its sub-selection, for a related object), or `None`
-    /// when this field needs the executor: it takes arguments, has to wait or may fail.
-    /// By default only the type's own scalar and enum fields (`plain_leaf`).
+    /// Writes the field `name` (with its sub-selection, for a related object) and returns true,
+    /// or returns false when this field needs the executor: it takes arguments, has to wait or
+    /// may fail. By default only the type's own scalar and enum fields (`plain_leaf`).
     fn plain_field(
         &self,
+        out: &mut Json,
         _loaders: &Loaders,
         name: &str,
         _selection: &Positioned<SelectionSet>,
-    ) -> Option<Value> {
-        self.plain_leaf(name)
+    ) -> bool {
+        self.plain_leaf(out, name)
     }
 
-    /// The value of the scalar or enum field `name`, or `None` when it needs the executor.
-    fn plain_leaf(&self, _name: &str) -> Option<Value> {
-        None
+    /// Writes the scalar or enum field `name` and returns true, or returns false when it needs
+    /// the executor.
+    fn plain_leaf(&self, _out: &mut Json, _name: &str) -> bool {
+        false
     }
 }
 
-/// The object `obj` answering `selection`, or `None` when some part of the selection is not plain.
+/// Writes the object `obj` answering `selection`; false when some part of the selection is not
+/// plain (what was written is then to be thrown away). The caller has checked the selection with
+/// `keys_unique`.
 pub fn plain_object<T: PlainObject + OutputType>(
     obj: &T,
+    out: &mut Json,
     loaders: &Loaders,
     selection: &Positioned<SelectionSet>,
-) -> Option<Value> {
+) -> bool {
     let items = &selection.node.items;
-    let mut out = IndexMap::with_capacity(items.len());
-    for item in items {
+    out.punct('{');
+    for (i, item) in items.iter().enumerate() {
         let Selection::Field(field) = &item.node else {
-            return None;
+            return false;
         };
         let Field {
             name,
@@ -52,19 +57,50 @@ pub fn plain_object<T: PlainObject + OutputType>(
             ..
         } = &field.node;
         if !arguments.is_empty() || !directives.is_empty() {
-            return None;
+            return false;
         }
-        let value = if name.node == "__typename" {
-            Value::String(obj.introspection_type_name().into_owned())
-        } else {
-            obj.plain_field(loaders, &name.node, selection_set)?
-        };
-        let (_, previous) = out.insert_full(field.node.response_key().node.clone(), value);
-        if previous.is_some() {
-            return None; // the executor merges repeated keys
+        if i > 0 {
+            out.punct(',');
+        }
+        out.name(&field.node.response_key().node);
+        out.punct(':');
+        if name.node == "__typename" {
+            out.name(&obj.introspection_type_name());
+        } else if !obj.plain_field(out, loaders, &name.node, selection_set) {
+            return false;
         }
     }
-    Some(Value::Object(out))
+    out.punct('}');
+    true
+}
+
+/// Whether no two fields answer under the same key, in `selection` and the selections nested in
+/// it (the executor merges repeated keys). Checked once per page, not once per item.
+fn keys_unique(selection: &Positioned<SelectionSet>) -> bool {
+    let items = &selection.node.items;
+    !has_repeated_keys(items)
+        && items.iter().all(|item| match &item.node {
+            Selection::Field(f) => keys_unique(&f.node.selection_set),
+            _ => true,
+        })
+}
+
+/// Whether two fields of a selection answer under the same key.
+fn has_repeated_keys(items: &[Positioned<Selection>]) -> bool {
+    fn key(item: &Positioned<Selection>) -> Option<&str> {
+        match &item.node {
+            Selection::Field(f) => Some(f.node.response_key().node.as_str()),
+            _ => None,
+        }
+    }
+    if items.len() <= 16 {
+        return items
+            .iter()
+            .enumerate()
+            .any(|(i, a)| key(a).is_some_and(|k| items[..i].iter().any(|b| key(b) == Some(k))));
+    }
+    let mut seen = std::collections::HashSet::with_capacity(items.len());
+    items.iter().filter_map(key).any(|k| !seen.insert(k))
 }
 
 /// The related row `id` from a loader's request cache, only if it is already there (list pages
@@ -113,8 +149,11 @@ where
         ctx: &ContextSelectionSet<'_>,
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
-        if let Some(value) = loaders(ctx).and_then(|l| plain_object(&self.0, l, ctx.item)) {
-            return Ok(value);
+        if let Some(l) = loaders(ctx).filter(|_| keys_unique(ctx.item)) {
+            let mut out = Json::with_capacity(256);
+            if plain_object(&self.0, &mut out, l, ctx.item) {
+                return Ok(out.into_value());
+            }
         }
         self.0.resolve(ctx, field).await
     }
@@ -145,36 +184,45 @@ where
         ctx: &ContextSelectionSet<'_>,
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
-        if let Some(l) = loaders(ctx) {
-            let items: Option<Vec<Value>> = self
-                .0
-                .iter()
-                .map(|item| plain_object(item, l, ctx.item))
-                .collect();
-            if let Some(items) = items {
-                return Ok(Value::List(items));
+        if let Some(l) = loaders(ctx).filter(|_| keys_unique(ctx.item)) {
+            let mut out = Json::with_capacity(64 + 512 * self.0.len());
+            out.punct('[');
+            let mut plain = true;
+            for (i, item) in self.0.iter().enumerate() {
+                if i > 0 {
+                    out.punct(',');
+                }
+                if !plain_object(item, &mut out, l, ctx.item) {
+                    plain = false;
+                    break;
+                }
+            }
+            if plain {
+                out.punct(']');
+                return Ok(out.into_value());
             }
         }
         OutputType::resolve(&self.0, ctx, field).await
     }
 }
 
-/// A string field.
-pub fn text(s: &str) -> Value {
-    Value::String(s.to_owned())
+/// An enum field: its GraphQL name.
+pub fn enumeration<T: async_graphql::resolver_utils::EnumType>(out: &mut Json, v: T) {
+    match T::items().iter().find(|item| item.value == v) {
+        Some(item) => out.name(item.name),
+        None => out.null(),
+    }
 }
 
 /// A nullable field: `null` when absent.
-pub fn nullable<T>(v: Option<T>, f: impl FnOnce(T) -> Value) -> Value {
-    v.map_or(Value::Null, f)
+pub fn nullable<T>(out: &mut Json, v: Option<T>, write: impl FnOnce(&mut Json, T)) {
+    match v {
+        Some(v) => write(out, v),
+        None => out.null(),
+    }
 }
 
-/// A scalar field (ids, decimals, dates).
-pub fn scalar<T: async_graphql::ScalarType>(v: T) -> Value {
-    v.to_value()
-}
-
-/// An enum field.
-pub fn enumeration<T: async_graphql::resolver_utils::EnumType>(v: T) -> Value {
-    async_graphql::resolver_utils::enum_value(v)
+/// A scalar field written through its GraphQL value (ids).
+pub fn scalar<T: async_graphql::ScalarType>(out: &mut Json, v: T) {
+    out.value(&v.to_value());
 }

@@ -67,7 +67,7 @@ async fn resolve_node(ctx: &Context<'_>, field: &str, id: &ID) -> Result<Option<
             .load_one(n)
             .await?
             .filter(|m| crate::transfer::service::visible(who, m))
-            .map(|m| Node::FundTransfer(FundTransfer(std::sync::Arc::unwrap_or_clone(m)))),
+            .map(|m| Node::FundTransfer(FundTransfer::from(std::sync::Arc::unwrap_or_clone(m)))),
         NodeKind::PersonnelDispatch => l
             .dispatches
             .load_one(n)

@@ -69,16 +69,21 @@ impl ScalarType for Date {
     }
 
     fn to_value(&self) -> Value {
+        Value::String(self.to_string())
+    }
+}
+
+impl std::fmt::Display for Date {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Written directly: chrono's strftime parses its format string on every call, which
         // showed on pages of 100 dated rows.
         use chrono::Datelike;
         let d = self.0;
-        let text = if (0..=9999).contains(&d.year()) {
-            format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+        if (0..=9999).contains(&d.year()) {
+            write!(f, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
         } else {
-            d.format("%Y-%m-%d").to_string()
-        };
-        Value::String(text)
+            write!(f, "{}", d.format("%Y-%m-%d"))
+        }
     }
 }
 

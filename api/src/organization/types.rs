@@ -26,6 +26,7 @@ pub enum OrganizationKind {
 }
 
 /// An actor of paired assistance.
+#[derive(Clone)]
 pub struct Organization(pub std::sync::Arc<Model>);
 
 impl From<Model> for Organization {
@@ -180,16 +181,17 @@ pub struct OrganizationPayload {
 }
 
 impl crate::graphql::plain::PlainObject for Organization {
-    fn plain_leaf(&self, name: &str) -> Option<async_graphql::Value> {
-        use crate::graphql::plain::{enumeration, nullable, scalar, text};
+    fn plain_leaf(&self, out: &mut crate::graphql::json::Json, name: &str) -> bool {
+        use crate::graphql::plain::{enumeration, nullable, scalar};
         let m = &self.0;
-        Some(match name {
-            "id" => scalar(global_id(NodeKind::Organization, m.id)),
-            "code" => text(&m.code),
-            "name" => text(&m.name),
-            "shortName" => nullable(m.short_name.as_deref(), text),
-            "kind" => enumeration(OrganizationKind::from(m.kind)),
-            _ => return None,
-        })
+        match name {
+            "id" => scalar(out, global_id(NodeKind::Organization, m.id)),
+            "code" => out.string(&m.code),
+            "name" => out.string(&m.name),
+            "shortName" => nullable(out, m.short_name.as_deref(), |out, s| out.string(s)),
+            "kind" => enumeration(out, OrganizationKind::from(m.kind)),
+            _ => return false,
+        }
+        true
     }
 }

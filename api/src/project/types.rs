@@ -21,6 +21,7 @@ pub enum ProjectStatus {
 }
 
 /// An entry in a county's project library.
+#[derive(Clone)]
 pub struct Project(pub std::sync::Arc<Model>);
 
 impl From<Model> for Project {
@@ -151,17 +152,18 @@ pub struct ProjectPayload {
 }
 
 impl crate::graphql::plain::PlainObject for Project {
-    fn plain_leaf(&self, name: &str) -> Option<async_graphql::Value> {
-        use crate::graphql::plain::{enumeration, nullable, scalar, text};
+    fn plain_leaf(&self, out: &mut crate::graphql::json::Json, name: &str) -> bool {
+        use crate::graphql::plain::{enumeration, nullable, scalar};
         let m = &self.0;
-        Some(match name {
-            "id" => scalar(global_id(NodeKind::Project, m.id)),
-            "name" => text(&m.name),
-            "sector" => text(&m.sector),
-            "budget" => scalar(Decimal::from_minor(m.budget_fen, 2)),
-            "beneficiaries" => nullable(m.beneficiaries, async_graphql::Value::from),
-            "status" => enumeration(ProjectStatus::from(m.status)),
-            _ => return None,
-        })
+        match name {
+            "id" => scalar(out, global_id(NodeKind::Project, m.id)),
+            "name" => out.string(&m.name),
+            "sector" => out.string(&m.sector),
+            "budget" => out.quoted(Decimal::from_minor(m.budget_fen, 2).0),
+            "beneficiaries" => nullable(out, m.beneficiaries, |out, n| out.int(n.into())),
+            "status" => enumeration(out, ProjectStatus::from(m.status)),
+            _ => return false,
+        }
+        true
     }
 }

@@ -35,6 +35,7 @@ pub enum Zone {
 }
 
 /// An administrative division (GB/T 2260 as of 2020-12-31).
+#[derive(Clone)]
 pub struct Region(pub std::sync::Arc<Model>);
 
 impl From<Model> for Region {
@@ -267,16 +268,17 @@ pub struct RegionPayload {
 }
 
 impl crate::graphql::plain::PlainObject for Region {
-    fn plain_leaf(&self, name: &str) -> Option<async_graphql::Value> {
-        use crate::graphql::plain::{enumeration, scalar, text};
+    fn plain_leaf(&self, out: &mut crate::graphql::json::Json, name: &str) -> bool {
+        use crate::graphql::plain::{enumeration, scalar};
         let m = &self.0;
-        Some(match name {
-            "id" => scalar(global_id(NodeKind::Region, m.id)),
-            "code" => text(&m.code),
-            "name" => text(&m.name),
-            "level" => enumeration(RegionLevel::from(m.level)),
-            "zone" => enumeration(Zone::from(m.zone)),
-            _ => return None,
-        })
+        match name {
+            "id" => scalar(out, global_id(NodeKind::Region, m.id)),
+            "code" => out.string(&m.code),
+            "name" => out.string(&m.name),
+            "level" => enumeration(out, RegionLevel::from(m.level)),
+            "zone" => enumeration(out, Zone::from(m.zone)),
+            _ => return false,
+        }
+        true
     }
 }

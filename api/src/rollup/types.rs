@@ -100,13 +100,40 @@ impl IndicatorProgress {
 
 /// A year's progress on every indicator: targets of signed letters against the records.
 #[derive(SimpleObject, Clone, Debug)]
+#[graphql(complex)]
 pub struct ProgressRollup {
     /// The year.
     pub year: i32,
     /// Whether progress reports count only when verified by the recipient.
     pub verified_only: bool,
-    /// One entry per indicator, in the order of the `Indicator` enum.
+    #[graphql(skip)]
     pub indicators: Vec<IndicatorProgress>,
+}
+
+#[async_graphql::ComplexObject]
+impl ProgressRollup {
+    /// One entry per indicator, in the order of the `Indicator` enum.
+    async fn indicators(&self) -> crate::graphql::plain::PlainList<'_, IndicatorProgress> {
+        crate::graphql::plain::PlainList(&self.indicators)
+    }
+}
+
+impl crate::graphql::plain::PlainObject for IndicatorProgress {
+    fn plain_leaf(&self, out: &mut crate::graphql::json::Json, name: &str) -> bool {
+        use crate::graphql::plain::{enumeration, nullable};
+        match name {
+            "indicator" => enumeration(out, self.indicator),
+            "unit" => enumeration(out, self.unit),
+            "target" => nullable(out, self.target, |out, t| out.quoted(t.0)),
+            "committedLetters" => out.int(self.committed_letters),
+            "achieved" => out.quoted(self.achieved.0),
+            "completionRate" => out.value(&async_graphql::Value::from(self.completion_rate)),
+            "basis" => enumeration(out, self.basis),
+            "countedRecords" => out.int(self.counted_records),
+            _ => return false,
+        }
+        true
+    }
 }
 
 /// What `progressSummary` groups by.

@@ -10,7 +10,7 @@ pub struct TransferMutation;
 
 fn payload(m: entity::fund_transfer::Model) -> FundTransferPayload {
     FundTransferPayload {
-        fund_transfer: FundTransfer(m),
+        fund_transfer: FundTransfer::from(m),
     }
 }
 

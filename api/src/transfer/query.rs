@@ -28,7 +28,7 @@ pub async fn list(
     let page = list_page(ctx, nested, spec, super::service::build, args).await?;
     // The page's selected relations, each in one batch.
     let rows = || page.rows.iter().map(|(_, m)| m);
-    futures_util::try_join!(
+    let (helpers, recipients, projects, _) = futures_util::try_join!(
         prime_selected(ctx, "helper", &l.organizations, rows().map(|m| m.helper_id)),
         prime_selected(ctx, "recipient", &l.regions, rows().map(|m| m.recipient_id)),
         prime_selected(
@@ -44,7 +44,9 @@ pub async fn list(
             rows().map(|m| m.pairing_id)
         ),
     )?;
-    Ok(FundTransferConnection::from_page(page, FundTransfer))
+    Ok(FundTransferConnection::from_page(page, |m| {
+        FundTransfer::with_related(m, &helpers, &recipients, &projects)
+    }))
 }
 
 #[Object]

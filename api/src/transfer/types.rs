@@ -8,6 +8,8 @@ use crate::region::Region;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use entity::enums;
 use entity::fund_transfer::Model;
+use std::collections::HashMap;
+use std::sync::Arc;
 
 /// What kind of money a transfer is.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Hash, Debug)]
@@ -38,90 +40,145 @@ pub enum TransferStatus {
 }
 
 /// Money from a helper to a recipient region under a pairing.
-pub struct FundTransfer(pub Model);
+pub struct FundTransfer {
+    pub row: Model,
+    /// Related rows its page loaded already, so writing a page takes each from here instead of
+    /// asking a loader once per item.
+    related: Related,
+}
+
+#[derive(Default)]
+struct Related {
+    helper: Option<Organization>,
+    recipient: Option<Region>,
+    project: Option<Project>,
+}
+
+impl From<Model> for FundTransfer {
+    fn from(row: Model) -> Self {
+        FundTransfer {
+            row,
+            related: Related::default(),
+        }
+    }
+}
+
+impl FundTransfer {
+    /// A transfer of a page, with those of its related rows the page loaded.
+    pub fn with_related(
+        row: Model,
+        helpers: &HashMap<i64, Arc<entity::organization::Model>>,
+        recipients: &HashMap<i64, Arc<entity::region::Model>>,
+        projects: &HashMap<i64, Arc<entity::project::Model>>,
+    ) -> Self {
+        let related = Related {
+            helper: helpers.get(&row.helper_id).cloned().map(Organization),
+            recipient: recipients.get(&row.recipient_id).cloned().map(Region),
+            project: row
+                .project_id
+                .and_then(|id| projects.get(&id))
+                .cloned()
+                .map(Project),
+        };
+        FundTransfer { row, related }
+    }
+}
 
 /// Money from a helper to a recipient region under a pairing.
 #[Object]
 impl FundTransfer {
     /// Opaque global id.
     pub async fn id(&self) -> ID {
-        global_id(NodeKind::FundTransfer, self.0.id)
+        global_id(NodeKind::FundTransfer, self.row.id)
     }
     /// The helper's reference number, unique.
     async fn reference_no(&self) -> &str {
-        &self.0.reference_no
+        &self.row.reference_no
     }
     /// The pairing the transfer is made under.
     async fn pairing_agreement(&self, ctx: &Context<'_>) -> Result<PairingAgreement> {
-        let p = ctx.loaders().pairings.load_one(self.0.pairing_id).await?;
+        let p = ctx.loaders().pairings.load_one(self.row.pairing_id).await?;
         Ok(PairingAgreement(p.ok_or_else(|| {
-            crate::error::AppError::not_found("PairingAgreement", self.0.pairing_id)
+            crate::error::AppError::not_found("PairingAgreement", self.row.pairing_id)
         })?))
     }
     /// The paying organization.
     async fn helper(&self, ctx: &Context<'_>) -> Result<Organization> {
+        if let Some(o) = &self.related.helper {
+            return Ok(o.clone());
+        }
         let o = ctx
             .loaders()
             .organizations
-            .load_one(self.0.helper_id)
+            .load_one(self.row.helper_id)
             .await?;
         Ok(Organization(o.ok_or_else(|| {
-            crate::error::AppError::not_found("Organization", self.0.helper_id)
+            crate::error::AppError::not_found("Organization", self.row.helper_id)
         })?))
     }
     /// The receiving region (the pairing's recipient or a region within it).
     async fn recipient(&self, ctx: &Context<'_>) -> Result<Region> {
-        let r = ctx.loaders().regions.load_one(self.0.recipient_id).await?;
+        if let Some(r) = &self.related.recipient {
+            return Ok(r.clone());
+        }
+        let r = ctx
+            .loaders()
+            .regions
+            .load_one(self.row.recipient_id)
+            .await?;
         Ok(Region(r.ok_or_else(|| {
-            crate::error::AppError::not_found("Region", self.0.recipient_id)
+            crate::error::AppError::not_found("Region", self.row.recipient_id)
         })?))
     }
     /// The project in the county's library the money goes to, if any.
     async fn project(&self, ctx: &Context<'_>) -> Result<Option<Project>> {
-        let Some(id) = self.0.project_id else {
+        let Some(id) = self.row.project_id else {
             return Ok(None);
         };
+        if let Some(p) = &self.related.project {
+            return Ok(Some(p.clone()));
+        }
         Ok(ctx.loaders().projects.load_one(id).await?.map(Project))
     }
     /// What kind of money this is.
     async fn category(&self) -> FundCategory {
-        self.0.category.into()
+        self.row.category.into()
     }
     /// Amount in yuan, exact to the fen.
     async fn amount(&self) -> Decimal {
-        Decimal::from_minor(self.0.amount_fen, 2)
+        Decimal::from_minor(self.row.amount_fen, 2)
     }
     /// ISO 4217 currency code (always CNY).
     async fn currency(&self) -> &str {
-        &self.0.currency
+        &self.row.currency
     }
     /// Where the transfer stands.
     async fn status(&self) -> TransferStatus {
-        self.0.status.into()
+        self.row.status.into()
     }
     /// The year the funds count toward.
     async fn year(&self) -> i32 {
-        self.0.year
+        self.row.year
     }
     /// When the transfer was planned for.
     async fn planned_on(&self) -> Option<Date> {
-        self.0.planned_on.map(Date)
+        self.row.planned_on.map(Date)
     }
     /// When the helper paid it out.
     async fn allocated_on(&self) -> Option<Date> {
-        self.0.allocated_on.map(Date)
+        self.row.allocated_on.map(Date)
     }
     /// When the recipient confirmed receipt.
     async fn received_on(&self) -> Option<Date> {
-        self.0.received_on.map(Date)
+        self.row.received_on.map(Date)
     }
     /// When its use was published under the announcement system.
     async fn publicized_on(&self) -> Option<Date> {
-        self.0.publicized_on.map(Date)
+        self.row.publicized_on.map(Date)
     }
     /// What the money is for.
     async fn purpose(&self) -> Option<&str> {
-        self.0.purpose.as_deref()
+        self.row.purpose.as_deref()
     }
 }
 
@@ -248,50 +305,63 @@ pub struct FundTransferPayload {
 impl crate::graphql::plain::PlainObject for FundTransfer {
     fn plain_field(
         &self,
+        out: &mut crate::graphql::json::Json,
         loaders: &crate::graphql::Loaders,
         name: &str,
         selection: &async_graphql::Positioned<async_graphql::parser::types::SelectionSet>,
-    ) -> Option<async_graphql::Value> {
+    ) -> bool {
         use crate::graphql::plain::{cached, plain_object};
-        let m = &self.0;
+        let m = &self.row;
+        let r = &self.related;
         match name {
-            "helper" => plain_object(
-                &Organization(cached(&loaders.organizations, m.helper_id)?),
-                loaders,
-                selection,
-            ),
-            "recipient" => plain_object(
-                &Region(cached(&loaders.regions, m.recipient_id)?),
-                loaders,
-                selection,
-            ),
-            "project" => match m.project_id {
-                None => Some(async_graphql::Value::Null),
-                Some(id) => {
-                    plain_object(&Project(cached(&loaders.projects, id)?), loaders, selection)
-                }
+            "helper" => match &r.helper {
+                Some(o) => plain_object(o, out, loaders, selection),
+                None => match cached(&loaders.organizations, m.helper_id) {
+                    Some(o) => plain_object(&Organization(o), out, loaders, selection),
+                    None => false,
+                },
             },
-            _ => self.plain_leaf(name),
+            "recipient" => match &r.recipient {
+                Some(region) => plain_object(region, out, loaders, selection),
+                None => match cached(&loaders.regions, m.recipient_id) {
+                    Some(region) => plain_object(&Region(region), out, loaders, selection),
+                    None => false,
+                },
+            },
+            "project" => match (m.project_id, &r.project) {
+                (None, _) => {
+                    out.null();
+                    true
+                }
+                (Some(_), Some(p)) => plain_object(p, out, loaders, selection),
+                (Some(id), None) => match cached(&loaders.projects, id) {
+                    Some(p) => plain_object(&Project(p), out, loaders, selection),
+                    None => false,
+                },
+            },
+            _ => self.plain_leaf(out, name),
         }
     }
 
-    fn plain_leaf(&self, name: &str) -> Option<async_graphql::Value> {
-        use crate::graphql::plain::{enumeration, nullable, scalar, text};
-        let m = &self.0;
-        Some(match name {
-            "id" => scalar(global_id(NodeKind::FundTransfer, m.id)),
-            "referenceNo" => text(&m.reference_no),
-            "category" => enumeration(FundCategory::from(m.category)),
-            "amount" => scalar(Decimal::from_minor(m.amount_fen, 2)),
-            "currency" => text(&m.currency),
-            "status" => enumeration(TransferStatus::from(m.status)),
-            "year" => m.year.into(),
-            "plannedOn" => nullable(m.planned_on, |d| scalar(Date(d))),
-            "allocatedOn" => nullable(m.allocated_on, |d| scalar(Date(d))),
-            "receivedOn" => nullable(m.received_on, |d| scalar(Date(d))),
-            "publicizedOn" => nullable(m.publicized_on, |d| scalar(Date(d))),
-            "purpose" => nullable(m.purpose.as_deref(), text),
-            _ => return None,
-        })
+    fn plain_leaf(&self, out: &mut crate::graphql::json::Json, name: &str) -> bool {
+        use crate::graphql::plain::{enumeration, nullable, scalar};
+        let m = &self.row;
+        let date = |out: &mut crate::graphql::json::Json, d| out.quoted(Date(d));
+        match name {
+            "id" => scalar(out, global_id(NodeKind::FundTransfer, m.id)),
+            "referenceNo" => out.string(&m.reference_no),
+            "category" => enumeration(out, FundCategory::from(m.category)),
+            "amount" => out.quoted(Decimal::from_minor(m.amount_fen, 2).0),
+            "currency" => out.string(&m.currency),
+            "status" => enumeration(out, TransferStatus::from(m.status)),
+            "year" => out.int(m.year.into()),
+            "plannedOn" => nullable(out, m.planned_on, date),
+            "allocatedOn" => nullable(out, m.allocated_on, date),
+            "receivedOn" => nullable(out, m.received_on, date),
+            "publicizedOn" => nullable(out, m.publicized_on, date),
+            "purpose" => nullable(out, m.purpose.as_deref(), |out, s| out.string(s)),
+            _ => return false,
+        }
+        true
     }
 }
