@@ -106,7 +106,7 @@ fn has_repeated_keys(items: &[Positioned<Selection>]) -> bool {
 /// The related row `id` from a loader's request cache, only if it is already there (list pages
 /// prime their items' relations in one batch before the items are written).
 pub fn cached<L>(
-    loader: &async_graphql::dataloader::DataLoader<L, async_graphql::dataloader::HashMapCache>,
+    loader: &async_graphql::dataloader::DataLoader<L, super::IdCache>,
     id: i64,
 ) -> Option<L::Value>
 where
