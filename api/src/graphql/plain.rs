@@ -103,19 +103,6 @@ fn has_repeated_keys(items: &[Positioned<Selection>]) -> bool {
     items.iter().filter_map(key).any(|k| !seen.insert(k))
 }
 
-/// The related row `id` from a loader's request cache, only if it is already there (list pages
-/// prime their items' relations in one batch before the items are written).
-pub fn cached<L>(
-    loader: &async_graphql::dataloader::DataLoader<L, super::IdCache>,
-    id: i64,
-) -> Option<L::Value>
-where
-    L: async_graphql::dataloader::Loader<i64>,
-{
-    use futures_util::FutureExt;
-    loader.load_one(id).now_or_never()?.ok()?
-}
-
 fn loaders<'a>(ctx: &ContextSelectionSet<'a>) -> Option<&'a Loaders> {
     ctx.data_opt::<RequestContext>().map(|r| &r.loaders)
 }

@@ -310,34 +310,26 @@ impl crate::graphql::plain::PlainObject for FundTransfer {
         name: &str,
         selection: &async_graphql::Positioned<async_graphql::parser::types::SelectionSet>,
     ) -> bool {
-        use crate::graphql::plain::{cached, plain_object};
-        let m = &self.row;
+        use crate::graphql::plain::plain_object;
+        // Items of a page carry the related rows the page loaded (`with_related`); without
+        // them the executor answers.
         let r = &self.related;
         match name {
-            "helper" => match &r.helper {
-                Some(o) => plain_object(o, out, loaders, selection),
-                None => match cached(&loaders.organizations, m.helper_id) {
-                    Some(o) => plain_object(&Organization(o), out, loaders, selection),
-                    None => false,
-                },
-            },
-            "recipient" => match &r.recipient {
-                Some(region) => plain_object(region, out, loaders, selection),
-                None => match cached(&loaders.regions, m.recipient_id) {
-                    Some(region) => plain_object(&Region(region), out, loaders, selection),
-                    None => false,
-                },
-            },
-            "project" => match (m.project_id, &r.project) {
+            "helper" => r
+                .helper
+                .as_ref()
+                .is_some_and(|o| plain_object(o, out, loaders, selection)),
+            "recipient" => r
+                .recipient
+                .as_ref()
+                .is_some_and(|region| plain_object(region, out, loaders, selection)),
+            "project" => match (self.row.project_id, &r.project) {
                 (None, _) => {
                     out.null();
                     true
                 }
                 (Some(_), Some(p)) => plain_object(p, out, loaders, selection),
-                (Some(id), None) => match cached(&loaders.projects, id) {
-                    Some(p) => plain_object(&Project(p), out, loaders, selection),
-                    None => false,
-                },
+                (Some(_), None) => false,
             },
             _ => self.plain_leaf(out, name),
         }
