@@ -8,14 +8,14 @@ pub mod scalars;
 
 use crate::auth::Identity;
 use async_graphql::dataloader::{DataLoader, HashMapCache};
-
-/// The request caches of loaders by row id. Hashed with foldhash: SipHash on `i64` keys was a
-/// tenth of the server's instructions on a page of 100 transfers with their relations.
-pub type IdCache = HashMapCache<foldhash::fast::RandomState>;
 use async_graphql::{Context, Enum};
 use loader::{ByIdLoader, ChildPageLoader};
 use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
+
+/// The request caches of loaders by row id. Hashed with foldhash: SipHash on `i64` keys was a
+/// tenth of the server's instructions on a page of 100 transfers with their relations.
+pub type IdCache = HashMapCache<foldhash::fast::RandomState>;
 
 /// Long-lived state shared by all requests.
 #[derive(Clone)]

@@ -87,20 +87,14 @@ fn keys_unique(selection: &Positioned<SelectionSet>) -> bool {
 
 /// Whether two fields of a selection answer under the same key.
 fn has_repeated_keys(items: &[Positioned<Selection>]) -> bool {
-    fn key(item: &Positioned<Selection>) -> Option<&str> {
-        match &item.node {
+    let mut seen = std::collections::HashSet::with_capacity(items.len());
+    items
+        .iter()
+        .filter_map(|item| match &item.node {
             Selection::Field(f) => Some(f.node.response_key().node.as_str()),
             _ => None,
-        }
-    }
-    if items.len() <= 16 {
-        return items
-            .iter()
-            .enumerate()
-            .any(|(i, a)| key(a).is_some_and(|k| items[..i].iter().any(|b| key(b) == Some(k))));
-    }
-    let mut seen = std::collections::HashSet::with_capacity(items.len());
-    items.iter().filter_map(key).any(|k| !seen.insert(k))
+        })
+        .any(|key| !seen.insert(key))
 }
 
 fn loaders<'a>(ctx: &ContextSelectionSet<'a>) -> Option<&'a Loaders> {
