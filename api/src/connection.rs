@@ -388,8 +388,17 @@ pub fn id_in<C: ColumnTrait>(
 
 /// `{1,2,3}`: integers as one PostgreSQL array literal, bound as a single parameter.
 fn pg_bigint_array(ids: Vec<i64>) -> String {
-    let items: Vec<String> = ids.iter().map(i64::to_string).collect();
-    format!("{{{}}}", items.join(","))
+    use std::fmt::Write;
+    let mut out = String::with_capacity(2 + 8 * ids.len());
+    out.push('{');
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let _ = write!(out, "{id}"); // writing to a String cannot fail
+    }
+    out.push('}');
+    out
 }
 
 /// Runs `select` and decodes its rows by position (see `entity::row`).

@@ -22,8 +22,16 @@ macro_rules! string_enum {
         }
         impl $crate::row::Col for $name {
             fn col(row: &sea_orm::QueryResult, index: usize, checked: bool) -> Result<Self, sea_orm::DbErr> {
-                let stored = <String as $crate::row::Col>::col(row, index, checked)?;
-                <Self as sea_orm::ActiveEnum>::try_from_value(&stored)
+                $crate::row::text_col(row, index, checked, |stored| {
+                    $(if stored == $value.as_bytes() {
+                        return Ok(Self::$variant);
+                    })+
+                    Err(sea_orm::DbErr::Type(format!(
+                        "unexpected value {:?} for {}",
+                        String::from_utf8_lossy(stored),
+                        stringify!($name)
+                    )))
+                })
             }
         }
     };

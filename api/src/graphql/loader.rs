@@ -49,6 +49,25 @@ impl<E> ByIdLoader<E> {
     }
 }
 
+impl<E> ByIdLoader<E>
+where
+    E: Keyed,
+    E::Model: entity::row::FromRow + Send + Sync,
+{
+    /// The rows with these ids, in one statement.
+    pub async fn fetch(&self, keys: &[i64]) -> Result<Vec<E::Model>, AppError> {
+        let filter = crate::connection::id_in(
+            self.db.get_database_backend(),
+            E::id_column(),
+            keys.iter().copied(),
+        );
+        crate::connection::fetch_all(&self.db, E::find().filter(filter)).await
+    }
+}
+
+/// Rows by id, shared with the request's loader cache.
+pub type RowsById<M> = HashMap<i64, Arc<M>, foldhash::fast::RandomState>;
+
 impl<E> Loader<i64> for ByIdLoader<E>
 where
     E: Keyed + Send + Sync + 'static,
@@ -59,14 +78,7 @@ where
     type Error = Arc<AppError>;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Arc<E::Model>>, Self::Error> {
-        let filter = crate::connection::id_in(
-            self.db.get_database_backend(),
-            E::id_column(),
-            keys.iter().copied(),
-        );
-        let rows = crate::connection::fetch_all(&self.db, E::find().filter(filter))
-            .await
-            .map_err(Arc::new)?;
+        let rows = self.fetch(keys).await.map_err(Arc::new)?;
         Ok(rows
             .into_iter()
             .map(|m| (E::id_of(&m), Arc::new(m)))

@@ -9,9 +9,9 @@ pub mod scalars;
 use crate::auth::Identity;
 use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{Context, Enum};
-use loader::{ByIdLoader, ChildPageLoader};
+use loader::{ByIdLoader, ChildPageLoader, RowsById};
 use sea_orm::DatabaseConnection;
-use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The request caches of loaders by row id. Hashed with foldhash: SipHash on `i64` keys was a
 /// tenth of the server's instructions on a page of 100 transfers with their relations.
@@ -201,23 +201,6 @@ impl ContextExt for Context<'_> {
     }
 }
 
-/// Loads `keys` into a cached loader in one batch, so the items of a page that ask for them one
-/// by one hit the cache instead of trickling into several batches. Returns the rows found, for
-/// pages that hand each item its related rows directly.
-pub async fn prime<L>(
-    loader: &DataLoader<L, IdCache>,
-    keys: impl IntoIterator<Item = i64>,
-) -> async_graphql::Result<HashMap<i64, L::Value>>
-where
-    L: async_graphql::dataloader::Loader<i64, Error = std::sync::Arc<crate::error::AppError>>,
-{
-    let keys: std::collections::BTreeSet<i64> = keys.into_iter().collect();
-    if keys.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(loader.load_many(keys).await?)
-}
-
 /// Whether a page's items (`edges.node` or `nodes`) select `field`.
 pub fn items_select(ctx: &Context<'_>, field: &str) -> bool {
     let la = ctx.look_ahead();
@@ -366,20 +349,45 @@ where
     }
 }
 
-/// Primes `loader` with `keys` when the page's items select `field`; the rows found (none when
-/// the field is not selected).
-pub async fn prime_selected<L>(
+/// Loads the rows with `keys` into a cached loader when the page's items select `field`, so the
+/// items that ask for them one by one hit the cache; returns the rows found (none when the field is
+/// not selected), for pages that hand each item its related rows directly.
+///
+/// A page nested in another list goes through the DataLoader, in one batch with its sibling pages.
+/// A page at the query's root has no siblings to wait for: it runs the loader's statement itself and
+/// feeds the cache, which spares the batching window and the DataLoader's per-key bookkeeping
+/// (about a tenth of the server's work on a page of 100 transfers).
+pub async fn prime_selected<E>(
     ctx: &Context<'_>,
     field: &str,
-    loader: &DataLoader<L, IdCache>,
+    loader: &DataLoader<ByIdLoader<E>, IdCache>,
     keys: impl IntoIterator<Item = i64>,
-) -> async_graphql::Result<HashMap<i64, L::Value>>
+) -> async_graphql::Result<RowsById<E::Model>>
 where
-    L: async_graphql::dataloader::Loader<i64, Error = std::sync::Arc<crate::error::AppError>>,
+    E: loader::Keyed + Send + Sync + 'static,
+    E::Model: Clone + Send + Sync + entity::row::FromRow + 'static,
 {
-    if items_select(ctx, field) {
-        prime(loader, keys).await
-    } else {
-        Ok(HashMap::new())
+    if !items_select(ctx, field) {
+        return Ok(RowsById::default());
     }
+    let keys: std::collections::BTreeSet<i64> = keys.into_iter().collect();
+    if keys.is_empty() {
+        return Ok(RowsById::default());
+    }
+    let at_root = ctx.path_node.as_ref().is_some_and(|p| p.parent.is_none());
+    if !at_root {
+        return Ok(loader.load_many(keys).await?.into_iter().collect());
+    }
+    let keys: Vec<i64> = keys.into_iter().collect();
+    let rows: RowsById<E::Model> = loader
+        .loader()
+        .fetch(&keys)
+        .await?
+        .into_iter()
+        .map(|m| (E::id_of(&m), Arc::new(m)))
+        .collect();
+    loader
+        .feed_many(rows.iter().map(|(id, m)| (*id, m.clone())))
+        .await;
+    Ok(rows)
 }

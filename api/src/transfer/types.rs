@@ -1,3 +1,4 @@
+use crate::graphql::loader::RowsById;
 use crate::graphql::node::{NodeKind, global_id};
 use crate::graphql::scalars::{Date, Decimal};
 use crate::graphql::{ContextExt, OrderDirection, define_connection};
@@ -8,8 +9,6 @@ use crate::region::Region;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use entity::enums;
 use entity::fund_transfer::Model;
-use std::collections::HashMap;
-use std::sync::Arc;
 
 /// What kind of money a transfer is.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Hash, Debug)]
@@ -67,9 +66,9 @@ impl FundTransfer {
     /// A transfer of a page, with those of its related rows the page loaded.
     pub fn with_related(
         row: Model,
-        helpers: &HashMap<i64, Arc<entity::organization::Model>>,
-        recipients: &HashMap<i64, Arc<entity::region::Model>>,
-        projects: &HashMap<i64, Arc<entity::project::Model>>,
+        helpers: &RowsById<entity::organization::Model>,
+        recipients: &RowsById<entity::region::Model>,
+        projects: &RowsById<entity::project::Model>,
     ) -> Self {
         let related = Related {
             helper: helpers.get(&row.helper_id).cloned().map(Organization),
