@@ -5,13 +5,13 @@ use crate::error::{AppError, AppResult};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDate;
-use entity::row::FromRow;
+use entity::row::{Columns, FromRow};
 use sea_orm::sea_query::{
     Alias, Asterisk, Expr, ExprTrait, Order, Query, SimpleExpr, WindowStatement,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Select, Statement, Value,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, Iterable, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Select, Statement, Value,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -192,6 +192,23 @@ where
     E: EntityTrait,
     E::Model: Send + Sync + FromRow,
 {
+    fetch_page_of(db, select, ordering, args, Columns::ALL).await
+}
+
+/// `fetch_page` reading only `columns` of each row (and those of the ordering, for cursors);
+/// the other fields of the page's models hold placeholders.
+pub async fn fetch_page_of<E>(
+    db: &Db,
+    select: Select<E>,
+    ordering: &Ordering<E>,
+    args: &PageArgs,
+    columns: Columns,
+) -> AppResult<Page<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Send + Sync + FromRow,
+{
+    let columns = columns.union(positions::<E>(&[ordering.column, ordering.id]));
     let (limit, backwards) = page_size(args)?;
     let backend = db.get_database_backend();
     let total = TotalCount::Deferred {
@@ -204,7 +221,7 @@ where
     };
     let ascending = ordering.descending == backwards;
     let order = if ascending { Order::Asc } else { Order::Desc };
-    let mut query = apply_cursors(select, ordering, args)?;
+    let mut query = project(apply_cursors(select, ordering, args)?, columns);
     if ordering.column.as_str() != ordering.id.as_str() {
         query = query.order_by(ordering.column, order.clone());
     }
@@ -217,7 +234,7 @@ where
         // than running it. The page size is an integer from 1 to 101, so few texts result.
         let mut statement = query.build(backend);
         statement.sql.push_str(&format!(" LIMIT {}", limit + 1));
-        fetch_statement(db, statement).await?
+        fetch_statement(db, statement, columns).await?
     };
     Ok(into_page(rows, limit, backwards, ordering, args, total))
 }
@@ -341,7 +358,7 @@ where
             .order_by(Alias::new("page_rn"), Order::Asc)
             .to_owned();
         let statement = db.get_database_backend().build(&outer);
-        for model in fetch_statement::<E::Model>(db, statement).await? {
+        for model in fetch_statement::<E::Model>(db, statement, Columns::ALL).await? {
             by_parent.entry(parent_of(&model)).or_default().push(model);
         }
     }
@@ -407,13 +424,53 @@ where
     E: EntityTrait,
     E::Model: FromRow,
 {
-    fetch_statement(db, select.build(db.get_database_backend())).await
+    fetch_all_of(db, select, Columns::ALL).await
 }
 
-/// Runs a built select of a model's columns and decodes its rows by position.
-async fn fetch_statement<M: FromRow>(db: &Db, statement: sea_orm::Statement) -> AppResult<Vec<M>> {
+/// `fetch_all` reading only `columns` of each row (see `entity::row::FromRow::from_row_of`).
+pub async fn fetch_all_of<E>(
+    db: &Db,
+    select: Select<E>,
+    columns: Columns,
+) -> AppResult<Vec<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: FromRow,
+{
+    let statement = project(select, columns).build(db.get_database_backend());
+    fetch_statement(db, statement, columns).await
+}
+
+async fn fetch_statement<M: FromRow>(
+    db: &Db,
+    statement: sea_orm::Statement,
+    columns: Columns,
+) -> AppResult<Vec<M>> {
     let rows = db.query_all_raw(statement).await?;
-    Ok(entity::row::from_rows(&rows)?)
+    Ok(entity::row::from_rows_of(&rows, columns)?)
+}
+
+/// The positions of `columns` among the entity's columns (its model's declaration order).
+pub fn positions<E: EntityTrait>(columns: &[E::Column]) -> Columns {
+    Columns::at(E::Column::iter().enumerate().filter_map(|(i, c)| {
+        columns
+            .iter()
+            .any(|wanted| wanted.as_str() == c.as_str())
+            .then_some(i)
+    }))
+}
+
+/// `select` reading only `columns`, in the model's declaration order.
+fn project<E: EntityTrait>(select: Select<E>, columns: Columns) -> Select<E> {
+    if columns.is_all() {
+        return select;
+    }
+    select.select_only().columns(
+        E::Column::iter()
+            .enumerate()
+            .filter(|(i, _)| columns.has(*i))
+            .map(|(_, c)| c),
+    )
 }
 
 #[cfg(test)]

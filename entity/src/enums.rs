@@ -20,6 +20,11 @@ macro_rules! string_enum {
                 &[$($value),+]
             }
         }
+        impl $crate::row::Placeholder for $name {
+            fn placeholder() -> Self {
+                [$(Self::$variant),+][0]
+            }
+        }
         impl $crate::row::Col for $name {
             fn col(row: &sea_orm::QueryResult, index: usize, checked: bool) -> Result<Self, sea_orm::DbErr> {
                 $crate::row::text_col(row, index, checked, |stored| {

@@ -16,10 +16,66 @@ pub trait Col: Sized {
     fn col(row: &QueryResult, index: usize, checked: bool) -> Result<Self, DbErr>;
 }
 
-/// A model read from the columns `Entity::find()` selects, in order.
+/// Which of a model's columns a statement reads: bit `i` is the model's `i`-th field (its
+/// declaration order, which is also the order of the entity's `Column` enum).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Columns(u64);
+
+impl Columns {
+    /// Every column (what `Entity::find()` selects).
+    pub const ALL: Columns = Columns(u64::MAX);
+
+    /// Only the columns at these positions.
+    pub fn at(positions: impl IntoIterator<Item = usize>) -> Columns {
+        Columns(positions.into_iter().fold(0, |bits, i| bits | (1 << i)))
+    }
+
+    pub fn has(self, position: usize) -> bool {
+        self.0 & (1 << position) != 0
+    }
+
+    pub fn is_all(self) -> bool {
+        self == Columns::ALL
+    }
+
+    pub fn union(self, other: Columns) -> Columns {
+        Columns(self.0 | other.0)
+    }
+}
+
+/// What a field not read from the database holds. Callers read such a model only for the fields
+/// whose columns they selected; the placeholder is never shown.
+pub trait Placeholder {
+    fn placeholder() -> Self;
+}
+
+macro_rules! default_placeholder {
+    ($($t:ty),+) => {$(
+        impl Placeholder for $t {
+            fn placeholder() -> Self {
+                <$t>::default()
+            }
+        }
+    )+};
+}
+default_placeholder!(i64, i32, bool, String, NaiveDate, DateTime<Utc>);
+
+impl<T> Placeholder for Option<T> {
+    fn placeholder() -> Self {
+        None
+    }
+}
+
+/// A model read from the columns `Entity::find()` selects, in order, or from some of them.
 pub trait FromRow: Sized {
-    /// Decodes one row; `checked` as for [`Col`].
-    fn from_row_with(row: &QueryResult, checked: bool) -> Result<Self, DbErr>;
+    /// Decodes one row holding the `columns` of the model, in declaration order; the fields of
+    /// the other columns hold placeholders. `checked` as for [`Col`].
+    fn from_row_of(row: &QueryResult, checked: bool, columns: Columns) -> Result<Self, DbErr>;
+
+    /// Decodes one row of every column; `checked` as for [`Col`].
+    fn from_row_with(row: &QueryResult, checked: bool) -> Result<Self, DbErr> {
+        Self::from_row_of(row, checked, Columns::ALL)
+    }
 
     /// Decodes a row on its own, checking its column types.
     fn from_row(row: &QueryResult) -> Result<Self, DbErr> {
@@ -29,9 +85,14 @@ pub trait FromRow: Sized {
 
 /// Decodes the rows of one result, checking the column types on its first row.
 pub fn from_rows<M: FromRow>(rows: &[QueryResult]) -> Result<Vec<M>, DbErr> {
+    from_rows_of(rows, Columns::ALL)
+}
+
+/// Decodes the rows of one result holding the `columns` of the model (see `from_row_of`).
+pub fn from_rows_of<M: FromRow>(rows: &[QueryResult], columns: Columns) -> Result<Vec<M>, DbErr> {
     rows.iter()
         .enumerate()
-        .map(|(i, row)| M::from_row_with(row, i == 0))
+        .map(|(i, row)| M::from_row_of(row, i == 0, columns))
         .collect()
 }
 
@@ -194,15 +255,22 @@ macro_rules! from_row {
     ($model:path { $($field:ident),+ $(,)? }) => {
         impl $crate::row::FromRow for $model {
             #[allow(unused_assignments)]
-            fn from_row_with(
+            fn from_row_of(
                 row: &sea_orm::QueryResult,
                 checked: bool,
+                columns: $crate::row::Columns,
             ) -> Result<Self, sea_orm::DbErr> {
+                let mut position = 0usize;
                 let mut index = 0usize;
                 Ok(Self {
                     $($field: {
-                        let value = $crate::row::Col::col(row, index, checked)?;
-                        index += 1;
+                        let value = if columns.has(position) {
+                            index += 1;
+                            $crate::row::Col::col(row, index - 1, checked)?
+                        } else {
+                            $crate::row::Placeholder::placeholder()
+                        };
+                        position += 1;
                         value
                     },)+
                 })

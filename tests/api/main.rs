@@ -9,6 +9,7 @@ mod hostile;
 mod limits;
 mod permissions;
 mod plain;
+mod projection;
 mod read_api;
 mod rollups;
 mod rows;

@@ -6,7 +6,7 @@ use pairing_api::auth::Role;
 use serde_json::{Value, json};
 
 /// The argument-free fields of `type_name` whose type is a scalar or an enum.
-async fn leaf_fields(app: &TestApp, type_name: &str) -> Vec<String> {
+pub(crate) async fn leaf_fields(app: &TestApp, type_name: &str) -> Vec<String> {
     let q = r#"query($t: String!) { __type(name: $t) { fields {
         name args { name } type { kind ofType { kind ofType { kind } } } } } }"#;
     let body = app.gql(q, json!({ "t": type_name })).await;

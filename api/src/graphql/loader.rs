@@ -2,6 +2,7 @@
 use crate::db::Db;
 use crate::error::AppError;
 use async_graphql::dataloader::Loader;
+use entity::row::Columns;
 use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 use std::marker::PhantomData;
@@ -54,14 +55,15 @@ where
     E: Keyed,
     E::Model: entity::row::FromRow + Send + Sync,
 {
-    /// The rows with these ids, in one statement.
-    pub async fn fetch(&self, keys: &[i64]) -> Result<Vec<E::Model>, AppError> {
+    /// The rows with these ids, in one statement, reading only `columns` (see
+    /// `entity::row::FromRow::from_row_of`).
+    pub async fn fetch(&self, keys: &[i64], columns: Columns) -> Result<Vec<E::Model>, AppError> {
         let filter = crate::connection::id_in(
             self.db.get_database_backend(),
             E::id_column(),
             keys.iter().copied(),
         );
-        crate::connection::fetch_all(&self.db, E::find().filter(filter)).await
+        crate::connection::fetch_all_of(&self.db, E::find().filter(filter), columns).await
     }
 }
 
@@ -78,7 +80,7 @@ where
     type Error = Arc<AppError>;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Arc<E::Model>>, Self::Error> {
-        let rows = self.fetch(keys).await.map_err(Arc::new)?;
+        let rows = self.fetch(keys, Columns::ALL).await.map_err(Arc::new)?;
         Ok(rows
             .into_iter()
             .map(|m| (E::id_of(&m), Arc::new(m)))

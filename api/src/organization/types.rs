@@ -180,6 +180,22 @@ pub struct OrganizationPayload {
     pub organization: Organization,
 }
 
+impl Organization {
+    /// The columns each field reads (see `FieldColumns`).
+    pub fn field_columns(field: &str) -> Option<&'static [entity::organization::Column]> {
+        use entity::organization::Column as C;
+        Some(match field {
+            "id" => &[C::Id],
+            "code" => &[C::Code],
+            "name" => &[C::Name],
+            "shortName" => &[C::ShortName],
+            "kind" => &[C::Kind],
+            "region" => &[C::RegionId],
+            _ => return None,
+        })
+    }
+}
+
 impl crate::graphql::plain::PlainObject for Organization {
     fn plain_leaf(&self, out: &mut crate::graphql::json::Json, name: &str) -> bool {
         use crate::graphql::plain::{enumeration, nullable, scalar};

@@ -5,6 +5,7 @@ use super::types::{
 use crate::connection::PageArgs;
 use crate::graphql::{ContextExt, list_page, prime_selected};
 use async_graphql::{Context, Object, Result};
+use entity::row::Columns;
 
 #[derive(Default)]
 pub struct PairingQuery;
@@ -30,11 +31,23 @@ pub async fn list(
         (None, Some(parent)) => Some((&l.pairings_by_recipient, parent)),
         (None, None) => None,
     };
-    let page = list_page(ctx, nested, spec, super::service::build, args).await?;
+    let page = list_page(ctx, nested, spec, super::service::build, args, Columns::ALL).await?;
     let rows = || page.rows.iter().map(|(_, m)| m);
     futures_util::try_join!(
-        prime_selected(ctx, "helper", &l.organizations, rows().map(|m| m.helper_id)),
-        prime_selected(ctx, "recipient", &l.regions, rows().map(|m| m.recipient_id)),
+        prime_selected(
+            ctx,
+            "helper",
+            &l.organizations,
+            rows().map(|m| m.helper_id),
+            None
+        ),
+        prime_selected(
+            ctx,
+            "recipient",
+            &l.regions,
+            rows().map(|m| m.recipient_id),
+            None
+        ),
     )?;
     Ok(PairingAgreementConnection::from_page(
         page,

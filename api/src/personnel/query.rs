@@ -5,6 +5,7 @@ use super::types::{
 use crate::connection::PageArgs;
 use crate::graphql::{ContextExt, items_select, list_page, prime_selected};
 use async_graphql::{Context, Object, Result};
+use entity::row::Columns;
 
 #[derive(Default)]
 pub struct PersonnelQuery;
@@ -27,20 +28,33 @@ pub async fn list(
         .pairing_id
         .take()
         .map(|parent| (&l.dispatches_by_pairing, parent));
-    let page = list_page(ctx, nested, spec, super::service::build, args).await?;
+    let page = list_page(ctx, nested, spec, super::service::build, args, Columns::ALL).await?;
     // The page's selected relations (and what the name rule needs), each in one batch.
     let rows = || page.rows.iter().map(|(_, m)| m);
     let names = items_select(ctx, "personName");
     let helpers = if names { "personName" } else { "helper" };
     let recipients = if names { "personName" } else { "recipient" };
     futures_util::try_join!(
-        prime_selected(ctx, helpers, &l.organizations, rows().map(|m| m.helper_id)),
-        prime_selected(ctx, recipients, &l.regions, rows().map(|m| m.recipient_id)),
+        prime_selected(
+            ctx,
+            helpers,
+            &l.organizations,
+            rows().map(|m| m.helper_id),
+            None
+        ),
+        prime_selected(
+            ctx,
+            recipients,
+            &l.regions,
+            rows().map(|m| m.recipient_id),
+            None
+        ),
         prime_selected(
             ctx,
             "pairingAgreement",
             &l.pairings,
-            rows().map(|m| m.pairing_id)
+            rows().map(|m| m.pairing_id),
+            None
         ),
     )?;
     Ok(PersonnelDispatchConnection::from_page(

@@ -151,6 +151,23 @@ pub struct ProjectPayload {
     pub project: Project,
 }
 
+impl Project {
+    /// The columns each field reads (see `FieldColumns`).
+    pub fn field_columns(field: &str) -> Option<&'static [entity::project::Column]> {
+        use entity::project::Column as C;
+        Some(match field {
+            "id" => &[C::Id],
+            "county" => &[C::CountyId],
+            "name" => &[C::Name],
+            "sector" => &[C::Sector],
+            "budget" => &[C::BudgetFen],
+            "beneficiaries" => &[C::Beneficiaries],
+            "status" => &[C::Status],
+            _ => return None,
+        })
+    }
+}
+
 impl crate::graphql::plain::PlainObject for Project {
     fn plain_leaf(&self, out: &mut crate::graphql::json::Json, name: &str) -> bool {
         use crate::graphql::plain::{enumeration, nullable, scalar};

@@ -109,7 +109,15 @@ impl Region {
         };
         let args = PageArgs::new(first, after, last, before);
         let nested = Some((&ctx.loaders().regions_by_parent, self.0.id));
-        let page = list_page(ctx, nested, spec, super::service::build, args).await?;
+        let page = list_page(
+            ctx,
+            nested,
+            spec,
+            super::service::build,
+            args,
+            entity::row::Columns::ALL,
+        )
+        .await?;
         Ok(RegionConnection::from_page(page, Region::from))
     }
     /// Poverty status; `null` for regions above county level.
@@ -265,6 +273,23 @@ pub struct UpdateRegionInput {
 pub struct RegionPayload {
     /// The region written.
     pub region: Region,
+}
+
+impl Region {
+    /// The columns each field reads (see `FieldColumns`).
+    pub fn field_columns(field: &str) -> Option<&'static [entity::region::Column]> {
+        use entity::region::Column as C;
+        Some(match field {
+            "id" => &[C::Id],
+            "code" => &[C::Code],
+            "name" => &[C::Name],
+            "level" => &[C::Level],
+            "zone" => &[C::Zone],
+            "parent" => &[C::ParentId],
+            "province" => &[C::ProvinceId],
+            _ => return None,
+        })
+    }
 }
 
 impl crate::graphql::plain::PlainObject for Region {

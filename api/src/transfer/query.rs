@@ -1,8 +1,12 @@
 use super::service::TransferListSpec;
 use super::types::{FundTransfer, FundTransferConnection, FundTransferFilter, FundTransferOrder};
 use crate::connection::PageArgs;
-use crate::graphql::{ContextExt, list_page, prime_selected};
+use crate::graphql::{ContextExt, item_fields, list_page, prime_selected, selection_columns};
+use crate::organization::Organization;
+use crate::project::Project;
+use crate::region::Region;
 use async_graphql::{Context, Object, Result};
+use entity::fund_transfer::{Column, Entity};
 
 #[derive(Default)]
 pub struct TransferQuery;
@@ -25,23 +29,43 @@ pub async fn list(
         .pairing_id
         .take()
         .map(|parent| (&l.transfers_by_pairing, parent));
-    let page = list_page(ctx, nested, spec, super::service::build, args).await?;
+    // A page at the root reads only the columns its items show.
+    let columns = selection_columns::<Entity>(
+        item_fields(ctx.field()),
+        &[Column::Id],
+        FundTransfer::field_columns,
+    );
+    let page = list_page(ctx, nested, spec, super::service::build, args, columns).await?;
     // The page's selected relations, each in one batch.
     let rows = || page.rows.iter().map(|(_, m)| m);
     let (helpers, recipients, projects, _) = futures_util::try_join!(
-        prime_selected(ctx, "helper", &l.organizations, rows().map(|m| m.helper_id)),
-        prime_selected(ctx, "recipient", &l.regions, rows().map(|m| m.recipient_id)),
+        prime_selected(
+            ctx,
+            "helper",
+            &l.organizations,
+            rows().map(|m| m.helper_id),
+            Some(Organization::field_columns)
+        ),
+        prime_selected(
+            ctx,
+            "recipient",
+            &l.regions,
+            rows().map(|m| m.recipient_id),
+            Some(Region::field_columns)
+        ),
         prime_selected(
             ctx,
             "project",
             &l.projects,
-            rows().filter_map(|m| m.project_id)
+            rows().filter_map(|m| m.project_id),
+            Some(Project::field_columns)
         ),
         prime_selected(
             ctx,
             "pairingAgreement",
             &l.pairings,
-            rows().map(|m| m.pairing_id)
+            rows().map(|m| m.pairing_id),
+            None
         ),
     )?;
     Ok(FundTransferConnection::from_page(page, |m| {

@@ -301,6 +301,32 @@ pub struct FundTransferPayload {
     pub fund_transfer: FundTransfer,
 }
 
+impl FundTransfer {
+    /// The columns each field reads (see `FieldColumns`).
+    pub fn field_columns(field: &str) -> Option<&'static [entity::fund_transfer::Column]> {
+        use entity::fund_transfer::Column as C;
+        Some(match field {
+            "id" => &[C::Id],
+            "referenceNo" => &[C::ReferenceNo],
+            "pairingAgreement" => &[C::PairingId],
+            "helper" => &[C::HelperId],
+            "recipient" => &[C::RecipientId],
+            "project" => &[C::ProjectId],
+            "category" => &[C::Category],
+            "amount" => &[C::AmountFen],
+            "currency" => &[C::Currency],
+            "status" => &[C::Status],
+            "year" => &[C::Year],
+            "plannedOn" => &[C::PlannedOn],
+            "allocatedOn" => &[C::AllocatedOn],
+            "receivedOn" => &[C::ReceivedOn],
+            "publicizedOn" => &[C::PublicizedOn],
+            "purpose" => &[C::Purpose],
+            _ => return None,
+        })
+    }
+}
+
 impl crate::graphql::plain::PlainObject for FundTransfer {
     fn plain_field(
         &self,
