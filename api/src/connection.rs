@@ -67,16 +67,21 @@ impl From<SortValue> for Value {
     }
 }
 
+/// Where a row stands in its ordering. Encoded only when a client selects it: a page deep in a
+/// list that shows no cursors spends nothing on them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Cursor {
+pub struct Cursor {
     /// Which ordering the cursor belongs to, so a cursor is not reused under another.
     o: String,
     v: SortValue,
     id: i64,
 }
 
-fn encode_cursor(c: &Cursor) -> String {
-    URL_SAFE_NO_PAD.encode(serde_json::to_vec(c).unwrap_or_default())
+impl Cursor {
+    /// The opaque text clients send back in `after` and `before`.
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
+    }
 }
 
 fn decode_cursor(field: &str, raw: &str, ordering: &str) -> AppResult<Cursor> {
@@ -110,7 +115,7 @@ pub struct Ordering<E: EntityTrait> {
 /// One page of rows with their cursors.
 #[derive(Clone)]
 pub struct Page<M> {
-    pub rows: Vec<(String, M)>,
+    pub rows: Vec<(Cursor, M)>,
     pub has_next_page: bool,
     pub has_previous_page: bool,
     pub total: TotalCount,
@@ -261,7 +266,7 @@ fn into_page<E: EntityTrait>(
                 v: (ordering.key)(&m),
                 id: (ordering.row_id)(&m),
             };
-            (encode_cursor(&cursor), m)
+            (cursor, m)
         })
         .collect();
     let (has_next_page, has_previous_page) = if backwards {

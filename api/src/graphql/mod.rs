@@ -234,12 +234,22 @@ macro_rules! define_connection {
         }
 
         #[doc = $edge_doc]
-        #[derive(async_graphql::SimpleObject)]
         pub struct $edge {
-            /// Opaque cursor of this edge, for `after` and `before`.
-            pub cursor: String,
-            /// The item.
+            pub cursor: $crate::connection::Cursor,
             pub node: $crate::graphql::plain::Plain<$node>,
+        }
+
+        #[doc = $edge_doc]
+        #[async_graphql::Object]
+        impl $edge {
+            /// Opaque cursor of this edge, for `after` and `before`.
+            async fn cursor(&self) -> String {
+                self.cursor.encode()
+            }
+            /// The item.
+            async fn node(&self) -> &$crate::graphql::plain::Plain<$node> {
+                &self.node
+            }
         }
 
         impl $crate::graphql::plain::PlainObject for $edge {
@@ -252,7 +262,7 @@ macro_rules! define_connection {
             ) -> bool {
                 match name {
                     "cursor" => {
-                        out.string(&self.cursor);
+                        out.string(&self.cursor.encode());
                         true
                     }
                     "node" => {
@@ -292,8 +302,8 @@ macro_rules! define_connection {
                 let page_info = async_graphql::connection::PageInfo {
                     has_previous_page: page.has_previous_page,
                     has_next_page: page.has_next_page,
-                    start_cursor: page.rows.first().map(|(c, _)| c.clone()),
-                    end_cursor: page.rows.last().map(|(c, _)| c.clone()),
+                    start_cursor: page.rows.first().map(|(c, _)| c.encode()),
+                    end_cursor: page.rows.last().map(|(c, _)| c.encode()),
                 };
                 let edges = page
                     .rows

@@ -176,7 +176,7 @@ impl crate::graphql::plain::PlainObject for Project {
             "id" => scalar(out, global_id(NodeKind::Project, m.id)),
             "name" => out.string(&m.name),
             "sector" => out.string(&m.sector),
-            "budget" => out.quoted(Decimal::from_minor(m.budget_fen, 2).0),
+            "budget" => out.quoted(crate::graphql::scalars::Yuan(m.budget_fen)),
             "beneficiaries" => nullable(out, m.beneficiaries, |out, n| out.int(n.into())),
             "status" => enumeration(out, ProjectStatus::from(m.status)),
             _ => return false,

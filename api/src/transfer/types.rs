@@ -368,7 +368,7 @@ impl crate::graphql::plain::PlainObject for FundTransfer {
             "id" => scalar(out, global_id(NodeKind::FundTransfer, m.id)),
             "referenceNo" => out.string(&m.reference_no),
             "category" => enumeration(out, FundCategory::from(m.category)),
-            "amount" => out.quoted(Decimal::from_minor(m.amount_fen, 2).0),
+            "amount" => out.quoted(crate::graphql::scalars::Yuan(m.amount_fen)),
             "currency" => out.string(&m.currency),
             "status" => enumeration(out, TransferStatus::from(m.status)),
             "year" => out.int(m.year.into()),
