@@ -4,7 +4,7 @@
 //! SQL that SQLite and PostgreSQL evaluate alike: sums are cast to BIGINT (PostgreSQL's SUM of a
 //! bigint is NUMERIC), and calendar edges are literal dates computed here rather than date
 //! functions of either database.
-use super::sql::{Sql, get, get_enum, get_enum_opt};
+use super::sql::{AggregateRow, AggregateRows, Sql, get, get_enum, get_enum_opt};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use chrono::{Duration, NaiveDate, NaiveTime, TimeZone};
@@ -109,10 +109,14 @@ pub struct Figures {
 
 pub type Rollup = BTreeMap<(GroupKey, i32, Indicator), Figures>;
 
-fn read_key(scope: Scope, row: &sea_orm::QueryResult) -> AppResult<Option<GroupKey>> {
+fn read_key(scope: Scope, row: &AggregateRow<'_>) -> AppResult<Option<GroupKey>> {
     Ok(match scope {
-        Scope::Program => get_enum_opt::<Program>(row, "k")?.map(GroupKey::Program),
-        _ => get::<Option<i64>>(row, "k")?.map(GroupKey::Id),
+        Scope::Program => row
+            .get::<Option<String>>("k")?
+            .map(|k| <Program as sea_orm::ActiveEnum>::try_from_value(&k))
+            .transpose()?
+            .map(GroupKey::Program),
+        _ => row.get::<Option<i64>>("k")?.map(GroupKey::Id),
     })
 }
 
@@ -232,26 +236,27 @@ pub async fn rollup(
     q.push(" GROUP BY ").push(key).push(", x.year, x.indicator");
 
     let mut out: Rollup = BTreeMap::new();
-    for row in db.query_all_raw(q.build()).await? {
+    let rows = AggregateRows::new(db.query_all_raw(q.build()).await?);
+    for row in rows.iter() {
         let Some(k) = read_key(scope, &row)? else {
             continue;
         };
-        let src: i64 = get(&row, "src")?;
+        let src: i64 = row.get("src")?;
         let indicator = match src {
-            TRANSFERS => indicator_of_fund(get_enum(&row, "i")?),
-            DISPATCHES => indicator_of_personnel(get_enum(&row, "i")?),
-            _ => get_enum(&row, "i")?,
+            TRANSFERS => indicator_of_fund(row.get("i")?),
+            DISPATCHES => indicator_of_personnel(row.get("i")?),
+            _ => row.get("i")?,
         };
-        let f = out.entry((k, get(&row, "y")?, indicator)).or_default();
-        let (total, n): (i64, i64) = (get(&row, "total")?, get(&row, "n")?);
+        let f = out.entry((k, row.get("y")?, indicator)).or_default();
+        let (total, n): (i64, i64) = (row.get("total")?, row.get("n")?);
         if src == TARGETS {
             f.target = Some(total);
             f.letters = n;
         } else {
             // Transfers and dispatches count as verified as they stand.
             let verified = (
-                get::<Option<i64>>(&row, "vtotal")?.unwrap_or(total),
-                get::<Option<i64>>(&row, "vn")?.unwrap_or(n),
+                row.get::<Option<i64>>("vtotal")?.unwrap_or(total),
+                row.get::<Option<i64>>("vn")?.unwrap_or(n),
             );
             (f.achieved, f.counted) = (total, n);
             (f.verified_achieved, f.verified_counted) = verified;
