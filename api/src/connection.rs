@@ -71,8 +71,9 @@ impl From<SortValue> for Value {
 /// list that shows no cursors spends nothing on them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Cursor {
-    /// Which ordering the cursor belongs to, so a cursor is not reused under another.
-    o: String,
+    /// Which ordering the cursor belongs to, so a cursor is not reused under another. Borrowed
+    /// from the ordering for the rows of a page, so a page that shows no cursors allocates none.
+    o: std::borrow::Cow<'static, str>,
     v: SortValue,
     id: i64,
 }
@@ -262,7 +263,7 @@ fn into_page<E: EntityTrait>(
         .into_iter()
         .map(|m| {
             let cursor = Cursor {
-                o: ordering.name.to_string(),
+                o: ordering.name.into(),
                 v: (ordering.key)(&m),
                 id: (ordering.row_id)(&m),
             };

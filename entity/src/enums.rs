@@ -25,18 +25,29 @@ macro_rules! string_enum {
                 [$(Self::$variant),+][0]
             }
         }
+        impl $name {
+            /// The value stored as these bytes.
+            fn from_stored(stored: &[u8]) -> Result<Self, sea_orm::DbErr> {
+                $(if stored == $value.as_bytes() {
+                    return Ok(Self::$variant);
+                })+
+                Err(sea_orm::DbErr::Type(format!(
+                    "unexpected value {:?} for {}",
+                    String::from_utf8_lossy(stored),
+                    stringify!($name)
+                )))
+            }
+        }
         impl $crate::row::Col for $name {
             fn col(row: &sea_orm::QueryResult, index: usize, checked: bool) -> Result<Self, sea_orm::DbErr> {
-                $crate::row::text_col(row, index, checked, |stored| {
-                    $(if stored == $value.as_bytes() {
-                        return Ok(Self::$variant);
-                    })+
-                    Err(sea_orm::DbErr::Type(format!(
-                        "unexpected value {:?} for {}",
-                        String::from_utf8_lossy(stored),
-                        stringify!($name)
-                    )))
-                })
+                $crate::row::text_col(row, index, checked, Self::from_stored)
+            }
+        }
+        impl $crate::row::Col for Option<$name> {
+            fn col(row: &sea_orm::QueryResult, index: usize, checked: bool) -> Result<Self, sea_orm::DbErr> {
+                <Option<String> as $crate::row::Col>::col(row, index, checked)?
+                    .map(|stored| $name::from_stored(stored.as_bytes()))
+                    .transpose()
             }
         }
     };

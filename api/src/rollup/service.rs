@@ -111,11 +111,7 @@ pub type Rollup = BTreeMap<(GroupKey, i32, Indicator), Figures>;
 
 fn read_key(scope: Scope, row: &AggregateRow<'_>) -> AppResult<Option<GroupKey>> {
     Ok(match scope {
-        Scope::Program => row
-            .get::<Option<String>>("k")?
-            .map(|k| <Program as sea_orm::ActiveEnum>::try_from_value(&k))
-            .transpose()?
-            .map(GroupKey::Program),
+        Scope::Program => row.get::<Option<Program>>("k")?.map(GroupKey::Program),
         _ => row.get::<Option<i64>>("k")?.map(GroupKey::Id),
     })
 }
