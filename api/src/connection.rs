@@ -7,7 +7,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDate;
 use entity::row::{Columns, FromRow};
 use sea_orm::sea_query::{
-    Alias, Asterisk, Expr, ExprTrait, Order, Query, SimpleExpr, WindowStatement,
+    Alias, Asterisk, Expr, ExprTrait, Order, Query, SelectStatement, SimpleExpr, WindowStatement,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, Iterable, QueryFilter,
@@ -227,19 +227,11 @@ where
     };
     let ascending = ordering.descending == backwards;
     let order = if ascending { Order::Asc } else { Order::Desc };
-    let mut query = project(apply_cursors(select, ordering, args)?, columns);
-    if ordering.column.as_str() != ordering.id.as_str() {
-        query = query.order_by(ordering.column, order.clone());
-    }
-    query = query.order_by(ordering.id, order);
     let rows = if limit == 0 {
         Vec::new()
     } else {
-        // The limit is written in, not bound: with `LIMIT $n` PostgreSQL planned the page query
-        // afresh on every execution (its generic plan looked costlier), and planning cost more
-        // than running it. The page size is an integer from 1 to 101, so few texts result.
-        let mut statement = query.build(backend);
-        statement.sql.push_str(&format!(" LIMIT {}", limit + 1));
+        let query = project(apply_cursors(select, ordering, args)?, columns);
+        let statement = ordered_page(query, ordering, order, limit, backend);
         fetch_statement(db, statement, columns).await?
     };
     Ok(into_page(rows, limit, backwards, ordering, args, total))
@@ -332,7 +324,17 @@ where
 {
     let (limit, backwards) = page_size(args)?;
     let backend = db.get_database_backend();
-    let select = select.filter(id_in(backend, parent, parent_ids.iter().copied()));
+    // One parent (a nested list under a single object) is a plain keyed page: its generic plan
+    // is exact, where `= ANY($1)` with a window makes PostgreSQL assume ten parents and plan the
+    // statement afresh on every execution.
+    let single = match parent_ids {
+        [one] => Some(*one),
+        _ => None,
+    };
+    let select = match single {
+        Some(id) => select.filter(parent.eq(id)),
+        None => select.filter(id_in(backend, parent, parent_ids.iter().copied())),
+    };
     let mut totals: HashMap<i64, i64> = HashMap::new();
     if with_total {
         let counts: Vec<(i64, i64)> = select
@@ -350,20 +352,22 @@ where
     if limit > 0 && !parent_ids.is_empty() {
         let ascending = ordering.descending == backwards;
         let order = if ascending { Order::Asc } else { Order::Desc };
-        let mut window = WindowStatement::partition_by((E::default(), parent));
-        if ordering.column.as_str() != ordering.id.as_str() {
-            window.order_by((E::default(), ordering.column), order.clone());
-        }
-        window.order_by((E::default(), ordering.id), order);
-        let mut inner = apply_cursors(select, ordering, args)?.into_query();
-        inner.expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new("page_rn"));
-        let outer = Query::select()
-            .column(Asterisk)
-            .from_subquery(inner, Alias::new("page"))
-            .and_where(Expr::col(Alias::new("page_rn")).lte((limit + 1) as i64))
-            .order_by(Alias::new("page_rn"), Order::Asc)
-            .to_owned();
-        let statement = db.get_database_backend().build(&outer);
+        let statement = match single {
+            Some(_) => ordered_page(
+                apply_cursors(select, ordering, args)?,
+                ordering,
+                order,
+                limit,
+                backend,
+            ),
+            None => backend.build(&windowed_pages(
+                apply_cursors(select, ordering, args)?,
+                parent,
+                ordering,
+                order,
+                limit,
+            )),
+        };
         for model in fetch_statement::<E::Model>(db, statement, Columns::ALL).await? {
             by_parent.entry(parent_of(&model)).or_default().push(model);
         }
@@ -383,6 +387,50 @@ where
             )
         })
         .collect())
+}
+
+/// `select` in `ordering` (`order` applied to its column, then its id), cut at one row past
+/// `limit`: the page and the row that tells whether another follows.
+fn ordered_page<E: EntityTrait>(
+    select: Select<E>,
+    ordering: &Ordering<E>,
+    order: Order,
+    limit: u64,
+    backend: DbBackend,
+) -> Statement {
+    let mut select = select;
+    if ordering.column.as_str() != ordering.id.as_str() {
+        select = select.order_by(ordering.column, order.clone());
+    }
+    // The limit is written in, not bound: with `LIMIT $n` PostgreSQL planned the page query
+    // afresh on every execution (its generic plan looked costlier), and planning cost more than
+    // running it. The page size is an integer from 1 to 101, so few texts result.
+    let mut statement = select.order_by(ordering.id, order).build(backend);
+    statement.sql.push_str(&format!(" LIMIT {}", limit + 1));
+    statement
+}
+
+/// The first `limit + 1` rows of `select` per `parent`, in `ordering`, numbered by a window.
+fn windowed_pages<E: EntityTrait>(
+    select: Select<E>,
+    parent: E::Column,
+    ordering: &Ordering<E>,
+    order: Order,
+    limit: u64,
+) -> SelectStatement {
+    let mut window = WindowStatement::partition_by((E::default(), parent));
+    if ordering.column.as_str() != ordering.id.as_str() {
+        window.order_by((E::default(), ordering.column), order.clone());
+    }
+    window.order_by((E::default(), ordering.id), order);
+    let mut inner = select.into_query();
+    inner.expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new("page_rn"));
+    Query::select()
+        .column(Asterisk)
+        .from_subquery(inner, Alias::new("page"))
+        .and_where(Expr::col(Alias::new("page_rn")).lte((limit + 1) as i64))
+        .order_by(Alias::new("page_rn"), Order::Asc)
+        .to_owned()
 }
 
 /// An id list filter that is always false when empty (no `IN ()`). On PostgreSQL the list is one

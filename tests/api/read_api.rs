@@ -600,18 +600,24 @@ async fn nested_connections_batch_across_parents() {
                    fundTransfers(first: 3, orderBy: {field: AMOUNT, direction: DESC}) { totalCount pageInfo { hasNextPage } nodes { amount project { name } } }
                    personnelDispatches(first: 2) { totalCount nodes { post } } } } } } }"#;
     let mut costs = Vec::new();
-    let mut last = Value::Null;
+    let mut bodies = Vec::new();
     for n in [1, 4] {
         let before = app.sql_statements().await;
         let body = app.gql_as(Some(&viewer), q, json!({ "n": n })).await;
         assert!(body["errors"].is_null(), "{body}");
         costs.push(app.sql_statements().await - before);
-        last = body;
+        bodies.push(body);
     }
     assert_eq!(
         costs[0], costs[1],
         "statements for 1 vs 4 organizations: {costs:?}"
     );
+    // One parent reads a plain page, several share a windowed statement: same answer.
+    assert_eq!(
+        bodies[0]["data"]["organizations"]["nodes"][0],
+        bodies[1]["data"]["organizations"]["nodes"][0]
+    );
+    let last = bodies.pop().unwrap_or_default();
     let orgs = last["data"]["organizations"]["nodes"].as_array().unwrap();
     let sh = orgs.iter().find(|o| o["code"] == "310000").unwrap();
     let p = &sh["pairings"]["nodes"][0];
@@ -629,6 +635,22 @@ async fn nested_connections_batch_across_parents() {
     assert_eq!(
         moe["pairings"]["nodes"][0]["recipient"]["children"]["totalCount"],
         0
+    );
+    // Backwards, by another ordering: one parent and three parents agree on the first one's page.
+    let q = r#"query($n: Int) { pairingAgreements(first: $n) { nodes { fundTransfers(last: 4, orderBy: {field: AMOUNT}) {
+                 nodes { referenceNo amount } pageInfo { hasPreviousPage hasNextPage startCursor endCursor } } } } }"#;
+    let one = app.gql_as(Some(&viewer), q, json!({ "n": 1 })).await;
+    let three = app.gql_as(Some(&viewer), q, json!({ "n": 3 })).await;
+    let first_page = &one["data"]["pairingAgreements"]["nodes"][0]["fundTransfers"];
+    assert_eq!(
+        first_page["nodes"].as_array().map(Vec::len),
+        Some(4),
+        "{one}"
+    );
+    assert_eq!(first_page["pageInfo"]["hasPreviousPage"], true, "{one}");
+    assert_eq!(
+        first_page,
+        &three["data"]["pairingAgreements"]["nodes"][0]["fundTransfers"]
     );
     // Paging inside a nested connection still works.
     let body = app.gql_as(Some(&viewer), r#"{ pairingAgreements(first: 1) { nodes { fundTransfers(first: 5) { pageInfo { endCursor } } } } }"#, json!({})).await;
