@@ -500,8 +500,8 @@ async fn fetch_statement<M: FromRow>(
     statement: sea_orm::Statement,
     columns: Columns,
 ) -> AppResult<Vec<M>> {
-    let rows = db.query_all_raw(statement).await?;
-    Ok(entity::row::from_rows_of(&rows, columns)?)
+    // Boxed: the read's state is large, and the resolver futures above it are moved around.
+    Ok(Box::pin(db.query_rows(statement, columns)).await?)
 }
 
 /// The positions of `columns` among the entity's columns (its model's declaration order).
