@@ -232,7 +232,7 @@ where
     } else {
         let query = project(apply_cursors(select, ordering, args)?, columns);
         let statement = ordered_page(query, ordering, order, limit, backend);
-        fetch_statement(db, statement, columns).await?
+        fetch_statement(db, statement, columns, limit as usize + 1).await?
     };
     Ok(into_page(rows, limit, backwards, ordering, args, total))
 }
@@ -368,7 +368,7 @@ where
                 limit,
             )),
         };
-        for model in fetch_statement::<E::Model>(db, statement, Columns::ALL).await? {
+        for model in fetch_statement::<E::Model>(db, statement, Columns::ALL, 0).await? {
             by_parent.entry(parent_of(&model)).or_default().push(model);
         }
     }
@@ -478,30 +478,32 @@ where
     E: EntityTrait,
     E::Model: FromRow,
 {
-    fetch_all_of(db, select, Columns::ALL).await
+    fetch_all_of(db, select, Columns::ALL, 0).await
 }
 
-/// `fetch_all` reading only `columns` of each row (see `entity::row::FromRow::from_row_of`).
+/// `fetch_all` reading only `columns` of each row (see `entity::row::FromRow::from_row_of`);
+/// `expected_rows` sizes the result up front.
 pub async fn fetch_all_of<E>(
     db: &Db,
     select: Select<E>,
     columns: Columns,
+    expected_rows: usize,
 ) -> AppResult<Vec<E::Model>>
 where
     E: EntityTrait,
     E::Model: FromRow,
 {
     let statement = project(select, columns).build(db.get_database_backend());
-    fetch_statement(db, statement, columns).await
+    fetch_statement(db, statement, columns, expected_rows).await
 }
 
 async fn fetch_statement<M: FromRow>(
     db: &Db,
     statement: sea_orm::Statement,
     columns: Columns,
+    expected_rows: usize,
 ) -> AppResult<Vec<M>> {
-    // Boxed: the read's state is large, and the resolver futures above it are moved around.
-    Ok(Box::pin(db.query_rows(statement, columns)).await?)
+    Ok(db.query_rows(statement, columns, expected_rows).await?)
 }
 
 /// The positions of `columns` among the entity's columns (its model's declaration order).

@@ -162,11 +162,13 @@ impl Db {
 impl Db {
     /// Runs `statement` and decodes each row into `M` as it arrives (see
     /// `entity::row::FromRow::from_row_of`). On a held connection no vector of raw rows is built,
-    /// moved and converted first: that was a tenth of the work of reading a page.
+    /// moved and converted first. `expected_rows` sizes the result (a page's length, an id
+    /// list's): growing it row by row copied the models several times over.
     pub async fn query_rows<M: FromRow>(
         &self,
         statement: Statement,
         columns: Columns,
+        expected_rows: usize,
     ) -> Result<Vec<M>, DbErr> {
         let held = match &*self.0 {
             Source::Pool(db) => {
@@ -176,7 +178,7 @@ impl Db {
             Source::Held(held) => held,
         };
         let mut run = held.for_statement(&statement).await?;
-        let mut models = Vec::new();
+        let mut models = Vec::with_capacity(expected_rows.min(1024));
         // A row that fails to decode ends the read early; sqlx drains the rest of the result
         // before the connection's next statement.
         let mut rows = sqlx_query(&statement).fetch(&mut **run.connection);
@@ -198,7 +200,13 @@ impl HeldConnection {
     ) -> Result<StatementRun<'a>, DbErr> {
         let mut slot = self.connection.lock().await;
         if slot.is_none() {
-            *slot = Some(self.pool.acquire().await.map_err(acquire_error)?);
+            let connection = match self.pool.try_acquire() {
+                Some(idle) => idle,
+                // None idle: wait in line. Boxed: sqlx's acquire is a large future (kilobytes),
+                // which every statement's future would otherwise carry and move.
+                None => Box::pin(self.pool.acquire()).await.map_err(acquire_error)?,
+            };
+            *slot = Some(connection);
         }
         let connection = MutexGuard::try_map(slot, Option::as_mut)
             .map_err(|_| DbErr::Custom("the held connection is missing".into()))?;

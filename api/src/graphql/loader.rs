@@ -63,7 +63,8 @@ where
             E::id_column(),
             keys.iter().copied(),
         );
-        crate::connection::fetch_all_of(&self.db, E::find().filter(filter), columns).await
+        crate::connection::fetch_all_of(&self.db, E::find().filter(filter), columns, keys.len())
+            .await
     }
 }
 
