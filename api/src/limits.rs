@@ -8,7 +8,9 @@ use async_graphql::parser::types::{
     TypeDefinition, TypeKind, TypeSystemDefinition,
 };
 use async_graphql::{Name, Positioned, Value};
-use std::collections::{HashMap, HashSet};
+// foldhash (seeded per process): the walk hashes every field and type name of every request, and
+// a document's names are few, bounded by its size limits; SipHash cost more than the walk itself.
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 /// The page size assumed for a connection without `first`/`last` (as the resolvers do).
 pub const DEFAULT_PAGE: u64 = crate::connection::DEFAULT_PAGE as u64;

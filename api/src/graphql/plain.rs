@@ -87,7 +87,7 @@ fn keys_unique(selection: &Positioned<SelectionSet>) -> bool {
 
 /// Whether two fields of a selection answer under the same key.
 fn has_repeated_keys(items: &[Positioned<Selection>]) -> bool {
-    let mut seen = std::collections::HashSet::with_capacity(items.len());
+    let mut seen = foldhash::HashSet::with_capacity_and_hasher(items.len(), Default::default());
     items
         .iter()
         .filter_map(|item| match &item.node {
