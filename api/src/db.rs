@@ -157,9 +157,7 @@ impl Db {
             observer: observer.clone(),
         })))
     }
-}
 
-impl Db {
     /// Runs `statement` and decodes each row into `M` as it arrives (see
     /// `entity::row::FromRow::from_row_of`). On a held connection no vector of raw rows is built,
     /// moved and converted first. `expected_rows` sizes the result (a page's length, an id
