@@ -354,7 +354,7 @@ pub struct TokenRequest {
 impl TokenRequest {
     /// The claims of the token, checked the way the server will check them.
     pub fn claims(&self) -> Result<Claims, String> {
-        let now = chrono::Utc::now().timestamp();
+        let now = unix_now();
         let claims = Claims {
             sub: self.subject.clone(),
             role: self.role,

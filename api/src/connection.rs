@@ -368,7 +368,9 @@ where
                 limit,
             )),
         };
-        for model in fetch_statement::<E::Model>(db, statement, Columns::ALL, 0).await? {
+        let expected_rows = parent_ids.len().saturating_mul(limit as usize + 1);
+        for model in fetch_statement::<E::Model>(db, statement, Columns::ALL, expected_rows).await?
+        {
             by_parent.entry(parent_of(&model)).or_default().push(model);
         }
     }
