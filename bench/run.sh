@@ -19,6 +19,9 @@ DB="bench_${TRANSFERS}"
 # CPU, so the server and the floor (pgbench) both connect without it. Across hosts, keep TLS.
 DBURL="$PG/$DB${BENCH_PG_OPTIONS-?sslmode=disable}"
 PORT="${BENCH_PORT:-18480}"
+# The planner settings the server gives its own connections (`db::connect`): the floor runs the
+# server's statements under the same settings.
+SERVER_SESSION="-c enable_memoize=off"
 SECRET="bench-secret-0123456789abcdef"
 OUT=bench/out
 mkdir -p "$OUT"
@@ -88,7 +91,7 @@ for body in "$OUT"/body-*.json; do
   per_req=$(echo "scale=1; ($after - $before) / $requests" | bc)
   floor="-"; ratio="-"
   if [ -f "$OUT/floor-$name.sql" ]; then
-    pgbench -n -M prepared -f "$OUT/floor-$name.sql" -c "$CONNECTIONS" -j "$THREADS" -T "${DURATION%s}" "$DBURL" > "$OUT/pgbench-$name.txt" 2>&1 || true
+    PGOPTIONS="$SERVER_SESSION" pgbench -n -M prepared -f "$OUT/floor-$name.sql" -c "$CONNECTIONS" -j "$THREADS" -T "${DURATION%s}" "$DBURL" > "$OUT/pgbench-$name.txt" 2>&1 || true
     floor=$(awk '/^tps = / { printf "%.1f", $3 }' "$OUT/pgbench-$name.txt")
     [ -n "$floor" ] && ratio=$(echo "scale=2; $floor / $rps" | bc)
   fi

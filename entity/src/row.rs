@@ -70,7 +70,19 @@ impl<T> Placeholder for Option<T> {
 pub trait FromRow: Sized {
     /// Decodes one row holding the `columns` of the model, in declaration order; the fields of
     /// the other columns hold placeholders. `checked` as for [`Col`].
-    fn from_row_of(row: &QueryResult, checked: bool, columns: Columns) -> Result<Self, DbErr>;
+    fn from_row_of(row: &QueryResult, checked: bool, columns: Columns) -> Result<Self, DbErr> {
+        Ok(Self::from_row_at(row, checked, columns, 0)?.0)
+    }
+
+    /// Decodes the `columns` of the model from the row's values starting at index `start` (a
+    /// statement that joins other tables reads several models from one row); returns the model
+    /// and the index after its last column.
+    fn from_row_at(
+        row: &QueryResult,
+        checked: bool,
+        columns: Columns,
+        start: usize,
+    ) -> Result<(Self, usize), DbErr>;
 
     /// Decodes one row of every column; `checked` as for [`Col`].
     fn from_row_with(row: &QueryResult, checked: bool) -> Result<Self, DbErr> {
@@ -255,14 +267,15 @@ macro_rules! from_row {
     ($model:path { $($field:ident),+ $(,)? }) => {
         impl $crate::row::FromRow for $model {
             #[allow(unused_assignments)]
-            fn from_row_of(
+            fn from_row_at(
                 row: &sea_orm::QueryResult,
                 checked: bool,
                 columns: $crate::row::Columns,
-            ) -> Result<Self, sea_orm::DbErr> {
+                start: usize,
+            ) -> Result<(Self, usize), sea_orm::DbErr> {
                 let mut position = 0usize;
-                let mut index = 0usize;
-                Ok(Self {
+                let mut index = start;
+                let model = Self {
                     $($field: {
                         let value = if columns.has(position) {
                             index += 1;
@@ -273,7 +286,8 @@ macro_rules! from_row {
                         position += 1;
                         value
                     },)+
-                })
+                };
+                Ok((model, index))
             }
         }
     };

@@ -589,6 +589,96 @@ async fn a_page_of_transfers_with_relations_costs_constant_statements() {
     assert!(costs[2] <= 8, "statements: {costs:?}");
 }
 
+/// A page at the root joins its items' helpers, recipients and projects into its own statement;
+/// what it answers matches the same transfers read through their pairings (loaded by id).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_root_page_joins_its_related_rows_in_one_statement() {
+    let app = TestApp::spawn().await;
+    world(&app.db).await;
+    let viewer = token(Role::Viewer, None, None);
+    let item = "referenceNo amount helper { code name kind } recipient { code name level } project { name budget }";
+    let mut by_reference = std::collections::HashMap::new();
+    for (after, backwards) in [(false, false), (false, true), (true, false)] {
+        let args = match (after, backwards) {
+            (_, true) => "last: 100, before: $c",
+            (true, _) => "first: 3, after: $c",
+            _ => "first: 100, after: $c",
+        };
+        let cursor = if after {
+            let first = app
+                .gql_as(
+                    Some(&viewer),
+                    "{ fundTransfers(first: 2) { pageInfo { endCursor } } }",
+                    json!({}),
+                )
+                .await;
+            first["data"]["fundTransfers"]["pageInfo"]["endCursor"].clone()
+        } else {
+            Value::Null
+        };
+        let before = app.sql_statements().await;
+        let body = app
+            .gql_as(
+                Some(&viewer),
+                &format!("query($c: String) {{ fundTransfers({args}) {{ nodes {{ {item} }} }} }}"),
+                json!({ "c": cursor }),
+            )
+            .await;
+        assert!(body["errors"].is_null(), "{body}");
+        assert_eq!(
+            app.sql_statements().await - before,
+            1,
+            "one statement for {args}"
+        );
+        for t in body["data"]["fundTransfers"]["nodes"]
+            .as_array()
+            .expect("nodes")
+        {
+            by_reference.insert(t["referenceNo"].to_string(), t.clone());
+        }
+    }
+    let nested = app
+        .gql_as(
+            Some(&viewer),
+            &format!("{{ pairingAgreements(first: 20) {{ nodes {{ fundTransfers(first: 50) {{ nodes {{ {item} }} }} }} }} }}"),
+            json!({}),
+        )
+        .await;
+    let mut seen = 0;
+    let mut without_project = 0;
+    for pairing in nested["data"]["pairingAgreements"]["nodes"]
+        .as_array()
+        .expect("pairings")
+    {
+        for t in pairing["fundTransfers"]["nodes"]
+            .as_array()
+            .expect("transfers")
+        {
+            let root = &by_reference[&t["referenceNo"].to_string()];
+            assert_eq!(root, t, "the root page and the pairing's page agree");
+            assert!(t["helper"]["code"].is_string() && t["recipient"]["code"].is_string());
+            without_project += usize::from(t["project"].is_null());
+            seen += 1;
+        }
+    }
+    assert_eq!(seen, by_reference.len(), "{nested}");
+    assert!(seen > 5 && without_project > 0 && without_project < seen);
+    if crate::harness::is_postgres() {
+        // The server's sessions plan such joins without Memoize (see `db::connect`).
+        use sea_orm::{ConnectionTrait, Statement};
+        let row = app
+            .db
+            .query_one_raw(Statement::from_string(
+                app.db.get_database_backend(),
+                "SHOW enable_memoize",
+            ))
+            .await
+            .expect("SHOW")
+            .expect("a row");
+        assert_eq!(row.try_get_by_index::<String>(0).expect("text"), "off");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nested_connections_batch_across_parents() {
     let app = TestApp::spawn().await;

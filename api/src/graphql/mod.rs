@@ -396,14 +396,8 @@ where
     if !at_root {
         return Ok(loader.load_many(keys).await?.into_iter().collect());
     }
-    let columns = match field_columns {
-        Some(field_columns) => {
-            let related = item_fields(ctx.field())
-                .into_iter()
-                .filter(|f| f.name() == field)
-                .flat_map(|f| f.selection_set().collect::<Vec<_>>());
-            selection_columns::<E>(related, &[E::id_column()], field_columns)
-        }
+    let columns = match field_columns.and_then(|f| related_columns::<E>(ctx, field, f)) {
+        Some(columns) => columns.union(crate::connection::positions::<E>(&[E::id_column()])),
         None => Columns::ALL,
     };
     let keys: Vec<i64> = keys.into_iter().collect();
@@ -420,6 +414,23 @@ where
             .await;
     }
     Ok(rows)
+}
+
+/// The columns of `E` that the page's items select under their field `field` (a relation), or
+/// `None` when they do not select it.
+pub fn related_columns<E: sea_orm::EntityTrait>(
+    ctx: &Context<'_>,
+    field: &str,
+    field_columns: FieldColumns<E::Column>,
+) -> Option<Columns> {
+    if !items_select(ctx, field) {
+        return None;
+    }
+    let related = item_fields(ctx.field())
+        .into_iter()
+        .filter(|f| f.name() == field)
+        .flat_map(|f| f.selection_set().collect::<Vec<_>>());
+    Some(selection_columns::<E>(related, &[], field_columns))
 }
 
 /// Which columns of an entity's row a GraphQL field of its object type reads; `None` when the

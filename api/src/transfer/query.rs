@@ -1,12 +1,15 @@
 use super::service::TransferListSpec;
 use super::types::{FundTransfer, FundTransferConnection, FundTransferFilter, FundTransferOrder};
-use crate::connection::PageArgs;
-use crate::graphql::{ContextExt, item_fields, list_page, prime_selected, selection_columns};
+use crate::connection::{Join, PageArgs, fetch_page_joined};
+use crate::graphql::{
+    ContextExt, item_fields, list_page, prime_selected, related_columns, selection_columns,
+};
 use crate::organization::Organization;
 use crate::project::Project;
 use crate::region::Region;
 use async_graphql::{Context, Object, Result};
 use entity::fund_transfer::{Column, Entity};
+use entity::row::Columns;
 
 #[derive(Default)]
 pub struct TransferQuery;
@@ -35,8 +38,11 @@ pub async fn list(
         &[Column::Id],
         FundTransfer::field_columns,
     );
+    if nested.is_none() {
+        return root_list(ctx, spec, args, columns).await;
+    }
     let page = list_page(ctx, nested, spec, super::service::build, args, columns).await?;
-    // The page's selected relations, each in one batch.
+    // The page's selected relations, each in one batch with the sibling pages'.
     let rows = || page.rows.iter().map(|(_, m)| m);
     let (helpers, recipients, projects, _) = futures_util::try_join!(
         prime_selected(
@@ -71,6 +77,65 @@ pub async fn list(
     Ok(FundTransferConnection::from_page(page, |m| {
         FundTransfer::with_related(m, &helpers, &recipients, &projects)
     }))
+}
+
+/// A list at the query's root: the items' helpers, recipients and projects are joined into the
+/// page's statement (only the columns their selections read), so the page is one statement.
+async fn root_list(
+    ctx: &Context<'_>,
+    spec: TransferListSpec,
+    args: PageArgs,
+    columns: Columns,
+) -> Result<FundTransferConnection> {
+    let joins = (
+        Join::<Entity, entity::organization::Entity>::new(
+            "page_helper",
+            Column::HelperId,
+            related_columns::<entity::organization::Entity>(
+                ctx,
+                "helper",
+                Organization::field_columns,
+            ),
+        ),
+        Join::<Entity, entity::region::Entity>::new(
+            "page_recipient",
+            Column::RecipientId,
+            related_columns::<entity::region::Entity>(ctx, "recipient", Region::field_columns),
+        ),
+        Join::<Entity, entity::project::Entity>::new(
+            "page_project",
+            Column::ProjectId,
+            related_columns::<entity::project::Entity>(ctx, "project", Project::field_columns),
+        ),
+    );
+    let (select, ordering) = super::service::build(&spec)?;
+    let page = fetch_page_joined(
+        ctx.db(),
+        select,
+        &ordering,
+        &args,
+        columns,
+        &joins,
+        |row, checked, at| {
+            let (helper, at) = joins.0.decode(row, checked, at)?;
+            let (recipient, at) = joins.1.decode(row, checked, at)?;
+            let (project, _) = joins.2.decode(row, checked, at)?;
+            Ok((helper, recipient, project))
+        },
+    )
+    .await?;
+    prime_selected(
+        ctx,
+        "pairingAgreement",
+        &ctx.loaders().pairings,
+        page.rows.iter().map(|(_, (m, _))| m.pairing_id),
+        None,
+    )
+    .await?;
+    Ok(FundTransferConnection::from_page(
+        page,
+        |(m, (helper, recipient, project))| FundTransfer::joined(m, helper, recipient, project),
+    ))
 }
 
 #[Object]

@@ -9,6 +9,7 @@ use crate::region::Region;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use entity::enums;
 use entity::fund_transfer::Model;
+use std::sync::Arc;
 
 /// What kind of money a transfer is.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Hash, Debug)]
@@ -78,6 +79,21 @@ impl FundTransfer {
                 .and_then(|id| projects.get(&id))
                 .cloned()
                 .map(Project),
+        };
+        FundTransfer { row, related }
+    }
+
+    /// A transfer of a page with the related rows its statement joined in.
+    pub fn joined(
+        row: Model,
+        helper: Option<entity::organization::Model>,
+        recipient: Option<entity::region::Model>,
+        project: Option<entity::project::Model>,
+    ) -> Self {
+        let related = Related {
+            helper: helper.map(|m| Organization(Arc::new(m))),
+            recipient: recipient.map(|m| Region(Arc::new(m))),
+            project: project.map(|m| Project(Arc::new(m))),
         };
         FundTransfer { row, related }
     }
