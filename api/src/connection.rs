@@ -214,7 +214,15 @@ where
     E: EntityTrait,
     E::Model: Send + Sync + FromRow,
 {
-    let page = fetch_page_joined(db, select, ordering, args, columns, &(), |_, _, _| Ok(()));
+    let page = fetch_page_joined(
+        db,
+        select,
+        ordering,
+        args,
+        columns,
+        &(),
+        |_, _, _, _| Ok(()),
+    );
     let page = page.await?;
     Ok(Page {
         rows: page.rows.into_iter().map(|(c, (m, ()))| (c, m)).collect(),
@@ -254,7 +262,8 @@ impl<A: Joins, B: Joins, C: Joins> Joins for (A, B, C) {
 }
 
 /// `fetch_page_of` with other tables joined in (`joins`): each item comes with what `related`
-/// decodes from the rest of its row, starting at the index given.
+/// decodes from the rest of its row, starting at the index given (it may also complete the item's
+/// model from the joined columns).
 pub async fn fetch_page_joined<E, T>(
     db: &Db,
     select: Select<E>,
@@ -262,7 +271,7 @@ pub async fn fetch_page_joined<E, T>(
     args: &PageArgs,
     columns: Columns,
     joins: &impl Joins,
-    mut related: impl FnMut(&QueryResult, bool, usize) -> Result<T, DbErr>,
+    mut related: impl FnMut(&mut E::Model, &QueryResult, bool, usize) -> Result<T, DbErr>,
 ) -> AppResult<Page<(E::Model, T)>>
 where
     E: EntityTrait,
@@ -288,8 +297,9 @@ where
         joins.apply(QuerySelect::query(&mut query));
         let statement = ordered_page(query, ordering, order, limit, backend);
         let decode = |row: &QueryResult, checked: bool| {
-            let (model, next) = E::Model::from_row_at(row, checked, columns, 0)?;
-            Ok((model, related(row, checked, next)?))
+            let (mut model, next) = E::Model::from_row_at(row, checked, columns, 0)?;
+            let related = related(&mut model, row, checked, next)?;
+            Ok((model, related))
         };
         db.query_rows_with(statement, limit as usize + 1, decode)
             .await?
@@ -330,6 +340,11 @@ where
             columns: columns.map(|c| c.union(positions::<R>(&[R::id_column()]))),
             _related: std::marker::PhantomData,
         }
+    }
+
+    /// Whether the relation is selected, and so joined.
+    pub fn is_joined(&self) -> bool {
+        self.columns.is_some()
     }
 
     fn selected(&self) -> impl Iterator<Item = (usize, R::Column)> + '_ {

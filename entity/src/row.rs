@@ -41,6 +41,14 @@ impl Columns {
     pub fn union(self, other: Columns) -> Columns {
         Columns(self.0 | other.0)
     }
+
+    /// These columns but not `other`'s (every column stays every column).
+    pub fn without(self, other: Columns) -> Columns {
+        if self.is_all() {
+            return self;
+        }
+        Columns(self.0 & !other.0)
+    }
 }
 
 /// What a field not read from the database holds. Callers read such a model only for the fields

@@ -1,6 +1,6 @@
 use super::service::TransferListSpec;
 use super::types::{FundTransfer, FundTransferConnection, FundTransferFilter, FundTransferOrder};
-use crate::connection::{Join, PageArgs, fetch_page_joined};
+use crate::connection::{Join, PageArgs, fetch_page_joined, positions};
 use crate::graphql::{
     ContextExt, item_fields, list_page, prime_selected, related_columns, selection_columns,
 };
@@ -10,6 +10,7 @@ use crate::region::Region;
 use async_graphql::{Context, Object, Result};
 use entity::fund_transfer::{Column, Entity};
 use entity::row::Columns;
+use std::sync::Arc;
 
 #[derive(Default)]
 pub struct TransferQuery;
@@ -108,6 +109,14 @@ async fn root_list(
             related_columns::<entity::project::Entity>(ctx, "project", Project::field_columns),
         ),
     );
+    // A joined row's id is its key: the page does not read the key columns a second time.
+    let keys = [
+        (joins.0.is_joined(), Column::HelperId),
+        (joins.1.is_joined(), Column::RecipientId),
+        (joins.2.is_joined(), Column::ProjectId),
+    ];
+    let joined_keys = keys.iter().filter(|(on, _)| *on).map(|(_, key)| *key);
+    let columns = columns.without(positions::<Entity>(&joined_keys.collect::<Vec<_>>()));
     let (select, ordering) = super::service::build(&spec)?;
     let page = fetch_page_joined(
         ctx.db(),
@@ -116,11 +125,25 @@ async fn root_list(
         &args,
         columns,
         &joins,
-        |row, checked, at| {
+        |m, row, checked, at| {
             let (helper, at) = joins.0.decode(row, checked, at)?;
             let (recipient, at) = joins.1.decode(row, checked, at)?;
             let (project, _) = joins.2.decode(row, checked, at)?;
-            Ok((helper, recipient, project))
+            if let Some(h) = &helper {
+                m.helper_id = h.id;
+            }
+            if let Some(r) = &recipient {
+                m.recipient_id = r.id;
+            }
+            if joins.2.is_joined() {
+                m.project_id = project.as_ref().map(|p| p.id);
+            }
+            // Shared from here on: the page's rows move several times before they are written.
+            Ok((
+                helper.map(Arc::new),
+                recipient.map(Arc::new),
+                project.map(Arc::new),
+            ))
         },
     )
     .await?;

@@ -86,14 +86,14 @@ impl FundTransfer {
     /// A transfer of a page with the related rows its statement joined in.
     pub fn joined(
         row: Model,
-        helper: Option<entity::organization::Model>,
-        recipient: Option<entity::region::Model>,
-        project: Option<entity::project::Model>,
+        helper: Option<Arc<entity::organization::Model>>,
+        recipient: Option<Arc<entity::region::Model>>,
+        project: Option<Arc<entity::project::Model>>,
     ) -> Self {
         let related = Related {
-            helper: helper.map(|m| Organization(Arc::new(m))),
-            recipient: recipient.map(|m| Region(Arc::new(m))),
-            project: project.map(|m| Project(Arc::new(m))),
+            helper: helper.map(Organization),
+            recipient: recipient.map(Region),
+            project: project.map(Project),
         };
         FundTransfer { row, related }
     }
