@@ -4,7 +4,7 @@
 use crate::auth::{JwtVerifier, identify};
 use crate::config::Settings;
 use crate::error::{AppError, finalize_error};
-use crate::graphql::root::{AppSchema, build_schema};
+use crate::graphql::root::{AppSchema, build_schema, build_schema_validating};
 use crate::graphql::{AppState, Loaders, RequestContext};
 use crate::limits::{LimitError, OperationLimits, TypeInfo};
 use crate::observability::{Metrics, Outcome, RequestId};
@@ -19,7 +19,8 @@ use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, Opera
 use async_graphql::{BatchRequest, Request, Response, ServerError};
 use futures_util::StreamExt;
 use sea_orm::DatabaseConnection;
-use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -33,6 +34,9 @@ const CSP_GRAPHIQL: &str = "default-src 'none'; script-src 'unsafe-inline' https
 /// What the HTTP handlers share.
 pub struct Shared {
     pub schema: AppSchema,
+    /// The same schema with async-graphql's fast validation, for a known document whose variables
+    /// surely fit (see `graphql::variables`).
+    pub validated_schema: AppSchema,
     pub db: DatabaseConnection,
     pub verifier: Option<JwtVerifier>,
     pub settings: Settings,
@@ -48,7 +52,14 @@ pub struct Shared {
 /// passed every check are kept; the limits that depend on variables are still
 /// checked on every request. Bounded: at most 64 documents of at most 1 KiB of text each (a
 /// parsed document takes some tens of times its text).
-pub struct DocumentCache(std::sync::Mutex<lru::LruCache<String, ExecutableDocument>>);
+pub struct DocumentCache(std::sync::Mutex<lru::LruCache<String, KnownDocument>>);
+
+/// A cached document, and whether it has passed async-graphql's full validation.
+#[derive(Clone)]
+struct KnownDocument {
+    doc: ExecutableDocument,
+    validated: Arc<AtomicBool>,
+}
 
 impl DocumentCache {
     const CAPACITY: usize = 64;
@@ -60,17 +71,22 @@ impl DocumentCache {
         DocumentCache(std::sync::Mutex::new(lru::LruCache::new(capacity)))
     }
 
-    fn get(&self, query: &str) -> Option<ExecutableDocument> {
+    fn get(&self, query: &str) -> Option<KnownDocument> {
         self.0.lock().ok()?.get(query).cloned()
     }
 
-    fn put(&self, query: &str, doc: &ExecutableDocument) {
+    /// Keeps `doc`; returns its flag to set once it passes the full validation.
+    fn put(&self, query: &str, doc: &ExecutableDocument) -> Option<Arc<AtomicBool>> {
         if query.len() > Self::MAX_QUERY_BYTES {
-            return;
+            return None;
         }
-        if let Ok(mut cache) = self.0.lock() {
-            cache.put(query.to_string(), doc.clone());
-        }
+        let validated = Arc::new(AtomicBool::new(false));
+        let known = KnownDocument {
+            doc: doc.clone(),
+            validated: validated.clone(),
+        };
+        self.0.lock().ok()?.put(query.to_string(), known);
+        Some(validated)
     }
 }
 
@@ -204,13 +220,26 @@ struct Checked {
     query: bool,
     name: Option<String>,
     introspection: bool,
+    validation: Validation,
+}
+
+/// How much of async-graphql's validation an operation needs.
+enum Validation {
+    /// All of it; when the document is cached, its flag is set if it passes.
+    Full(Option<Arc<AtomicBool>>),
+    /// The document passed it before and the variables surely fit: the fast validation.
+    Known,
 }
 
 fn check_request(shared: &Shared, mut req: Request) -> Result<Checked, Box<Response>> {
     let cached = shared.documents.get(&req.query);
     let from_cache = cached.is_some();
+    let mut validated_flag = None;
     let doc = match cached {
-        Some(doc) => doc,
+        Some(known) => {
+            validated_flag = Some(known.validated);
+            known.doc
+        }
         None => {
             crate::limits::check_tokens(&req.query, &shared.limits).map_err(limit_response)?;
             async_graphql::parser::parse_query(&req.query)
@@ -232,16 +261,30 @@ fn check_request(shared: &Shared, mut req: Request) -> Result<Checked, Box<Respo
     };
     if !from_cache {
         // Only documents that passed every check are kept.
-        shared.documents.put(&req.query, &doc);
+        validated_flag = shared.documents.put(&req.query, &doc);
     }
-    let query = selected_operation(&doc, req.operation_name.as_deref())
-        .is_some_and(|op| op.node.ty == OperationType::Query);
+    let operation = selected_operation(&doc, req.operation_name.as_deref());
+    let query = operation.is_some_and(|op| op.node.ty == OperationType::Query);
+    let validation = match (validated_flag, operation) {
+        (Some(flag), Some(op))
+            if flag.load(Ordering::Relaxed)
+                && crate::graphql::variables::surely_valid(
+                    &op.node,
+                    &req.variables,
+                    &shared.types,
+                ) =>
+        {
+            Validation::Known
+        }
+        (flag, _) => Validation::Full(flag),
+    };
     req.set_parsed_query(doc);
     Ok(Checked {
         request: req,
         query,
         name,
         introspection: analysis.introspection,
+        validation,
     })
 }
 
@@ -462,10 +505,22 @@ async fn run_operations(
             ),
             db,
         };
+        let schema = match checked.validation {
+            Validation::Known => &shared.validated_schema,
+            Validation::Full(_) => &shared.schema,
+        };
         // A panic in a resolver becomes an INTERNAL error for this operation.
-        let run = std::panic::AssertUnwindSafe(shared.schema.execute(req.data(ctx)));
+        let run = std::panic::AssertUnwindSafe(schema.execute(req.data(ctx)));
         responses.push(match futures_util::FutureExt::catch_unwind(run).await {
-            Ok(resp) => resp,
+            Ok(resp) => {
+                // An answer that is not a request error got past validation.
+                if let Validation::Full(Some(flag)) = &checked.validation
+                    && !is_request_error(&resp)
+                {
+                    flag.store(true, Ordering::Relaxed);
+                }
+                resp
+            }
             Err(_) => {
                 tracing::error!(request_id, "a resolver panicked");
                 coded_error(
@@ -972,7 +1027,13 @@ impl Application {
                  (set PAIRING_JWT_SECRET or PAIRING_JWT_PUBLIC_KEY to accept writes)"
             );
         }
-        let schema = build_schema(Some(AppState { db: db.clone() }), &settings.limits.schema());
+        let state = AppState { db: db.clone() };
+        let schema = build_schema(Some(state.clone()), &settings.limits.schema());
+        let validated_schema = build_schema_validating(
+            Some(state),
+            &settings.limits.schema(),
+            async_graphql::ValidationMode::Fast,
+        );
         let types = TypeInfo::from_sdl(&schema.sdl());
         let listener = std::net::TcpListener::bind(&settings.bind)
             .map_err(|e| format!("cannot bind {}: {e}", settings.bind))?;
@@ -986,6 +1047,7 @@ impl Application {
         })?;
         let shared = web::Data::new(Shared {
             schema,
+            validated_schema,
             db: db.clone(),
             verifier,
             limits: settings.limits.operation(),

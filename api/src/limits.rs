@@ -164,6 +164,8 @@ pub struct TypeInfo {
     query: String,
     mutation: Option<String>,
     types: HashMap<String, HashMap<String, FieldInfo>>,
+    /// The values of each enum type.
+    enums: HashMap<String, HashSet<String>>,
 }
 
 /// (field, type, is a list) of an introspection type.
@@ -222,6 +224,11 @@ impl TypeInfo {
                     let fields = match kind {
                         TypeKind::Object(o) => o.fields,
                         TypeKind::Interface(i) => i.fields,
+                        TypeKind::Enum(e) => {
+                            let values = e.values.iter().map(|v| v.node.value.node.to_string());
+                            info.enums.insert(name.node.to_string(), values.collect());
+                            continue;
+                        }
                         _ => continue,
                     };
                     let map = fields
@@ -281,6 +288,13 @@ impl TypeInfo {
             );
         }
         info
+    }
+
+    /// Whether `value` is a value of the enum type `ty` (false when `ty` is no enum).
+    pub fn enum_has(&self, ty: &str, value: &str) -> bool {
+        self.enums
+            .get(ty)
+            .is_some_and(|values| values.contains(value))
     }
 
     fn field(&self, ty: Option<&str>, name: &str) -> Option<&FieldInfo> {

@@ -15,4 +15,5 @@ mod rollups;
 mod rows;
 mod shutdown;
 mod transport;
+mod validation;
 mod writes;

@@ -5,6 +5,7 @@ pub mod node;
 pub mod plain;
 pub mod root;
 pub mod scalars;
+pub mod variables;
 
 use crate::auth::Identity;
 use async_graphql::dataloader::{DataLoader, HashMapCache};

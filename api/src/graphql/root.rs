@@ -179,7 +179,18 @@ impl Default for SchemaLimits {
 }
 
 pub fn build_schema(state: Option<super::AppState>, limits: &SchemaLimits) -> AppSchema {
+    build_schema_validating(state, limits, async_graphql::ValidationMode::Strict)
+}
+
+/// The schema validating documents in `mode`: `Fast` is for documents that passed the full
+/// validation before and whose variables fit (see `graphql::variables`).
+pub fn build_schema_validating(
+    state: Option<super::AppState>,
+    limits: &SchemaLimits,
+    mode: async_graphql::ValidationMode,
+) -> AppSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .validation_mode(mode)
         .limit_recursive_depth(limits.recursive_depth)
         .limit_directives(limits.directives);
     if !limits.introspection {
