@@ -53,7 +53,7 @@ pub async fn list(
         q = q.filter(Column::Status.eq(LetterStatus::Signed));
     }
     if let Some(y) = f.year {
-        q = q.filter(Column::Year.eq(y));
+        q = q.filter(crate::connection::int_eq(Column::Year, y.into()));
     }
     if let Some(s) = f.status {
         q = q.filter(Column::Status.eq(LetterStatus::from(s)));

@@ -45,7 +45,7 @@ pub async fn list(
         q = q.filter(Expr::cust("1 = 0"));
     }
     if let Some(y) = f.year {
-        q = q.filter(Column::Year.eq(y));
+        q = q.filter(crate::connection::int_eq(Column::Year, y.into()));
     }
     if let Some(quarter) = f.quarter {
         if !(1..=4).contains(&quarter) {

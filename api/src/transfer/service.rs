@@ -89,7 +89,7 @@ pub fn build(spec: &TransferListSpec) -> AppResult<(Select<Entity>, Ordering<Ent
         q = q.filter(Column::PairingId.eq(id));
     }
     if let Some(y) = f.year {
-        q = q.filter(Column::Year.eq(y));
+        q = q.filter(crate::connection::int_eq(Column::Year, y.into()));
     }
     if let Some(s) = f.status {
         q = q.filter(Column::Status.eq(entity::enums::TransferStatus::from(s)));
