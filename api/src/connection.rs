@@ -322,8 +322,16 @@ where
 pub struct Join<E: EntityTrait, R: crate::graphql::loader::Keyed> {
     alias: &'static str,
     key: E::Column,
-    columns: Option<Columns>,
+    read: Option<JoinedColumns>,
     _related: std::marker::PhantomData<fn() -> R>,
+}
+
+/// The columns a join reads: which, how many, and where its id stands among them.
+#[derive(Clone, Copy)]
+struct JoinedColumns {
+    columns: Columns,
+    width: usize,
+    id_offset: usize,
 }
 
 impl<E, R> Join<E, R>
@@ -334,30 +342,44 @@ where
 {
     /// Joins `R` reading its `columns` (and its id), or nothing when `columns` is `None`.
     pub fn new(alias: &'static str, key: E::Column, columns: Option<Columns>) -> Self {
+        let id = R::id_column();
+        let read = columns.map(|c| {
+            let columns = c.union(positions::<R>(&[id]));
+            let selected = Self::selected(columns);
+            let id_offset = selected
+                .clone()
+                .position(|(_, column)| column.as_str() == id.as_str())
+                .unwrap_or(0); // the id was added just above
+            JoinedColumns {
+                columns,
+                width: selected.count(),
+                id_offset,
+            }
+        });
         Join {
             alias,
             key,
-            columns: columns.map(|c| c.union(positions::<R>(&[R::id_column()]))),
+            read,
             _related: std::marker::PhantomData,
         }
     }
 
     /// Whether the relation is selected, and so joined.
     pub fn is_joined(&self) -> bool {
-        self.columns.is_some()
+        self.read.is_some()
     }
 
-    fn selected(&self) -> impl Iterator<Item = (usize, R::Column)> + '_ {
+    fn selected(columns: Columns) -> impl Iterator<Item = (usize, R::Column)> + Clone {
         R::Column::iter()
             .enumerate()
-            .filter(|(i, _)| self.columns.is_some_and(|c| c.has(*i)))
+            .filter(move |(i, _)| columns.has(*i))
     }
 
     /// Adds the join and its columns to `query`.
     pub fn apply(&self, query: &mut SelectStatement) {
-        if self.columns.is_none() {
+        let Some(read) = self.read else {
             return;
-        }
+        };
         let alias = Alias::new(self.alias);
         query.join_as(
             JoinType::LeftJoin,
@@ -365,7 +387,7 @@ where
             alias.clone(),
             Expr::col((alias.clone(), R::id_column())).equals((E::default(), self.key)),
         );
-        for (_, column) in self.selected() {
+        for (_, column) in Self::selected(read.columns) {
             query.column((alias.clone(), column));
         }
     }
@@ -378,26 +400,14 @@ where
         checked: bool,
         start: usize,
     ) -> Result<(Option<R::Model>, usize), DbErr> {
-        let Some(columns) = self.columns else {
+        let Some(read) = self.read else {
             return Ok((None, start));
         };
-        let id_name = R::id_column();
-        let mut width = 0;
-        let mut id_index = None;
-        for (_, column) in self.selected() {
-            if column.as_str() == id_name.as_str() {
-                id_index = Some(start + width);
-            }
-            width += 1;
-        }
-        let id: Option<i64> = match id_index {
-            Some(i) => entity::row::Col::col(row, i, checked)?,
-            None => None,
-        };
+        let id: Option<i64> = entity::row::Col::col(row, start + read.id_offset, checked)?;
         if id.is_none() {
-            return Ok((None, start + width));
+            return Ok((None, start + read.width));
         }
-        let (model, next) = R::Model::from_row_at(row, checked, columns, start)?;
+        let (model, next) = R::Model::from_row_at(row, checked, read.columns, start)?;
         Ok((Some(model), next))
     }
 }
