@@ -242,17 +242,6 @@ impl Joins for () {
     fn apply(&self, _query: &mut SelectStatement) {}
 }
 
-impl<E, R> Joins for Join<E, R>
-where
-    E: EntityTrait,
-    R: crate::graphql::loader::Keyed,
-    R::Model: FromRow,
-{
-    fn apply(&self, query: &mut SelectStatement) {
-        Join::apply(self, query)
-    }
-}
-
 impl<A: Joins, B: Joins, C: Joins> Joins for (A, B, C) {
     fn apply(&self, query: &mut SelectStatement) {
         self.0.apply(query);
@@ -364,32 +353,15 @@ where
         }
     }
 
-    /// Whether the relation is selected, and so joined.
-    pub fn is_joined(&self) -> bool {
-        self.read.is_some()
+    /// The page's key column when the relation is joined (its joined id then holds the key).
+    pub fn joined_key(&self) -> Option<E::Column> {
+        self.read.map(|_| self.key)
     }
 
     fn selected(columns: Columns) -> impl Iterator<Item = (usize, R::Column)> + Clone {
         R::Column::iter()
             .enumerate()
             .filter(move |(i, _)| columns.has(*i))
-    }
-
-    /// Adds the join and its columns to `query`.
-    pub fn apply(&self, query: &mut SelectStatement) {
-        let Some(read) = self.read else {
-            return;
-        };
-        let alias = Alias::new(self.alias);
-        query.join_as(
-            JoinType::LeftJoin,
-            R::default(),
-            alias.clone(),
-            Expr::col((alias.clone(), R::id_column())).equals((E::default(), self.key)),
-        );
-        for (_, column) in Self::selected(read.columns) {
-            query.column((alias.clone(), column));
-        }
     }
 
     /// The related row read from `start` on (`None` when not joined, or when the key is NULL or
@@ -409,6 +381,30 @@ where
         }
         let (model, next) = R::Model::from_row_at(row, checked, read.columns, start)?;
         Ok((Some(model), next))
+    }
+}
+
+impl<E, R> Joins for Join<E, R>
+where
+    E: EntityTrait,
+    R: crate::graphql::loader::Keyed,
+    R::Model: FromRow,
+{
+    /// Adds the join and its columns to `query` (nothing when not joined).
+    fn apply(&self, query: &mut SelectStatement) {
+        let Some(read) = self.read else {
+            return;
+        };
+        let alias = Alias::new(self.alias);
+        query.join_as(
+            JoinType::LeftJoin,
+            R::default(),
+            alias.clone(),
+            Expr::col((alias.clone(), R::id_column())).equals((E::default(), self.key)),
+        );
+        for (_, column) in Self::selected(read.columns) {
+            query.column((alias.clone(), column));
+        }
     }
 }
 

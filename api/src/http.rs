@@ -232,18 +232,14 @@ enum Validation {
 }
 
 fn check_request(shared: &Shared, mut req: Request) -> Result<Checked, Box<Response>> {
-    let cached = shared.documents.get(&req.query);
-    let from_cache = cached.is_some();
-    let mut validated_flag = None;
-    let doc = match cached {
-        Some(known) => {
-            validated_flag = Some(known.validated);
-            known.doc
-        }
+    // A cached document comes with its validation flag; a new one gets its flag when kept.
+    let (doc, cached_flag) = match shared.documents.get(&req.query) {
+        Some(known) => (known.doc, Some(known.validated)),
         None => {
             crate::limits::check_tokens(&req.query, &shared.limits).map_err(limit_response)?;
-            async_graphql::parser::parse_query(&req.query)
-                .map_err(|e| Box::new(Response::from_errors(vec![ServerError::from(e)])))?
+            let doc = async_graphql::parser::parse_query(&req.query)
+                .map_err(|e| Box::new(Response::from_errors(vec![ServerError::from(e)])))?;
+            (doc, None)
         }
     };
     let analysis = crate::limits::analyze(&doc, &shared.types, &req.variables, &shared.limits)
@@ -259,10 +255,11 @@ fn check_request(shared: &Shared, mut req: Request) -> Result<Checked, Box<Respo
         (None, DocumentOperations::Single(_)) => None,
         (None, DocumentOperations::Multiple(ops)) => ops.keys().next().map(|n| n.to_string()),
     };
-    if !from_cache {
+    let validated_flag = match cached_flag {
+        Some(flag) => Some(flag),
         // Only documents that passed every check are kept.
-        validated_flag = shared.documents.put(&req.query, &doc);
-    }
+        None => shared.documents.put(&req.query, &doc),
+    };
     let operation = selected_operation(&doc, req.operation_name.as_deref());
     let query = operation.is_some_and(|op| op.node.ty == OperationType::Query);
     let validation = match (validated_flag, operation) {

@@ -110,13 +110,13 @@ async fn root_list(
         ),
     );
     // A joined row's id is its key: the page does not read the key columns a second time.
-    let keys = [
-        (joins.0.is_joined(), Column::HelperId),
-        (joins.1.is_joined(), Column::RecipientId),
-        (joins.2.is_joined(), Column::ProjectId),
+    let joined_keys = [
+        joins.0.joined_key(),
+        joins.1.joined_key(),
+        joins.2.joined_key(),
     ];
-    let joined_keys = keys.iter().filter(|(on, _)| *on).map(|(_, key)| *key);
-    let columns = columns.without(positions::<Entity>(&joined_keys.collect::<Vec<_>>()));
+    let joined_keys: Vec<Column> = joined_keys.into_iter().flatten().collect();
+    let columns = columns.without(positions::<Entity>(&joined_keys));
     let (select, ordering) = super::service::build(&spec)?;
     let page = fetch_page_joined(
         ctx.db(),
@@ -135,7 +135,7 @@ async fn root_list(
             if let Some(r) = &recipient {
                 m.recipient_id = r.id;
             }
-            if joins.2.is_joined() {
+            if joins.2.joined_key().is_some() {
                 m.project_id = project.as_ref().map(|p| p.id);
             }
             // Shared from here on: the page's rows move several times before they are written.
