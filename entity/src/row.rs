@@ -152,20 +152,21 @@ enum PgBytes<'r> {
     Text,
 }
 
-/// Kept apart from the generic decoders so that each of them stays small.
+/// Kept apart from the generic decoders so that each of them stays small. The value is matched
+/// where sqlx returns it: mapping its `Result` to ours first copied the value byte by byte into
+/// another layout, and reading it back stalled the CPU (store forwarding) on every column.
 #[inline(never)]
 fn pg_bytes(row: &PgRow, index: usize) -> Result<PgBytes<'_>, DbErr> {
-    let value = row.try_get_raw(index).map_err(|e| decode_error(index, e))?;
-    if value.is_null() {
-        return Ok(PgBytes::Null);
+    // Borrowed, not moved: a move copied the value once more.
+    match &row.try_get_raw(index) {
+        Ok(value) if value.is_null() => Ok(PgBytes::Null),
+        Ok(value) if value.format() != PgValueFormat::Binary => Ok(PgBytes::Text),
+        Ok(value) => match value.as_bytes() {
+            Ok(bytes) => Ok(PgBytes::Binary(bytes)),
+            Err(e) => Err(decode_error(index, e)),
+        },
+        Err(e) => Err(decode_error(index, e)),
     }
-    if value.format() != PgValueFormat::Binary {
-        return Ok(PgBytes::Text);
-    }
-    value
-        .as_bytes()
-        .map(PgBytes::Binary)
-        .map_err(|e| decode_error(index, e))
 }
 
 #[cold]
