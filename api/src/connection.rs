@@ -127,7 +127,10 @@ pub struct Page<M> {
 pub enum TotalCount {
     /// The count's query, written out only when asked for: building its text for every page
     /// cost as much as a tenth of building the page's own statement.
-    Deferred { db: Db, query: SelectStatement },
+    Deferred {
+        db: Db,
+        query: Box<SelectStatement>,
+    },
     Known(i64),
     /// Not requested by the client (the field was not selected).
     Unknown,
@@ -139,7 +142,7 @@ impl TotalCount {
             TotalCount::Known(n) => Ok(*n),
             TotalCount::Unknown => Err(AppError::Internal("totalCount was not prepared".into())),
             TotalCount::Deferred { db, query } => {
-                let statement = db.get_database_backend().build(query);
+                let statement = db.get_database_backend().build(query.as_ref());
                 let row = db.query_one_raw(statement).await?;
                 Ok(match row {
                     Some(r) => r.try_get::<i64>("", "n")?,
@@ -275,7 +278,8 @@ where
             .clone()
             .select_only()
             .column_as(Expr::cust("COUNT(*)"), "n")
-            .into_query(),
+            .into_query()
+            .into(),
     };
     let ascending = ordering.descending == backwards;
     let order = if ascending { Order::Asc } else { Order::Desc };

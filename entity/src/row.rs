@@ -213,9 +213,22 @@ impl PgBinary for String {
     /// Checked with SIMD (simdutf8): the text is mostly Chinese, which the standard check walks
     /// character by character; it was 6% of the server's instructions on a page of transfers.
     fn from_binary(bytes: &[u8]) -> Option<Self> {
+        if bytes.len() < SHORT_TEXT {
+            // simdutf8 hands text under 64 bytes (most names) to the standard check; padded with
+            // ASCII it takes the SIMD path. Padding keeps validity: a sequence cut short at the
+            // end is still cut short by the NUL that follows it.
+            let mut padded = [0u8; SHORT_TEXT];
+            padded[..bytes.len()].copy_from_slice(bytes);
+            let text = simdutf8::basic::from_utf8(&padded).ok()?;
+            // The padding starts at a character boundary (an ASCII byte).
+            return text.get(..bytes.len()).map(str::to_owned);
+        }
         simdutf8::basic::from_utf8(bytes).ok().map(str::to_owned)
     }
 }
+
+/// The length from which simdutf8 checks text with SIMD.
+const SHORT_TEXT: usize = 64;
 
 impl PgBinary for NaiveDate {
     fn from_binary(bytes: &[u8]) -> Option<Self> {
@@ -490,5 +503,34 @@ mod tests {
             None,
             "a cut character is refused"
         );
+    }
+
+    /// Text under 64 bytes is padded for the SIMD check: every length around the padding's edge,
+    /// valid and broken, is judged as the standard check judges it.
+    #[test]
+    fn short_text_is_checked_as_the_standard_check_does() {
+        let text = "县a泸水市\u{0}".repeat(8);
+        let bytes = text.as_bytes();
+        for end in 0..=bytes.len().min(70) {
+            let cut = &bytes[..end];
+            let expected = std::str::from_utf8(cut).ok().map(str::to_owned);
+            assert_eq!(String::from_binary(cut), expected, "the first {end} bytes");
+            for broken_at in 0..end {
+                let mut broken = cut.to_vec();
+                broken[broken_at] = 0xff;
+                assert_eq!(
+                    String::from_binary(&broken),
+                    None,
+                    "0xff at {broken_at} of {end}"
+                );
+                broken[broken_at] = 0x80;
+                let expected = std::str::from_utf8(&broken).ok().map(str::to_owned);
+                assert_eq!(
+                    String::from_binary(&broken),
+                    expected,
+                    "0x80 at {broken_at} of {end}"
+                );
+            }
+        }
     }
 }
