@@ -125,8 +125,8 @@ pub struct Page<M> {
 /// `totalCount`: counted only when a client asks for it, or already known from a batched count.
 #[derive(Clone)]
 pub enum TotalCount {
-    /// The count's query, written out only when asked for: building its text for every page
-    /// cost as much as a tenth of building the page's own statement.
+    /// The count's query, written out as SQL only when the field is resolved: most pages never
+    /// ask for it, and every root page used to build its text.
     Deferred {
         db: Db,
         query: Box<SelectStatement>,
