@@ -214,17 +214,20 @@ impl PgBinary for String {
     /// standard check walks character by character; it was 6% of the server's instructions on a
     /// page of transfers.
     fn from_binary(bytes: &[u8]) -> Option<Self> {
-        if bytes.len() < SHORT_TEXT {
-            // simdutf8 hands text under 64 bytes (most names) to the standard check; padded with
-            // ASCII it takes the SIMD path. Padding keeps validity: a sequence cut short at the
-            // end is still cut short by the NUL that follows it.
-            let mut padded = [0u8; SHORT_TEXT];
-            padded[..bytes.len()].copy_from_slice(bytes);
-            let text = simdutf8::basic::from_utf8(&padded).ok()?;
-            // The padding starts at a character boundary (an ASCII byte).
-            return text.get(..bytes.len()).map(str::to_owned);
-        }
-        simdutf8::basic::from_utf8(bytes).ok().map(str::to_owned)
+        // simdutf8 hands text under 64 bytes (most names) to the standard check; padded with
+        // ASCII it takes the SIMD path. Padding keeps validity: a sequence cut short at the end
+        // is still cut short by the NUL that follows it.
+        let mut padded = [0u8; SHORT_TEXT];
+        let checked = match bytes.len() {
+            n if n < SHORT_TEXT => {
+                padded[..n].copy_from_slice(bytes);
+                &padded[..]
+            }
+            _ => bytes,
+        };
+        let text = simdutf8::basic::from_utf8(checked).ok()?;
+        // Any padding starts at a character boundary (an ASCII byte).
+        text.get(..bytes.len()).map(str::to_owned)
     }
 }
 
