@@ -221,6 +221,8 @@ struct Checked {
     name: Option<String>,
     introspection: bool,
     validation: Validation,
+    /// List items may be written directly (`graphql::collect`).
+    direct_items: bool,
 }
 
 /// How much of async-graphql's validation an operation needs.
@@ -262,6 +264,8 @@ fn check_request(shared: &Shared, mut req: Request) -> Result<Checked, Box<Respo
     };
     let operation = selected_operation(&doc, req.operation_name.as_deref());
     let query = operation.is_some_and(|op| op.node.ty == OperationType::Query);
+    let direct_items = operation
+        .is_some_and(|op| !crate::graphql::collect::merges_fields(&doc, &op.node.selection_set));
     let validation = match (validated_flag, operation) {
         (Some(flag), Some(op))
             if flag.load(Ordering::Relaxed)
@@ -282,6 +286,7 @@ fn check_request(shared: &Shared, mut req: Request) -> Result<Checked, Box<Respo
         name,
         introspection: analysis.introspection,
         validation,
+        direct_items,
     })
 }
 
@@ -501,6 +506,7 @@ async fn run_operations(
                 std::time::Duration::from_micros(shared.settings.limits.batch_delay_us),
             ),
             db,
+            direct_items: checked.direct_items,
         };
         let schema = match checked.validation {
             Validation::Known => &shared.validated_schema,

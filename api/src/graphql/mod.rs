@@ -1,4 +1,5 @@
 //! Schema assembly and the machinery every domain module shares.
+pub mod collect;
 pub mod json;
 pub mod loader;
 pub mod node;
@@ -31,6 +32,9 @@ pub struct RequestContext {
     pub db: crate::db::Db,
     pub request_id: String,
     pub loaders: Loaders,
+    /// Field collection merges nothing in this operation, so list items may be written directly
+    /// (see `collect`).
+    pub direct_items: bool,
 }
 
 /// The DataLoaders of one request (their caches live as long as the request).

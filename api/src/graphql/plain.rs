@@ -1,10 +1,11 @@
 //! A direct path for the items of list pages. async-graphql resolves every field of every item
 //! as its own boxed future, builds a value tree and serializes it; on a page of 100 transfers with
 //! their helper, recipient and project that machinery cost more CPU than the SQL. When an item's
-//! selection is plain (fields without arguments or directives, no fragments, no repeated response
-//! keys, related rows already loaded), the items are written in one synchronous pass straight into
-//! JSON text, which the response writer copies as it is. Anything else falls back to the
-//! executor, so the answer is the same either way (a test compares both paths field by field).
+//! selection is plain (fields without arguments or directives, no fragments, related rows already
+//! loaded) and the operation's field collection merges no two fields anywhere (`collect`), the
+//! items are written in one synchronous pass straight into JSON text, which the response writer
+//! copies as it is. Anything else falls back to the executor, so the answer is the same either
+//! way (tests compare both paths, and merged with split documents, on every list type).
 use super::json::Json;
 use super::{Loaders, RequestContext};
 use async_graphql::parser::types::{Field, Selection, SelectionSet};
@@ -35,8 +36,8 @@ pub trait PlainObject {
 }
 
 /// Writes the object `obj` answering `selection`; false when some part of the selection is not
-/// plain (what was written is then to be thrown away). The caller has checked the selection with
-/// `keys_unique`.
+/// plain (what was written is then to be thrown away). The caller has checked that the operation
+/// merges no fields (`loaders`).
 pub fn plain_object<T: PlainObject + OutputType>(
     obj: &T,
     out: &mut Json,
@@ -74,31 +75,12 @@ pub fn plain_object<T: PlainObject + OutputType>(
     true
 }
 
-/// Whether no two fields answer under the same key, in `selection` and the selections nested in
-/// it (the executor merges repeated keys). Checked once per page, not once per item.
-fn keys_unique(selection: &Positioned<SelectionSet>) -> bool {
-    let items = &selection.node.items;
-    !has_repeated_keys(items)
-        && items.iter().all(|item| match &item.node {
-            Selection::Field(f) => keys_unique(&f.node.selection_set),
-            _ => true,
-        })
-}
-
-/// Whether two fields of a selection answer under the same key.
-fn has_repeated_keys(items: &[Positioned<Selection>]) -> bool {
-    let mut seen = foldhash::HashSet::with_capacity_and_hasher(items.len(), Default::default());
-    items
-        .iter()
-        .filter_map(|item| match &item.node {
-            Selection::Field(f) => Some(f.node.response_key().node.as_str()),
-            _ => None,
-        })
-        .any(|key| !seen.insert(key))
-}
-
+/// The loaders, when the operation allows the direct path: field collection merges no two fields
+/// anywhere in it (`collect`), so no written value ever has to be merged with another.
 fn loaders<'a>(ctx: &ContextSelectionSet<'a>) -> Option<&'a Loaders> {
-    ctx.data_opt::<RequestContext>().map(|r| &r.loaders)
+    ctx.data_opt::<RequestContext>()
+        .filter(|r| r.direct_items)
+        .map(|r| &r.loaders)
 }
 
 /// An object written by `plain_object` when its selection allows it, by the executor otherwise.
@@ -130,7 +112,7 @@ where
         ctx: &ContextSelectionSet<'_>,
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
-        if let Some(l) = loaders(ctx).filter(|_| keys_unique(ctx.item)) {
+        if let Some(l) = loaders(ctx) {
             let mut out = Json::with_capacity(256);
             if plain_object(&self.0, &mut out, l, ctx.item) {
                 return Ok(out.into_value());
@@ -165,7 +147,7 @@ where
         ctx: &ContextSelectionSet<'_>,
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
-        if let Some(l) = loaders(ctx).filter(|_| keys_unique(ctx.item)) {
+        if let Some(l) = loaders(ctx) {
             let mut out = Json::with_capacity(64 + 512 * self.0.len());
             out.punct('[');
             let mut plain = true;
