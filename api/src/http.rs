@@ -409,6 +409,18 @@ struct Finished {
     operation: Option<String>,
 }
 
+/// The executor resolves a response key once per field that shares it and merges the values, so
+/// one field's error would be reported once per such field; the specification executes the
+/// merged field once (§6.3.2). Errors at the same path with the same message are one error.
+fn dedup_field_errors(errors: &mut Vec<ServerError>) {
+    if errors.len() < 2 {
+        return;
+    }
+    let mut seen = std::collections::HashSet::new();
+    errors
+        .retain(|e| e.path.is_empty() || seen.insert((format!("{:?}", e.path), e.message.clone())));
+}
+
 /// Gives every error its code, then serializes under the response-size limit.
 fn finish(
     shared: &Shared,
@@ -422,6 +434,7 @@ fn finish(
     let operation = names.join(",");
     let mut codes = Vec::new();
     for resp in &mut responses {
+        dedup_field_errors(&mut resp.errors);
         for err in &mut resp.errors {
             finalize_error(err, request_id);
             let code = err

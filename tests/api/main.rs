@@ -1,6 +1,7 @@
 //! Integration tests: the real actix app over HTTP, on SQLite or PostgreSQL (`TEST_DATABASE_URL`).
 mod auth;
 mod bench_queries;
+mod collection;
 mod demo;
 mod faults;
 mod fixtures;
