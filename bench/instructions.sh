@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 SCENARIOS="${1:-a b c d}"
 REQUESTS="${2:-100}"
-BIN="${3:-target/release/pairing}"
+BIN="${3:-target/production/pairing}"
 TRANSFERS="${TRANSFERS:-1000000}"
 PG="${BENCH_PG:-postgres://postgres@127.0.0.1:5432}"
 DBURL="$PG/bench_${TRANSFERS}?sslmode=disable"
@@ -20,7 +20,7 @@ SECRET="bench-secret-0123456789abcdef"
 OUT=bench/out
 
 command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; }
-[ -x "$BIN" ] || cargo build --release --bin pairing
+[ -x "$BIN" ] || cargo build --profile production --bin pairing
 TOKEN=$("$BIN" token --role VIEWER --ttl 2h --jwt-secret "$SECRET")
 
 # Sends N requests over 4 keep-alive connections; fails on any GraphQL error.

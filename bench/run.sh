@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# National-scale benchmark: seeds PostgreSQL, starts the release server, drives a portal mix with
+# National-scale benchmark: seeds PostgreSQL, starts the server (built with the `production` profile), drives a portal mix with
 # wrk at fixed concurrency, and runs each request's SQL directly with pgbench (the floor).
 #
 #   bench/run.sh                    # 1,000,000 transfers, 16 connections, 20 s per scenario
@@ -33,8 +33,8 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
   for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
 fi
 
-cargo build --release --bin pairing
-BIN=target/release/pairing
+cargo build --profile production --bin pairing
+BIN=target/production/pairing
 
 # Seed once per size: a database that already holds this size is reused.
 if [ "$(psql "$PG/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB'")" != "1" ] ||
