@@ -1,21 +1,23 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// Append-only record of a write.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
-#[sea_orm(table_name = "audit_events")]
-pub struct Model {
-    #[sea_orm(primary_key)]
-    pub id: i64,
-    pub actor: String,
-    pub role: String,
-    pub action: String,
-    pub entity: String,
-    pub entity_id: i64,
-    pub before: Option<String>,
-    pub after: Option<String>,
-    pub request_id: Option<String>,
-    pub occurred_at: DateTimeUtc,
+crate::model! {
+    /// Append-only record of a write.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+    #[sea_orm(table_name = "audit_events")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub actor: String,
+        pub role: String,
+        pub action: String,
+        pub entity: String,
+        pub entity_id: i64,
+        pub before: Option<String>,
+        pub after: Option<String>,
+        pub request_id: Option<String>,
+        pub occurred_at: DateTimeUtc,
+    }
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,36 +2,38 @@ use crate::enums::{FundCategory, TransferStatus};
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// Money from a helper to a recipient region under a pairing. Amounts are integer fen.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
-#[sea_orm(table_name = "fund_transfers")]
-pub struct Model {
-    #[sea_orm(primary_key)]
-    pub id: i64,
-    #[sea_orm(unique)]
-    pub reference_no: String,
-    pub pairing_id: i64,
-    /// Copied from the pairing so that helper filters use an index.
-    pub helper_id: i64,
-    pub recipient_id: i64,
-    /// The recipient's province, copied so that province filters use an index.
-    pub recipient_province_id: i64,
-    pub project_id: Option<i64>,
-    pub category: FundCategory,
-    pub amount_fen: i64,
-    pub currency: String,
-    pub status: TransferStatus,
-    /// The year the funds count toward (the responsibility letter's year).
-    pub year: i32,
-    pub planned_on: Option<Date>,
-    pub allocated_on: Option<Date>,
-    pub received_on: Option<Date>,
-    pub publicized_on: Option<Date>,
-    pub purpose: Option<String>,
-    pub idempotency_key: Option<String>,
-    /// Hash of the request that created the row, to tell a retry from a reused key.
-    pub request_hash: Option<String>,
-    pub created_at: DateTimeUtc,
+crate::model! {
+    /// Money from a helper to a recipient region under a pairing. Amounts are integer fen.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+    #[sea_orm(table_name = "fund_transfers")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        #[sea_orm(unique)]
+        pub reference_no: String,
+        pub pairing_id: i64,
+        /// Copied from the pairing so that helper filters use an index.
+        pub helper_id: i64,
+        pub recipient_id: i64,
+        /// The recipient's province, copied so that province filters use an index.
+        pub recipient_province_id: i64,
+        pub project_id: Option<i64>,
+        pub category: FundCategory,
+        pub amount_fen: i64,
+        pub currency: String,
+        pub status: TransferStatus,
+        /// The year the funds count toward (the responsibility letter's year).
+        pub year: i32,
+        pub planned_on: Option<Date>,
+        pub allocated_on: Option<Date>,
+        pub received_on: Option<Date>,
+        pub publicized_on: Option<Date>,
+        pub purpose: Option<String>,
+        pub idempotency_key: Option<String>,
+        /// Hash of the request that created the row, to tell a retry from a reused key.
+        pub request_hash: Option<String>,
+        pub created_at: DateTimeUtc,
+    }
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,19 +2,21 @@ use crate::enums::{PairingStatus, Program};
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// The standing pairing between a helper organization and a recipient region.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
-#[sea_orm(table_name = "pairing_agreements")]
-pub struct Model {
-    #[sea_orm(primary_key)]
-    pub id: i64,
-    pub program: Program,
-    pub helper_id: i64,
-    pub recipient_id: i64,
-    pub start_year: i32,
-    pub end_year: Option<i32>,
-    pub status: PairingStatus,
-    pub document_ref: Option<String>,
+crate::model! {
+    /// The standing pairing between a helper organization and a recipient region.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+    #[sea_orm(table_name = "pairing_agreements")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub program: Program,
+        pub helper_id: i64,
+        pub recipient_id: i64,
+        pub start_year: i32,
+        pub end_year: Option<i32>,
+        pub status: PairingStatus,
+        pub document_ref: Option<String>,
+    }
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,19 +2,21 @@ use crate::enums::ProjectStatus;
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// An entry in a county's project library that funds can go to.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
-#[sea_orm(table_name = "projects")]
-pub struct Model {
-    #[sea_orm(primary_key)]
-    pub id: i64,
-    pub county_id: i64,
-    pub name: String,
-    pub sector: String,
-    pub budget_fen: i64,
-    pub beneficiaries: Option<i32>,
-    pub status: ProjectStatus,
-    pub created_at: DateTimeUtc,
+crate::model! {
+    /// An entry in a county's project library that funds can go to.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+    #[sea_orm(table_name = "projects")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub county_id: i64,
+        pub name: String,
+        pub sector: String,
+        pub budget_fen: i64,
+        pub beneficiaries: Option<i32>,
+        pub status: ProjectStatus,
+        pub created_at: DateTimeUtc,
+    }
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -289,7 +289,25 @@ pub fn text_col<R>(
     }
 }
 
-/// Implements [`FromRow`] for a model from its fields, listed in declaration order.
+/// Declares an entity's model once: the struct (for SeaORM's derives) and its positional decoder
+/// ([`FromRow`]) both come from the one field list, so they cannot fall out of step.
+#[macro_export]
+macro_rules! model {
+    (
+        $(#[$m:meta])*
+        pub struct Model {
+            $( $(#[$fm:meta])* pub $field:ident : $ty:ty ),+ $(,)?
+        }
+    ) => {
+        $(#[$m])*
+        pub struct Model {
+            $( $(#[$fm])* pub $field : $ty ),+
+        }
+        $crate::from_row!(Model { $($field),+ });
+    };
+}
+
+/// Implements [`FromRow`] for a model from its fields, in declaration order (see `model!`).
 #[macro_export]
 macro_rules! from_row {
     ($model:path { $($field:ident),+ $(,)? }) => {
@@ -320,141 +338,6 @@ macro_rules! from_row {
         }
     };
 }
-
-from_row!(crate::audit_event::Model {
-    id,
-    actor,
-    role,
-    action,
-    entity,
-    entity_id,
-    before,
-    after,
-    request_id,
-    occurred_at
-});
-from_row!(crate::commitment::Model {
-    id,
-    letter_id,
-    indicator,
-    target
-});
-from_row!(crate::fund_transfer::Model {
-    id,
-    reference_no,
-    pairing_id,
-    helper_id,
-    recipient_id,
-    recipient_province_id,
-    project_id,
-    category,
-    amount_fen,
-    currency,
-    status,
-    year,
-    planned_on,
-    allocated_on,
-    received_on,
-    publicized_on,
-    purpose,
-    idempotency_key,
-    request_hash,
-    created_at
-});
-from_row!(crate::letter_revision::Model {
-    id,
-    letter_id,
-    version,
-    commitments,
-    rationale,
-    actor,
-    created_at
-});
-from_row!(crate::organization::Model {
-    id,
-    code,
-    name,
-    short_name,
-    kind,
-    region_id
-});
-from_row!(crate::pairing_agreement::Model {
-    id,
-    program,
-    helper_id,
-    recipient_id,
-    start_year,
-    end_year,
-    status,
-    document_ref
-});
-from_row!(crate::personnel_dispatch::Model {
-    id,
-    pairing_id,
-    helper_id,
-    recipient_id,
-    recipient_province_id,
-    person_name,
-    category,
-    specialty,
-    post,
-    status,
-    year,
-    start_on,
-    end_on,
-    arrived_on,
-    returned_on,
-    created_at
-});
-from_row!(crate::progress_report::Model {
-    id,
-    pairing_id,
-    indicator,
-    year,
-    quarter,
-    value,
-    reported_by,
-    reported_at,
-    verified_by,
-    verified_at
-});
-from_row!(crate::project::Model {
-    id,
-    county_id,
-    name,
-    sector,
-    budget_fen,
-    beneficiaries,
-    status,
-    created_at
-});
-from_row!(crate::region::Model {
-    id,
-    code,
-    name,
-    level,
-    zone,
-    parent_id,
-    province_id,
-    is_poor,
-    is_key_county,
-    is_contiguous_area,
-    is_listed,
-    exit_year
-});
-from_row!(crate::responsibility_letter::Model {
-    id,
-    pairing_id,
-    year,
-    status,
-    version,
-    submitted_at,
-    submitted_by,
-    signed_at,
-    signed_by,
-    created_at,
-    updated_at
-});
 
 #[cfg(test)]
 mod tests {
@@ -536,5 +419,33 @@ mod tests {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod model_tests {
+    use sea_orm::{ColumnTrait, ColumnType, IdenStatic, Iterable};
+
+    /// The derives see through `model!`: optional fields are nullable columns, the rest are not,
+    /// and the columns keep the fields' order (the positions `FromRow` reads).
+    #[test]
+    fn model_declarations_keep_nullability_and_order() {
+        use crate::fund_transfer::Column as C;
+        let nullable: Vec<bool> = C::iter().map(|c| c.def().is_null()).collect();
+        let names: Vec<String> = C::iter().map(|c| c.as_str().to_string()).collect();
+        assert_eq!(names[0], "id");
+        assert_eq!(names[1], "reference_no");
+        assert!(!nullable[0] && !nullable[1]);
+        let project = names
+            .iter()
+            .position(|n| n == "project_id")
+            .expect("project_id");
+        assert!(nullable[project], "project_id is nullable");
+        assert!(!C::AmountFen.def().is_null());
+        assert!(matches!(
+            C::AmountFen.def().get_column_type(),
+            ColumnType::BigInteger
+        ));
+        assert!(C::PlannedOn.def().is_null());
     }
 }
