@@ -1,5 +1,6 @@
 //! Schema assembly and the machinery every domain module shares.
 pub mod collect;
+pub mod fields;
 pub mod json;
 pub mod loader;
 pub mod node;

@@ -2,7 +2,7 @@ use crate::connection::PageArgs;
 use crate::graphql::node::{NodeKind, global_id};
 use crate::graphql::{ContextExt, OrderDirection, define_connection, list_page};
 use crate::pairing::{PairingAgreementConnection, PairingAgreementFilter, PairingAgreementOrder};
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Result, SimpleObject};
 use entity::enums;
 use entity::region::Model;
 
@@ -59,37 +59,31 @@ pub struct PovertyStatus {
     pub exit_year: Option<i32>,
 }
 
-/// An administrative division (GB/T 2260 as of 2020-12-31).
-#[Object]
-impl Region {
-    /// Opaque global id.
-    pub async fn id(&self) -> ID {
-        global_id(NodeKind::Region, self.0.id)
+crate::object! {
+    /// An administrative division (GB/T 2260 as of 2020-12-31).
+    Region(0) as m, columns entity::region {
+        /// Opaque global id.
+        id: ID [Id] = global_id(NodeKind::Region, m.id);
+        /// GB/T 2260 code: 6 digits (9 for a township, 12 for a village).
+        code: &str [Code] = &m.code;
+        /// Official full name.
+        name: &str [Name] = &m.name;
+        /// Administrative level.
+        level: RegionLevel [Level] = m.level.into();
+        /// Economic zone of the region's province.
+        zone: Zone [Zone] = m.zone.into();
     }
-    /// GB/T 2260 code: 6 digits (9 for a township, 12 for a village).
-    async fn code(&self) -> &str {
-        &self.0.code
+    related {
+        /// The region directly above; `null` for a province.
+        [ParentId] async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
+            load(ctx, self.0.parent_id).await
+        }
+        /// The province this region lies in (itself for a province).
+        [ProvinceId] async fn province(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
+            load(ctx, self.0.province_id).await
+        }
     }
-    /// Official full name.
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    /// Administrative level.
-    async fn level(&self) -> RegionLevel {
-        self.0.level.into()
-    }
-    /// Economic zone of the region's province.
-    async fn zone(&self) -> Zone {
-        self.0.zone.into()
-    }
-    /// The region directly above; `null` for a province.
-    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
-        load(ctx, self.0.parent_id).await
-    }
-    /// The province this region lies in (itself for a province).
-    async fn province(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
-        load(ctx, self.0.province_id).await
-    }
+    other {
     /// The regions directly below, ordered by code unless `orderBy` says otherwise.
     async fn children(
         &self,
@@ -167,7 +161,10 @@ impl Region {
         )
         .await
     }
+    }
 }
+
+crate::leaf_enums!(RegionLevel, Zone);
 
 async fn load(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Region>> {
     let Some(id) = id else { return Ok(None) };
@@ -275,35 +272,8 @@ pub struct RegionPayload {
     pub region: Region,
 }
 
-impl Region {
-    /// The columns each field reads (see `FieldColumns`).
-    pub fn field_columns(field: &str) -> Option<&'static [entity::region::Column]> {
-        use entity::region::Column as C;
-        Some(match field {
-            "id" => &[C::Id],
-            "code" => &[C::Code],
-            "name" => &[C::Name],
-            "level" => &[C::Level],
-            "zone" => &[C::Zone],
-            "parent" => &[C::ParentId],
-            "province" => &[C::ProvinceId],
-            _ => return None,
-        })
-    }
-}
-
 impl crate::graphql::plain::PlainObject for Region {
     fn plain_leaf(&self, out: &mut crate::graphql::json::Json, name: &str) -> bool {
-        use crate::graphql::plain::{enumeration, scalar};
-        let m = &self.0;
-        match name {
-            "id" => scalar(out, global_id(NodeKind::Region, m.id)),
-            "code" => out.string(&m.code),
-            "name" => out.string(&m.name),
-            "level" => enumeration(out, RegionLevel::from(m.level)),
-            "zone" => enumeration(out, Zone::from(m.zone)),
-            _ => return false,
-        }
-        true
+        self.write_leaf(out, name)
     }
 }
