@@ -154,7 +154,7 @@ macro_rules! object {
             $(
                 $(#[$lmeta])*
                 pub async fn $leaf(&self) -> $lty {
-                    let $m = &*$crate::object!(@access self $acc);
+                    let $m = &$crate::object!(@access self $acc);
                     $lexpr
                 }
             )*
@@ -168,7 +168,7 @@ macro_rules! object {
         impl $ty {
             /// Writes the scalar or enum field `name` as the executor would; false for any other.
             pub fn write_leaf(&self, out: &mut $crate::graphql::json::Json, name: &str) -> bool {
-                let $m = &*$crate::object!(@access self $acc);
+                let $m = &$crate::object!(@access self $acc);
                 match name {
                     $(stringify!($leaf) => {
                         let value: $lty = $lexpr;

@@ -3,7 +3,7 @@ use crate::graphql::node::{NodeKind, global_id};
 use crate::graphql::{ContextExt, OrderDirection, define_connection};
 use crate::pairing::{PairingAgreementConnection, PairingAgreementFilter, PairingAgreementOrder};
 use crate::region::Region;
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use async_graphql::{Context, Enum, ID, InputObject, Result};
 use entity::enums;
 use entity::organization::Model;
 
@@ -35,36 +35,30 @@ impl From<Model> for Organization {
     }
 }
 
-/// An actor of paired assistance.
-#[Object]
-impl Organization {
-    /// Opaque global id.
-    pub async fn id(&self) -> ID {
-        global_id(NodeKind::Organization, self.0.id)
+crate::object! {
+    /// An actor of paired assistance.
+    Organization(0) as m, columns entity::organization {
+        /// Opaque global id.
+        id: ID [Id] = global_id(NodeKind::Organization, m.id);
+        /// Stable code: the region code for governments, a short identifier for others.
+        code: &str [Code] = &m.code;
+        /// Official full name.
+        name: &str [Name] = &m.name;
+        /// Common short name.
+        shortName: Option<&str> [ShortName] = m.short_name.as_deref();
+        /// What kind of actor this is.
+        kind: OrganizationKind [Kind] = m.kind.into();
     }
-    /// Stable code: the region code for governments, a short identifier for others.
-    async fn code(&self) -> &str {
-        &self.0.code
+    related {
+        /// The region a government governs.
+        [RegionId] async fn region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
+            let Some(id) = self.0.region_id else {
+                return Ok(None);
+            };
+            Ok(ctx.loaders().regions.load_one(id).await?.map(Region))
+        }
     }
-    /// Official full name.
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    /// Common short name.
-    async fn short_name(&self) -> Option<&str> {
-        self.0.short_name.as_deref()
-    }
-    /// What kind of actor this is.
-    async fn kind(&self) -> OrganizationKind {
-        self.0.kind.into()
-    }
-    /// The region a government governs.
-    async fn region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
-        let Some(id) = self.0.region_id else {
-            return Ok(None);
-        };
-        Ok(ctx.loaders().regions.load_one(id).await?.map(Region))
-    }
+    other {
     /// The year's progress over all pairings in which this organization is the helper: summed
     /// targets of the signed letters against the records, per indicator. Public.
     async fn progress(
@@ -102,7 +96,10 @@ impl Organization {
         )
         .await
     }
+    }
 }
+
+crate::leaf_enums!(OrganizationKind);
 
 /// Narrows a list of organizations.
 #[derive(InputObject, Default, Clone, PartialEq, Eq, Hash)]
@@ -180,34 +177,8 @@ pub struct OrganizationPayload {
     pub organization: Organization,
 }
 
-impl Organization {
-    /// The columns each field reads (see `FieldColumns`).
-    pub fn field_columns(field: &str) -> Option<&'static [entity::organization::Column]> {
-        use entity::organization::Column as C;
-        Some(match field {
-            "id" => &[C::Id],
-            "code" => &[C::Code],
-            "name" => &[C::Name],
-            "shortName" => &[C::ShortName],
-            "kind" => &[C::Kind],
-            "region" => &[C::RegionId],
-            _ => return None,
-        })
-    }
-}
-
 impl crate::graphql::plain::PlainObject for Organization {
     fn plain_leaf(&self, out: &mut crate::graphql::json::Json, name: &str) -> bool {
-        use crate::graphql::plain::{enumeration, nullable, scalar};
-        let m = &self.0;
-        match name {
-            "id" => scalar(out, global_id(NodeKind::Organization, m.id)),
-            "code" => out.string(&m.code),
-            "name" => out.string(&m.name),
-            "shortName" => nullable(out, m.short_name.as_deref(), |out, s| out.string(s)),
-            "kind" => enumeration(out, OrganizationKind::from(m.kind)),
-            _ => return false,
-        }
-        true
+        self.write_leaf(out, name)
     }
 }

@@ -2,7 +2,7 @@ use crate::graphql::node::{NodeKind, global_id};
 use crate::graphql::scalars::Decimal;
 use crate::graphql::{ContextExt, OrderDirection, define_connection};
 use crate::region::Region;
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use async_graphql::{Context, Enum, ID, InputObject, Result};
 use entity::enums;
 use entity::project::Model;
 
@@ -30,41 +30,34 @@ impl From<Model> for Project {
     }
 }
 
-/// An entry in a county's project library.
-#[Object]
-impl Project {
-    /// Opaque global id.
-    pub async fn id(&self) -> ID {
-        global_id(NodeKind::Project, self.0.id)
+crate::object! {
+    /// An entry in a county's project library.
+    Project(0) as m, columns entity::project {
+        /// Opaque global id.
+        id: ID [Id] = global_id(NodeKind::Project, m.id);
+        /// Project name.
+        name: &str [Name] = &m.name;
+        /// Sector, e.g. industry, education, health, infrastructure.
+        sector: &str [Sector] = &m.sector;
+        /// Budget in yuan, exact to the fen.
+        budget: Decimal [BudgetFen] = Decimal::from_minor(m.budget_fen, 2);
+        /// People expected to benefit.
+        beneficiaries: Option<i32> [Beneficiaries] = m.beneficiaries;
+        /// Where the project stands.
+        status: ProjectStatus [Status] = m.status.into();
     }
-    /// The county whose library holds the project.
-    async fn county(&self, ctx: &Context<'_>) -> Result<Region> {
-        let r = ctx.loaders().regions.load_one(self.0.county_id).await?;
-        Ok(Region(r.ok_or_else(|| {
-            crate::error::AppError::not_found("Region", self.0.county_id)
-        })?))
-    }
-    /// Project name.
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    /// Sector, e.g. industry, education, health, infrastructure.
-    async fn sector(&self) -> &str {
-        &self.0.sector
-    }
-    /// Budget in yuan, exact to the fen.
-    async fn budget(&self) -> Decimal {
-        Decimal::from_minor(self.0.budget_fen, 2)
-    }
-    /// People expected to benefit.
-    async fn beneficiaries(&self) -> Option<i32> {
-        self.0.beneficiaries
-    }
-    /// Where the project stands.
-    async fn status(&self) -> ProjectStatus {
-        self.0.status.into()
+    related {
+        /// The county whose library holds the project.
+        [CountyId] async fn county(&self, ctx: &Context<'_>) -> Result<Region> {
+            let r = ctx.loaders().regions.load_one(self.0.county_id).await?;
+            Ok(Region(r.ok_or_else(|| {
+                crate::error::AppError::not_found("Region", self.0.county_id)
+            })?))
+        }
     }
 }
+
+crate::leaf_enums!(ProjectStatus);
 
 /// Narrows a list of projects.
 #[derive(InputObject, Default, Clone, PartialEq, Eq, Hash)]
@@ -151,36 +144,8 @@ pub struct ProjectPayload {
     pub project: Project,
 }
 
-impl Project {
-    /// The columns each field reads (see `FieldColumns`).
-    pub fn field_columns(field: &str) -> Option<&'static [entity::project::Column]> {
-        use entity::project::Column as C;
-        Some(match field {
-            "id" => &[C::Id],
-            "county" => &[C::CountyId],
-            "name" => &[C::Name],
-            "sector" => &[C::Sector],
-            "budget" => &[C::BudgetFen],
-            "beneficiaries" => &[C::Beneficiaries],
-            "status" => &[C::Status],
-            _ => return None,
-        })
-    }
-}
-
 impl crate::graphql::plain::PlainObject for Project {
     fn plain_leaf(&self, out: &mut crate::graphql::json::Json, name: &str) -> bool {
-        use crate::graphql::plain::{enumeration, nullable, scalar};
-        let m = &self.0;
-        match name {
-            "id" => scalar(out, global_id(NodeKind::Project, m.id)),
-            "name" => out.string(&m.name),
-            "sector" => out.string(&m.sector),
-            "budget" => out.quoted(crate::graphql::scalars::Yuan(m.budget_fen)),
-            "beneficiaries" => nullable(out, m.beneficiaries, |out, n| out.int(n.into())),
-            "status" => enumeration(out, ProjectStatus::from(m.status)),
-            _ => return false,
-        }
-        true
+        self.write_leaf(out, name)
     }
 }

@@ -6,7 +6,7 @@ use crate::organization::Organization;
 use crate::pairing::PairingAgreement;
 use crate::project::Project;
 use crate::region::Region;
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use async_graphql::{Context, Enum, ID, InputObject, Result};
 use entity::enums;
 use entity::fund_transfer::Model;
 use std::sync::Arc;
@@ -99,103 +99,84 @@ impl FundTransfer {
     }
 }
 
-/// Money from a helper to a recipient region under a pairing.
-#[Object]
-impl FundTransfer {
-    /// Opaque global id.
-    pub async fn id(&self) -> ID {
-        global_id(NodeKind::FundTransfer, self.row.id)
+crate::object! {
+    /// Money from a helper to a recipient region under a pairing.
+    FundTransfer(row) as m, columns entity::fund_transfer {
+        /// Opaque global id.
+        id: ID [Id] = global_id(NodeKind::FundTransfer, m.id);
+        /// The helper's reference number, unique.
+        referenceNo: &str [ReferenceNo] = &m.reference_no;
+        /// What kind of money this is.
+        category: FundCategory [Category] = m.category.into();
+        /// Amount in yuan, exact to the fen.
+        amount: Decimal [AmountFen] = Decimal::from_minor(m.amount_fen, 2);
+        /// ISO 4217 currency code (always CNY).
+        currency: &str [Currency] = &m.currency;
+        /// Where the transfer stands.
+        status: TransferStatus [Status] = m.status.into();
+        /// The year the funds count toward.
+        year: i32 [Year] = m.year;
+        /// When the transfer was planned for.
+        plannedOn: Option<Date> [PlannedOn] = m.planned_on.map(Date);
+        /// When the helper paid it out.
+        allocatedOn: Option<Date> [AllocatedOn] = m.allocated_on.map(Date);
+        /// When the recipient confirmed receipt.
+        receivedOn: Option<Date> [ReceivedOn] = m.received_on.map(Date);
+        /// When its use was published under the announcement system.
+        publicizedOn: Option<Date> [PublicizedOn] = m.publicized_on.map(Date);
+        /// What the money is for.
+        purpose: Option<&str> [Purpose] = m.purpose.as_deref();
     }
-    /// The helper's reference number, unique.
-    async fn reference_no(&self) -> &str {
-        &self.row.reference_no
-    }
-    /// The pairing the transfer is made under.
-    async fn pairing_agreement(&self, ctx: &Context<'_>) -> Result<PairingAgreement> {
-        let p = ctx.loaders().pairings.load_one(self.row.pairing_id).await?;
-        Ok(PairingAgreement(p.ok_or_else(|| {
-            crate::error::AppError::not_found("PairingAgreement", self.row.pairing_id)
-        })?))
-    }
-    /// The paying organization.
-    async fn helper(&self, ctx: &Context<'_>) -> Result<Organization> {
-        if let Some(o) = &self.related.helper {
-            return Ok(o.clone());
+    related {
+        /// The pairing the transfer is made under.
+        [PairingId] async fn pairingAgreement(&self, ctx: &Context<'_>) -> Result<PairingAgreement> {
+            let p = ctx.loaders().pairings.load_one(self.row.pairing_id).await?;
+            Ok(PairingAgreement(p.ok_or_else(|| {
+                crate::error::AppError::not_found("PairingAgreement", self.row.pairing_id)
+            })?))
         }
-        let o = ctx
-            .loaders()
-            .organizations
-            .load_one(self.row.helper_id)
-            .await?;
-        Ok(Organization(o.ok_or_else(|| {
-            crate::error::AppError::not_found("Organization", self.row.helper_id)
-        })?))
-    }
-    /// The receiving region (the pairing's recipient or a region within it).
-    async fn recipient(&self, ctx: &Context<'_>) -> Result<Region> {
-        if let Some(r) = &self.related.recipient {
-            return Ok(r.clone());
+        /// The paying organization.
+        [HelperId] async fn helper(&self, ctx: &Context<'_>) -> Result<Organization> {
+            if let Some(o) = &self.related.helper {
+                return Ok(o.clone());
+            }
+            let o = ctx
+                .loaders()
+                .organizations
+                .load_one(self.row.helper_id)
+                .await?;
+            Ok(Organization(o.ok_or_else(|| {
+                crate::error::AppError::not_found("Organization", self.row.helper_id)
+            })?))
         }
-        let r = ctx
-            .loaders()
-            .regions
-            .load_one(self.row.recipient_id)
-            .await?;
-        Ok(Region(r.ok_or_else(|| {
-            crate::error::AppError::not_found("Region", self.row.recipient_id)
-        })?))
-    }
-    /// The project in the county's library the money goes to, if any.
-    async fn project(&self, ctx: &Context<'_>) -> Result<Option<Project>> {
-        let Some(id) = self.row.project_id else {
-            return Ok(None);
-        };
-        if let Some(p) = &self.related.project {
-            return Ok(Some(p.clone()));
+        /// The receiving region (the pairing's recipient or a region within it).
+        [RecipientId] async fn recipient(&self, ctx: &Context<'_>) -> Result<Region> {
+            if let Some(r) = &self.related.recipient {
+                return Ok(r.clone());
+            }
+            let r = ctx
+                .loaders()
+                .regions
+                .load_one(self.row.recipient_id)
+                .await?;
+            Ok(Region(r.ok_or_else(|| {
+                crate::error::AppError::not_found("Region", self.row.recipient_id)
+            })?))
         }
-        Ok(ctx.loaders().projects.load_one(id).await?.map(Project))
-    }
-    /// What kind of money this is.
-    async fn category(&self) -> FundCategory {
-        self.row.category.into()
-    }
-    /// Amount in yuan, exact to the fen.
-    async fn amount(&self) -> Decimal {
-        Decimal::from_minor(self.row.amount_fen, 2)
-    }
-    /// ISO 4217 currency code (always CNY).
-    async fn currency(&self) -> &str {
-        &self.row.currency
-    }
-    /// Where the transfer stands.
-    async fn status(&self) -> TransferStatus {
-        self.row.status.into()
-    }
-    /// The year the funds count toward.
-    async fn year(&self) -> i32 {
-        self.row.year
-    }
-    /// When the transfer was planned for.
-    async fn planned_on(&self) -> Option<Date> {
-        self.row.planned_on.map(Date)
-    }
-    /// When the helper paid it out.
-    async fn allocated_on(&self) -> Option<Date> {
-        self.row.allocated_on.map(Date)
-    }
-    /// When the recipient confirmed receipt.
-    async fn received_on(&self) -> Option<Date> {
-        self.row.received_on.map(Date)
-    }
-    /// When its use was published under the announcement system.
-    async fn publicized_on(&self) -> Option<Date> {
-        self.row.publicized_on.map(Date)
-    }
-    /// What the money is for.
-    async fn purpose(&self) -> Option<&str> {
-        self.row.purpose.as_deref()
+        /// The project in the county's library the money goes to, if any.
+        [ProjectId] async fn project(&self, ctx: &Context<'_>) -> Result<Option<Project>> {
+            let Some(id) = self.row.project_id else {
+                return Ok(None);
+            };
+            if let Some(p) = &self.related.project {
+                return Ok(Some(p.clone()));
+            }
+            Ok(ctx.loaders().projects.load_one(id).await?.map(Project))
+        }
     }
 }
+
+crate::leaf_enums!(FundCategory, TransferStatus);
 
 /// Narrows a list of fund transfers.
 #[derive(InputObject, Default, Clone, PartialEq, Eq, Hash)]
@@ -317,32 +298,6 @@ pub struct FundTransferPayload {
     pub fund_transfer: FundTransfer,
 }
 
-impl FundTransfer {
-    /// The columns each field reads (see `FieldColumns`).
-    pub fn field_columns(field: &str) -> Option<&'static [entity::fund_transfer::Column]> {
-        use entity::fund_transfer::Column as C;
-        Some(match field {
-            "id" => &[C::Id],
-            "referenceNo" => &[C::ReferenceNo],
-            "pairingAgreement" => &[C::PairingId],
-            "helper" => &[C::HelperId],
-            "recipient" => &[C::RecipientId],
-            "project" => &[C::ProjectId],
-            "category" => &[C::Category],
-            "amount" => &[C::AmountFen],
-            "currency" => &[C::Currency],
-            "status" => &[C::Status],
-            "year" => &[C::Year],
-            "plannedOn" => &[C::PlannedOn],
-            "allocatedOn" => &[C::AllocatedOn],
-            "receivedOn" => &[C::ReceivedOn],
-            "publicizedOn" => &[C::PublicizedOn],
-            "purpose" => &[C::Purpose],
-            _ => return None,
-        })
-    }
-}
-
 impl crate::graphql::plain::PlainObject for FundTransfer {
     fn plain_field(
         &self,
@@ -377,24 +332,6 @@ impl crate::graphql::plain::PlainObject for FundTransfer {
     }
 
     fn plain_leaf(&self, out: &mut crate::graphql::json::Json, name: &str) -> bool {
-        use crate::graphql::plain::{enumeration, nullable, scalar};
-        let m = &self.row;
-        let date = |out: &mut crate::graphql::json::Json, d| out.quoted(Date(d));
-        match name {
-            "id" => scalar(out, global_id(NodeKind::FundTransfer, m.id)),
-            "referenceNo" => out.string(&m.reference_no),
-            "category" => enumeration(out, FundCategory::from(m.category)),
-            "amount" => out.quoted(crate::graphql::scalars::Yuan(m.amount_fen)),
-            "currency" => out.string(&m.currency),
-            "status" => enumeration(out, TransferStatus::from(m.status)),
-            "year" => out.int(m.year.into()),
-            "plannedOn" => nullable(out, m.planned_on, date),
-            "allocatedOn" => nullable(out, m.allocated_on, date),
-            "receivedOn" => nullable(out, m.received_on, date),
-            "publicizedOn" => nullable(out, m.publicized_on, date),
-            "purpose" => nullable(out, m.purpose.as_deref(), |out, s| out.string(s)),
-            _ => return false,
-        }
-        true
+        self.write_leaf(out, name)
     }
 }
