@@ -18,6 +18,7 @@ pub mod personnel;
 pub mod progress;
 pub mod project;
 pub mod region;
+pub mod region_code;
 pub mod rollup;
 pub mod seed;
 pub mod transfer;

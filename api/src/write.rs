@@ -4,7 +4,6 @@ use crate::auth::{Identity, Role};
 use crate::error::{AppError, AppResult};
 use crate::graphql::ContextExt;
 use crate::graphql::scalars::Decimal;
-use crate::region::service::region_contains;
 use async_graphql::Context;
 use chrono::NaiveDate;
 use sea_orm::DatabaseConnection;
@@ -50,7 +49,7 @@ impl<'a> Writer<'a> {
     pub fn covers_region(&self, region_code: &str) -> bool {
         self.identity
             .recipient_region()
-            .is_some_and(|scope| region_contains(scope, region_code))
+            .is_some_and(|scope| crate::region_code::covers(scope, region_code))
     }
 }
 

@@ -4,8 +4,9 @@
 //! it is back the server recovers without a restart; retried writes leave every acknowledged write
 //! present exactly once.
 //!
-//! Runs once, in the PostgreSQL pass (TEST_DATABASE_URL set); skipped, saying why, when the
-//! PostgreSQL server binaries are not installed.
+//! PostgreSQL only, and once: in the PostgreSQL pass (TEST_DATABASE_URL set), where the server
+//! binaries must be installed (their absence fails the test). An embedded SQLite file has no
+//! server to lose; idempotent retries are tested on both databases in `writes.rs`.
 //!
 //! The writes are `recordFundTransfer` mutations over HTTP, each with its own idempotency key; a
 //! failed one is retried with the same key until it is acknowledged.
@@ -21,15 +22,21 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
-/// The newest installed PostgreSQL server binaries.
+/// The newest installed PostgreSQL server binaries (Debian's layout), else `pg_config`'s.
 fn pg_bin() -> Option<PathBuf> {
+    let has_tools = |p: &PathBuf| p.join("initdb").exists() && p.join("pg_ctl").exists();
     let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .ok()?
+        .into_iter()
+        .flatten()
         .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
-        .filter(|p| p.join("initdb").exists() && p.join("pg_ctl").exists())
+        .filter(has_tools)
         .collect();
     dirs.sort();
-    dirs.pop()
+    dirs.pop().or_else(|| {
+        let out = Command::new("pg_config").arg("--bindir").output().ok()?;
+        let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        has_tools(&dir).then_some(dir)
+    })
 }
 
 fn is_root() -> bool {
@@ -212,17 +219,17 @@ async fn ready(client: &reqwest::Client, base: &str) -> u16 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn database_outage_fails_fast_recovers_and_loses_no_write() {
+async fn postgres_outage_fails_fast_recovers_and_loses_no_write() {
+    // PostgreSQL only, once: the cluster is the test's own, so only the PostgreSQL pass runs it.
     if !crate::harness::is_postgres() {
-        eprintln!("the fault test runs once, in the PostgreSQL pass (TEST_DATABASE_URL)");
+        eprintln!("PostgreSQL only: this test runs in the PostgreSQL pass (TEST_DATABASE_URL)");
         return;
     }
-    let Some(bin) = pg_bin() else {
-        eprintln!(
-            "skipped: no PostgreSQL server binaries (initdb, pg_ctl) under /usr/lib/postgresql"
-        );
-        return;
-    };
+    // The PostgreSQL pass has PostgreSQL installed: missing server binaries fail, never skip.
+    let bin = pg_bin().expect(
+        "the PostgreSQL pass needs the server binaries (initdb, pg_ctl): under \
+         /usr/lib/postgresql/*/bin or in `pg_config --bindir`",
+    );
     let cluster = Cluster::init(bin);
     cluster.start();
 

@@ -32,7 +32,7 @@ pub fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).expect("valid date")
 }
 
-async fn region(
+pub async fn region(
     db: &DatabaseConnection,
     code: &str,
     name: &str,

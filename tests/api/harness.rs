@@ -170,15 +170,15 @@ pub fn token(role: Role, org: Option<&str>, region: Option<&str>) -> String {
     mint_hs256(TEST_SECRET, &claims).expect("mint token")
 }
 
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        match self.cleanup.take() {
-            Some(Cleanup::Sqlite(path)) => {
+impl Cleanup {
+    fn remove(self) {
+        match self {
+            Cleanup::Sqlite(path) => {
                 for suffix in ["", "-wal", "-shm"] {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
                 }
             }
-            Some(Cleanup::Postgres { admin_url, name }) => {
+            Cleanup::Postgres { admin_url, name } => {
                 // Dropping a database needs its own runtime: Drop cannot await. The app's pool lives
                 // on the test's runtime, so it is not closed from here: FORCE ends its sessions.
                 let _ = std::thread::spawn(move || {
@@ -199,7 +199,44 @@ impl Drop for TestApp {
                 })
                 .join();
             }
-            None => {}
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(cleanup) = self.cleanup.take() {
+            cleanup.remove();
+        }
+    }
+}
+
+/// A fresh database of the pass (a SQLite file, or a PostgreSQL database when `TEST_DATABASE_URL`
+/// says so) without a server, removed when dropped: for tests that start the binary themselves.
+pub struct TestDatabase {
+    pub url: String,
+    cleanup: Option<Cleanup>,
+}
+
+impl TestDatabase {
+    /// Blocks (on a runtime of its own) while the database is made: for synchronous tests.
+    pub fn create() -> TestDatabase {
+        let (url, cleanup) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime")
+            .block_on(fresh_database());
+        TestDatabase {
+            url,
+            cleanup: Some(cleanup),
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some(cleanup) = self.cleanup.take() {
+            cleanup.remove();
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Operation limits, one test per limit: each refused with a clear code, each configurable; the
 //! README's portal queries and GraphiQL's introspection query stay within the defaults.
 use crate::fixtures::world;
-use crate::harness::{TestApp, error_code};
+use crate::harness::{TestApp, error_code, token};
+use pairing_api::auth::Role;
 use serde_json::{Value, json};
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
@@ -349,7 +350,43 @@ async fn response_size_is_limited() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn request_deadline_cancels_and_answers_timeout() {
+async fn request_deadline_cancels_a_write_waiting_on_a_lock_and_answers_timeout() {
+    // Both databases: a write waits for another writer's lock on each (SQLite's busy timeout,
+    // PostgreSQL's row lock), so a lock held from outside the server keeps it from finishing.
+    let app = TestApp::spawn_with(|s| s.limits.request_timeout = 1).await;
+    world(&app.db).await;
+    let blocker = sea_orm::Database::connect(app.database_url.as_str())
+        .await
+        .unwrap();
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let txn = blocker.begin().await.unwrap();
+    txn.execute_unprepared("UPDATE regions SET name = name WHERE code = '530000'")
+        .await
+        .unwrap();
+    let admin = token(Role::Admin, None, None);
+    let rename =
+        r#"mutation { updateRegion(input: { code: "530000", name: "滇" }) { region { name } } }"#;
+    let started = Instant::now();
+    let body = app.gql_as(Some(&admin), rename, json!({})).await;
+    let elapsed = started.elapsed();
+    txn.rollback().await.unwrap();
+    blocker.close().await.ok();
+    assert_code(&body, "TIMEOUT");
+    assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
+    // The server goes on answering, and the cancelled write changed nothing.
+    let body = app
+        .gql("{ region(code: \"530000\") { name } }", json!({}))
+        .await;
+    assert_eq!(body["data"]["region"]["name"], "云南省", "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_request_deadline_cancels_a_read_waiting_on_a_lock() {
+    // PostgreSQL only: SQLite in WAL mode lets readers past any writer, so no lock holds a read.
+    if !crate::harness::is_postgres() {
+        eprintln!("PostgreSQL only: this test runs in the PostgreSQL pass (TEST_DATABASE_URL)");
+        return;
+    }
     let app = TestApp::spawn_with(|s| s.limits.request_timeout = 1).await;
     world(&app.db).await;
     // Hold a lock the query needs, from outside the server, so the query cannot finish.
@@ -357,11 +394,6 @@ async fn request_deadline_cancels_and_answers_timeout() {
     let blocker = sea_orm::Database::connect(url.as_str()).await.unwrap();
     use sea_orm::{ConnectionTrait, TransactionTrait};
     let txn = blocker.begin().await.unwrap();
-    if !crate::harness::is_postgres() {
-        // SQLite in WAL mode lets readers past any writer: there is no lock to hold them on.
-        eprintln!("the deadline test needs a lock readers wait on: it runs on PostgreSQL");
-        return;
-    }
     // The server's connections carry a statement timeout (10 s by default).
     let row = app
         .db

@@ -14,6 +14,7 @@ mod projection;
 mod read_api;
 mod rollups;
 mod rows;
+mod scope;
 mod shutdown;
 mod transport;
 mod validation;

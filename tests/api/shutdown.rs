@@ -1,6 +1,5 @@
 //! The real binary as a child process: graceful shutdown on SIGTERM with requests in flight.
-//! Runs on SQLite only (TEST_DATABASE_URL unset): the behaviour under test is the process's, and
-//! the suite runs twice in CI.
+//! Runs in both passes, on a fresh database of the pass: shutting down closes that database's pool.
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -189,11 +188,12 @@ fn body_json(response: &str) -> Value {
 
 #[test]
 fn sigterm_finishes_in_flight_requests_and_exits_zero() {
-    if crate::harness::is_postgres() {
-        eprintln!("the SIGTERM test runs once, on SQLite");
-        return;
-    }
-    let mut server = Server::start(None, &["--shutdown-timeout", "3", "--body-timeout", "60"]);
+    // Both databases: the process drains its requests and closes either database's pool.
+    let db = crate::harness::TestDatabase::create();
+    let mut server = Server::start(
+        Some(&db.url),
+        &["--shutdown-timeout", "3", "--body-timeout", "60"],
+    );
     let query = r#"{"query":"{ regions(first: 3) { totalCount } }"}"#;
     // Requests in flight: headers and half the body sent, the rest after the signal.
     let mut in_flight: Vec<TcpStream> = (0..4)
@@ -259,11 +259,9 @@ fn sigterm_finishes_in_flight_requests_and_exits_zero() {
 
 #[test]
 fn sigint_with_an_idle_server_exits_at_once_and_json_logs_are_json() {
-    if crate::harness::is_postgres() {
-        eprintln!("the SIGINT test runs once, on SQLite");
-        return;
-    }
-    let mut server = Server::start(None, &["--log-format", "json"]);
+    // Both databases: an idle server's pool of either closes at once.
+    let db = crate::harness::TestDatabase::create();
+    let mut server = Server::start(Some(&db.url), &["--log-format", "json"]);
     let body = r#"{"query":"query Probe { __typename }"}"#;
     let (status, text) = server
         .raw(&format!("POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Request-Id: trace-me-42\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()))

@@ -5,7 +5,8 @@ use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::db::Db;
 use crate::error::AppResult;
 use crate::graphql::{ContextExt, OrderDirection};
-use crate::region::service::{check_code, region_contains};
+use crate::region::service::check_code;
+use crate::region_code;
 use async_graphql::Context;
 use entity::personnel_dispatch::{Column, Entity, Model};
 use sea_orm::sea_query::Expr;
@@ -59,7 +60,7 @@ pub async fn may_read_name(ctx: &Context<'_>, d: &Model) -> AppResult<bool> {
                 .await
                 .map_err(|e| crate::error::AppError::Internal(e.to_string()))?;
             Ok(match (region, identity.recipient_region()) {
-                (Some(r), Some(scope)) => region_contains(scope, &r.code),
+                (Some(r), Some(scope)) => region_code::covers(scope, &r.code),
                 _ => false,
             })
         }
@@ -204,7 +205,7 @@ pub async fn dispatch(w: &Writer<'_>, input: DispatchPersonnelInput) -> AppResul
         .map_err(|e| crate::write::with_id(e, &input.pairing_agreement_id))?;
     authorize(w, DispatchAction::Dispatch, &p.helper_code, "")?;
     let recipient = region_by_code(w.db, "input.recipientCode", &input.recipient_code).await?;
-    if !region_contains(&p.recipient.code, &recipient.code) {
+    if !region_code::covers(&p.recipient.code, &recipient.code) {
         return Err(AppError::bad_input(
             "input.recipientCode",
             format!(

@@ -120,26 +120,11 @@ pub async fn by_code(db: &Db, code: &str) -> AppResult<Option<Model>> {
     Ok(Entity::find().filter(Column::Code.eq(code)).one(db).await?)
 }
 
-/// A region code is 6, 9 or 12 digits.
+/// A region code given as input: a valid GB/T 2260 code (see `region_code`), or BAD_USER_INPUT.
 pub fn check_code(field: &str, code: &str) -> AppResult<()> {
-    if matches!(code.len(), 6 | 9 | 12) && code.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(())
-    } else {
-        Err(AppError::bad_input(
-            field,
-            "a region code is 6, 9 or 12 digits (GB/T 2260)",
-        ))
-    }
-}
-
-/// Whether the region with code `inner` lies in (or is) the region with code `scope`.
-/// GB/T 2260 codes are hierarchical: trailing "00" pairs of the scope are free.
-pub fn region_contains(scope: &str, inner: &str) -> bool {
-    let mut prefix = scope;
-    while prefix.len() > 2 && prefix.ends_with("00") {
-        prefix = &prefix[..prefix.len() - 2];
-    }
-    inner.starts_with(prefix)
+    crate::region_code::parse(code)
+        .map(|_| ())
+        .map_err(|e| AppError::bad_input(field, e.to_string()))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -183,7 +168,8 @@ fn check_exit_year(year: Option<i32>) -> AppResult<()> {
 
 pub async fn create(w: &Writer<'_>, input: CreateRegionInput) -> AppResult<Model> {
     authorize(w)?;
-    check_code("input.code", &input.code)?;
+    let code = crate::region_code::parse(&input.code)
+        .map_err(|e| AppError::bad_input("input.code", e.to_string()))?;
     let level = RegionLevel::from(input.level);
     let expected_len = match level {
         RegionLevel::Township => 9,
@@ -194,6 +180,12 @@ pub async fn create(w: &Writer<'_>, input: CreateRegionInput) -> AppResult<Model
         return Err(AppError::bad_input(
             "input.code",
             format!("a {} code has {expected_len} digits", level.as_str()),
+        ));
+    }
+    if code.level() != level {
+        return Err(AppError::bad_input(
+            "input.level",
+            format!("{} is a {} code", input.code, code.level().as_str()),
         ));
     }
     let name = crate::write::text("input.name", &input.name, 100)?;
@@ -218,7 +210,7 @@ pub async fn create(w: &Writer<'_>, input: CreateRegionInput) -> AppResult<Model
                     ),
                 ));
             }
-            if parent.code == input.code || !region_contains(&parent.code, &input.code) {
+            if parent.code == input.code || !crate::region_code::covers(&parent.code, &input.code) {
                 return Err(AppError::bad_input(
                     "input.parentCode",
                     format!("{} does not lie within {}", input.code, parent.code),

@@ -328,13 +328,10 @@ pub struct FlowGroup {
     pub count: i64,
 }
 
-/// The LIKE pattern of a region code and everything below it (GB/T 2260 codes nest).
+/// The LIKE pattern of a region code and everything below it (see `region_code`); an invalid
+/// code (callers check codes first) matches no region.
 pub fn code_prefix_pattern(code: &str) -> String {
-    let mut prefix = code;
-    while prefix.len() > 2 && prefix.ends_with("00") {
-        prefix = &prefix[..prefix.len() - 2];
-    }
-    format!("{prefix}%")
+    crate::region_code::within_pattern(code).unwrap_or_default()
 }
 
 /// Sums and counts of transfers per group: one statement.

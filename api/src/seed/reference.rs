@@ -132,7 +132,8 @@ pub fn regions() -> Result<Regions, DbErr> {
             "county" => RegionLevel::County,
             other => return Err(DbErr::Custom(format!("demo data: level {other}"))),
         };
-        let province_code = format!("{}0000", r.code.get(..2).unwrap_or_default());
+        let province_code = crate::region_code::province(&r.code)
+            .ok_or_else(|| DbErr::Custom(format!("demo data: invalid region code {}", r.code)))?;
         let parent_id = if r.parent_code.is_empty() {
             None
         } else {

@@ -138,7 +138,7 @@ use super::types::{
 use crate::error::AppError;
 use crate::graphql::node::{NodeKind, expect_global_id};
 use crate::pairing::service::parties;
-use crate::region::service::region_contains;
+use crate::region_code;
 use crate::write::{
     Writer, allow, amount_fen, illegal, not_future, region_by_code, year_in_pairing,
 };
@@ -211,7 +211,7 @@ pub async fn record(w: &Writer<'_>, input: RecordFundTransferInput) -> AppResult
 
     let reference_no = crate::write::text("input.referenceNo", &input.reference_no, 64)?;
     let recipient = region_by_code(w.db, "input.recipientCode", &input.recipient_code).await?;
-    if !region_contains(&p.recipient.code, &recipient.code) {
+    if !region_code::covers(&p.recipient.code, &recipient.code) {
         return Err(AppError::bad_input(
             "input.recipientCode",
             format!(
@@ -254,7 +254,7 @@ pub async fn record(w: &Writer<'_>, input: RecordFundTransferInput) -> AppResult
                 .one(w.db)
                 .await?
                 .ok_or_else(|| AppError::not_found("Region", project.county_id))?;
-            if !region_contains(&recipient.code, &county.code) {
+            if !region_code::covers(&recipient.code, &county.code) {
                 return Err(AppError::bad_input(
                     "input.projectId",
                     format!(
