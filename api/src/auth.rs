@@ -273,7 +273,7 @@ fn identity_from_claims(c: Claims) -> AppResult<Identity> {
         }
         Role::Recipient => {
             let code = c.region.as_deref().unwrap_or_default();
-            if crate::region::service::check_code("region", code).is_err() {
+            if crate::region_code::parse(code).is_err() {
                 return Err(AppError::Unauthenticated(
                     "the `region` claim must be a GB/T 2260 region code".into(),
                 ));

@@ -1,8 +1,8 @@
 //! Settings: command-line flags with environment fallbacks.
 use crate::auth::JwtSettings;
 use crate::db::PoolSettings;
-use crate::graphql::root::SchemaLimits;
 use crate::limits::OperationLimits;
+use crate::schema::SchemaLimits;
 use clap::Args;
 use std::time::Duration;
 

@@ -122,6 +122,18 @@ pub struct Page<M> {
     pub total: TotalCount,
 }
 
+impl<M> Page<M> {
+    /// The same page with each row turned into another value.
+    pub fn map<N>(self, mut f: impl FnMut(M) -> N) -> Page<N> {
+        Page {
+            rows: self.rows.into_iter().map(|(c, m)| (c, f(m))).collect(),
+            has_next_page: self.has_next_page,
+            has_previous_page: self.has_previous_page,
+            total: self.total,
+        }
+    }
+}
+
 /// `totalCount`: counted only when a client asks for it, or already known from a batched count.
 #[derive(Clone)]
 pub enum TotalCount {

@@ -22,6 +22,9 @@ pub enum AppError {
     Database(#[from] sea_orm::DbErr),
     #[error("internal error: {0}")]
     Internal(String),
+    /// One error a DataLoader hands to all the callers of its batch.
+    #[error(transparent)]
+    Shared(#[from] std::sync::Arc<AppError>),
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -48,6 +51,7 @@ impl AppError {
     /// The stable `extensions.code` of this error.
     pub fn code(&self) -> &'static str {
         match self {
+            AppError::Shared(e) => e.code(),
             AppError::Unauthenticated(_) => "UNAUTHENTICATED",
             AppError::Forbidden(_) => "FORBIDDEN",
             AppError::NotFound { .. } => "NOT_FOUND",
@@ -64,6 +68,9 @@ impl AppError {
 
     /// The message shown to clients: never SQL or internals.
     pub fn public_message(&self) -> String {
+        if let AppError::Shared(e) = self {
+            return e.public_message();
+        }
         match self.code() {
             "SERVICE_UNAVAILABLE" => AppError::Unavailable.to_string(),
             "CONFLICT" if matches!(self, AppError::Database(_)) => {
@@ -134,6 +141,10 @@ pub fn finalize_error(err: &mut async_graphql::ServerError, request_id: &str) {
         .source::<AppError>()
         .or_else(|| err.source::<std::sync::Arc<AppError>>().map(|a| a.as_ref()));
     if let Some(app) = app {
+        let app = match app {
+            AppError::Shared(e) => e.as_ref(),
+            other => other,
+        };
         let code = app.code();
         if matches!(code, "INTERNAL" | "SERVICE_UNAVAILABLE") {
             tracing::error!(request_id, error = %app, code, "request failed");

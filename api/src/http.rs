@@ -4,10 +4,10 @@
 use crate::auth::{JwtVerifier, identify};
 use crate::config::Settings;
 use crate::error::{AppError, finalize_error};
-use crate::graphql::root::{AppSchema, build_schema, build_schema_validating};
 use crate::graphql::{AppState, Loaders, RequestContext};
 use crate::limits::{LimitError, OperationLimits, TypeInfo};
 use crate::observability::{Metrics, Outcome, RequestId};
+use crate::schema::{AppSchema, build_schema, build_schema_validating};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderValue};

@@ -20,6 +20,7 @@ pub mod project;
 pub mod region;
 pub mod region_code;
 pub mod rollup;
+pub mod schema;
 pub mod seed;
 pub mod transfer;
 pub mod viewer;

@@ -634,7 +634,7 @@ mod schema_tests {
     use super::*;
 
     fn cost(q: &str) -> u64 {
-        let types = TypeInfo::from_sdl(&crate::graphql::root::sdl());
+        let types = TypeInfo::from_sdl(&crate::schema::sdl());
         let doc = async_graphql::parser::parse_query(q).unwrap();
         let limits = OperationLimits {
             max_cost: u64::MAX / 4,

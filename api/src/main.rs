@@ -302,7 +302,7 @@ async fn run(command: Command) -> Result<(), String> {
             Ok(())
         }
         Command::Schema => {
-            print!("{}", pairing_api::graphql::root::sdl());
+            print!("{}", pairing_api::schema::sdl());
             Ok(())
         }
         Command::Token(args) => {

@@ -75,7 +75,7 @@ const INJECTIONS: &[&str] = &[
 /// Every `filter` input field of every root list, from the live schema: (root field, filter field,
 /// GraphQL type name of the filter field).
 fn filter_fields() -> Vec<(String, String, String)> {
-    let sdl = pairing_api::graphql::root::sdl();
+    let sdl = pairing_api::schema::sdl();
     let doc = async_graphql::parser::parse_schema(&sdl).expect("SDL parses");
     let mut inputs = std::collections::HashMap::new();
     let mut roots = Vec::new();

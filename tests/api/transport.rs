@@ -213,14 +213,14 @@ fn checked_in_schema_matches_the_live_schema() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../schema.graphql");
     let checked_in = std::fs::read_to_string(path).expect("schema.graphql at the repository root");
     assert!(
-        checked_in == pairing_api::graphql::root::sdl(),
+        checked_in == pairing_api::schema::sdl(),
         "schema.graphql is stale: regenerate it with `cargo run -q --bin pairing -- schema > schema.graphql`"
     );
 }
 
 #[test]
 fn every_type_field_and_argument_has_a_description() {
-    let sdl = pairing_api::graphql::root::sdl();
+    let sdl = pairing_api::schema::sdl();
     let doc = async_graphql::parser::parse_schema(&sdl).expect("SDL parses");
     let mut missing = Vec::new();
     use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};

@@ -5,21 +5,17 @@ pub mod json;
 pub mod loader;
 pub mod node;
 pub mod plain;
-pub mod root;
 pub mod scalars;
 pub mod variables;
 
 use crate::auth::Identity;
-use async_graphql::dataloader::{DataLoader, HashMapCache};
+use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, SelectionField};
 use entity::row::Columns;
-use loader::{ByIdLoader, ChildPageLoader, RowsById};
+use loader::{ChildPageLoader, RowsById};
+pub use loader::{IdCache, Loaders};
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
-
-/// The request caches of loaders by row id. Hashed with foldhash: SipHash on `i64` keys was a
-/// tenth of the server's instructions on a page of 100 transfers with their relations.
-pub type IdCache = HashMapCache<foldhash::fast::RandomState>;
 
 /// Long-lived state shared by all requests.
 #[derive(Clone)]
@@ -38,149 +34,6 @@ pub struct RequestContext {
     pub direct_items: bool,
 }
 
-/// The DataLoaders of one request (their caches live as long as the request).
-pub struct Loaders {
-    pub regions: DataLoader<ByIdLoader<entity::region::Entity>, IdCache>,
-    pub organizations: DataLoader<ByIdLoader<entity::organization::Entity>, IdCache>,
-    pub pairings: DataLoader<ByIdLoader<entity::pairing_agreement::Entity>, IdCache>,
-    pub letters: DataLoader<ByIdLoader<entity::responsibility_letter::Entity>>,
-    pub transfers: DataLoader<ByIdLoader<entity::fund_transfer::Entity>>,
-    pub dispatches: DataLoader<ByIdLoader<entity::personnel_dispatch::Entity>>,
-    pub projects: DataLoader<ByIdLoader<entity::project::Entity>, IdCache>,
-    pub reports: DataLoader<ByIdLoader<entity::progress_report::Entity>>,
-    pub audit_events: DataLoader<ByIdLoader<entity::audit_event::Entity>>,
-    pub letters_by_pairing: DataLoader<crate::letter::loader::LettersByPairing>,
-    pub commitments_by_letter: DataLoader<crate::letter::loader::CommitmentsByLetter>,
-    pub revisions_by_letter: DataLoader<crate::letter::loader::RevisionsByLetter>,
-    pub regions_by_parent:
-        DataLoader<ChildPageLoader<entity::region::Entity, crate::region::service::RegionListSpec>>,
-    pub pairings_by_helper: DataLoader<
-        ChildPageLoader<
-            entity::pairing_agreement::Entity,
-            crate::pairing::service::PairingListSpec,
-        >,
-    >,
-    pub pairings_by_recipient: DataLoader<
-        ChildPageLoader<
-            entity::pairing_agreement::Entity,
-            crate::pairing::service::PairingListSpec,
-        >,
-    >,
-    pub transfers_by_pairing: DataLoader<
-        ChildPageLoader<entity::fund_transfer::Entity, crate::transfer::service::TransferListSpec>,
-    >,
-    pub dispatches_by_pairing: DataLoader<
-        ChildPageLoader<
-            entity::personnel_dispatch::Entity,
-            crate::personnel::service::DispatchListSpec,
-        >,
-    >,
-    pub rollups: DataLoader<crate::rollup::loader::RollupLoader>,
-    pub assistance: DataLoader<crate::rollup::loader::AssistanceLoader>,
-}
-
-impl Loaders {
-    pub fn new(db: &crate::db::Db, batch_delay: std::time::Duration) -> Self {
-        fn dl<
-            L: async_graphql::dataloader::Loader<K>,
-            K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
-        >(
-            batch_delay: std::time::Duration,
-            l: L,
-        ) -> DataLoader<L> {
-            // A short delay lets sibling resolvers join one batch.
-            DataLoader::new(l, tokio::spawn)
-                .delay(batch_delay)
-                .max_batch_size(1000)
-        }
-        // Cached per request, so a page can prime them with all its keys in one statement.
-        fn cached<L: async_graphql::dataloader::Loader<i64>>(
-            batch_delay: std::time::Duration,
-            l: L,
-        ) -> DataLoader<L, IdCache> {
-            DataLoader::with_cache(l, tokio::spawn, IdCache::new())
-                .delay(batch_delay)
-                .max_batch_size(1000)
-        }
-        Loaders {
-            regions: cached(batch_delay, ByIdLoader::new(db.clone())),
-            organizations: cached(batch_delay, ByIdLoader::new(db.clone())),
-            pairings: cached(batch_delay, ByIdLoader::new(db.clone())),
-            letters: dl(batch_delay, ByIdLoader::new(db.clone())),
-            transfers: dl(batch_delay, ByIdLoader::new(db.clone())),
-            dispatches: dl(batch_delay, ByIdLoader::new(db.clone())),
-            projects: cached(batch_delay, ByIdLoader::new(db.clone())),
-            reports: dl(batch_delay, ByIdLoader::new(db.clone())),
-            audit_events: dl(batch_delay, ByIdLoader::new(db.clone())),
-            letters_by_pairing: dl(
-                batch_delay,
-                crate::letter::loader::LettersByPairing::new(db.clone()),
-            ),
-            commitments_by_letter: dl(
-                batch_delay,
-                crate::letter::loader::CommitmentsByLetter::new(db.clone()),
-            ),
-            revisions_by_letter: dl(
-                batch_delay,
-                crate::letter::loader::RevisionsByLetter::new(db.clone()),
-            ),
-            regions_by_parent: dl(
-                batch_delay,
-                ChildPageLoader::new(
-                    db.clone(),
-                    crate::region::service::build,
-                    entity::region::Column::ParentId,
-                    |m| m.parent_id.unwrap_or_default(),
-                ),
-            ),
-            pairings_by_helper: dl(
-                batch_delay,
-                ChildPageLoader::new(
-                    db.clone(),
-                    crate::pairing::service::build,
-                    entity::pairing_agreement::Column::HelperId,
-                    |m| m.helper_id,
-                ),
-            ),
-            pairings_by_recipient: dl(
-                batch_delay,
-                ChildPageLoader::new(
-                    db.clone(),
-                    crate::pairing::service::build,
-                    entity::pairing_agreement::Column::RecipientId,
-                    |m| m.recipient_id,
-                ),
-            ),
-            transfers_by_pairing: dl(
-                batch_delay,
-                ChildPageLoader::new(
-                    db.clone(),
-                    crate::transfer::service::build,
-                    entity::fund_transfer::Column::PairingId,
-                    |m| m.pairing_id,
-                ),
-            ),
-            dispatches_by_pairing: dl(
-                batch_delay,
-                ChildPageLoader::new(
-                    db.clone(),
-                    crate::personnel::service::build,
-                    entity::personnel_dispatch::Column::PairingId,
-                    |m| m.pairing_id,
-                ),
-            ),
-            rollups: dl(
-                batch_delay,
-                crate::rollup::loader::RollupLoader::new(db.clone()),
-            ),
-            assistance: dl(
-                batch_delay,
-                crate::rollup::loader::AssistanceLoader::new(db.clone()),
-            ),
-        }
-    }
-}
-
 /// Typed access to what a resolver needs from its context.
 pub trait ContextExt {
     /// Where the operation's statements run; queries hold one connection through it.
@@ -193,6 +46,10 @@ pub trait ContextExt {
     }
     fn loaders(&self) -> &Loaders {
         &self.request().loaders
+    }
+    /// The request's loader of type `T` (see `loader::RequestLoader`).
+    fn loader<T: loader::RequestLoader>(&self) -> Arc<T> {
+        self.loaders().get::<T>()
     }
 }
 
@@ -349,17 +206,7 @@ where
 {
     match nested {
         Some((loader, parent)) => {
-            crate::connection::page_size(&args)?;
-            let key = loader::ChildPageKey {
-                parent,
-                spec,
-                args,
-                with_total: wants_total(ctx),
-            };
-            Ok(loader
-                .load_one(key)
-                .await?
-                .ok_or_else(|| crate::error::AppError::Internal("missing child page".into()))?)
+            Ok(child_page(loader, parent, spec, args, wants_total(ctx)).await?)
         }
         None => {
             let (select, ordering) = build(&spec)?;
@@ -368,6 +215,34 @@ where
             Ok(page.await?)
         }
     }
+}
+
+/// The page of a list nested under `parent`, through the list's loader: one statement for the
+/// pages of all the parents in the batch.
+pub async fn child_page<E, S>(
+    loader: &DataLoader<ChildPageLoader<E, S>>,
+    parent: i64,
+    spec: S,
+    args: crate::connection::PageArgs,
+    with_total: bool,
+) -> crate::error::AppResult<crate::connection::Page<E::Model>>
+where
+    E: sea_orm::EntityTrait + Send + Sync + 'static,
+    E::Model: Clone + Send + Sync + entity::row::FromRow + 'static,
+    E::Column: Send + Sync,
+    S: Clone + Eq + std::hash::Hash + Send + Sync + 'static,
+{
+    crate::connection::page_size(&args)?;
+    let key = loader::ChildPageKey {
+        parent,
+        spec,
+        args,
+        with_total,
+    };
+    loader
+        .load_one(key)
+        .await?
+        .ok_or_else(|| crate::error::AppError::Internal("missing child page".into()))
 }
 
 /// Loads the rows with `keys` into a cached loader when the page's items select `field`, so the
@@ -383,7 +258,6 @@ where
 pub async fn prime_selected<E>(
     ctx: &Context<'_>,
     field: &str,
-    loader: &DataLoader<ByIdLoader<E>, IdCache>,
     keys: impl IntoIterator<Item = i64>,
     field_columns: Option<FieldColumns<E::Column>>,
 ) -> async_graphql::Result<RowsById<E::Model>>
@@ -391,20 +265,47 @@ where
     E: loader::Keyed + Send + Sync + 'static,
     E::Model: Clone + Send + Sync + entity::row::FromRow + 'static,
 {
-    if !items_select(ctx, field) {
+    let at_root = ctx.path_node.as_ref().is_some_and(|p| p.parent.is_none());
+    let columns = match field_columns {
+        Some(f) => related_columns::<E>(ctx, field, f),
+        None => items_select(ctx, field).then_some(Columns::ALL),
+    };
+    Ok(related_rows::<E>(ctx.loaders(), keys, columns, at_root).await?)
+}
+
+/// The rows of `E` with `keys`, for the items of a page whose selection reads `columns` of them
+/// (none when `None`: the items do not select them).
+///
+/// A nested page (`at_root` false) goes through the request's cached loader, in one batch with
+/// its sibling pages. A page at the query's root has no siblings to wait for: it runs the loader's
+/// statement itself, which spares the batching window and the DataLoader's per-key bookkeeping.
+/// Partial rows go to the page's items only, never into the request cache, where another field
+/// could read a column they lack; whole rows prime the cache.
+pub async fn related_rows<E>(
+    loaders: &Loaders,
+    keys: impl IntoIterator<Item = i64>,
+    columns: Option<Columns>,
+    at_root: bool,
+) -> crate::error::AppResult<RowsById<E::Model>>
+where
+    E: loader::Keyed + Send + Sync + 'static,
+    E::Model: Clone + Send + Sync + entity::row::FromRow + 'static,
+{
+    let Some(columns) = columns else {
         return Ok(RowsById::default());
-    }
+    };
     let keys: std::collections::BTreeSet<i64> = keys.into_iter().collect();
     if keys.is_empty() {
         return Ok(RowsById::default());
     }
-    let at_root = ctx.path_node.as_ref().is_some_and(|p| p.parent.is_none());
+    let loader = loaders.get::<loader::ById<E>>();
     if !at_root {
-        return Ok(loader.load_many(keys).await?.into_iter().collect());
+        let rows = loader.load_many(keys).await;
+        return Ok(rows?.into_iter().collect());
     }
-    let columns = match field_columns.and_then(|f| related_columns::<E>(ctx, field, f)) {
-        Some(columns) => columns.union(crate::connection::positions::<E>(&[E::id_column()])),
-        None => Columns::ALL,
+    let columns = match columns.is_all() {
+        true => columns,
+        false => columns.union(crate::connection::positions::<E>(&[E::id_column()])),
     };
     let keys: Vec<i64> = keys.into_iter().collect();
     let rows: RowsById<E::Model> = loader

@@ -16,6 +16,13 @@ macro_rules! by_parent_loader {
                 $name(db)
             }
         }
+        impl crate::graphql::loader::RequestLoader
+            for async_graphql::dataloader::DataLoader<$name>
+        {
+            fn create(db: &Db, batch_delay: std::time::Duration) -> Self {
+                crate::graphql::loader::batched(batch_delay, $name::new(db.clone()))
+            }
+        }
         impl Loader<i64> for $name {
             type Value = Vec<$module::Model>;
             type Error = Arc<AppError>;

@@ -16,8 +16,7 @@ pub async fn letters_of_pairing(
     year: Option<i32>,
 ) -> Result<Vec<ResponsibilityLetter>> {
     let rows = ctx
-        .loaders()
-        .letters_by_pairing
+        .loader::<async_graphql::dataloader::DataLoader<crate::letter::loader::LettersByPairing>>()
         .load_one(pairing_id)
         .await?
         .unwrap_or_default();

@@ -79,7 +79,10 @@ impl ResponsibilityLetter {
     }
     /// The pairing this letter belongs to.
     async fn pairing_agreement(&self, ctx: &Context<'_>) -> Result<PairingAgreement> {
-        let p = ctx.loaders().pairings.load_one(self.0.pairing_id).await?;
+        let p = ctx
+            .loader::<crate::graphql::loader::ById<entity::pairing_agreement::Entity>>()
+            .load_one(self.0.pairing_id)
+            .await?;
         Ok(PairingAgreement(p.ok_or_else(|| {
             crate::error::AppError::not_found("PairingAgreement", self.0.pairing_id)
         })?))
@@ -115,8 +118,7 @@ impl ResponsibilityLetter {
     /// The commitments, one per indicator.
     async fn commitments(&self, ctx: &Context<'_>) -> Result<Vec<Commitment>> {
         let rows = ctx
-            .loaders()
-            .commitments_by_letter
+            .loader::<async_graphql::dataloader::DataLoader<crate::letter::loader::CommitmentsByLetter>>()
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
@@ -131,8 +133,7 @@ impl ResponsibilityLetter {
     /// Every version of the commitment set, oldest first, with who changed it, when and why.
     async fn revisions(&self, ctx: &Context<'_>) -> Result<Vec<LetterRevision>> {
         let rows = ctx
-            .loaders()
-            .revisions_by_letter
+            .loader::<async_graphql::dataloader::DataLoader<crate::letter::loader::RevisionsByLetter>>()
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();

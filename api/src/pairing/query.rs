@@ -21,30 +21,31 @@ pub async fn list(
         filter,
         order: order.unwrap_or_default(),
     };
-    let l = ctx.loaders();
+    let (by_helper, by_recipient) = (
+        ctx.loader::<super::service::PairingsByHelper>(),
+        ctx.loader::<super::service::PairingsByRecipient>(),
+    );
     // Nested under an organization or a region: batched with the siblings' pages.
     let nested = match (
         spec.filter.helper_id.take(),
         spec.filter.recipient_id.take(),
     ) {
-        (Some(parent), _) => Some((&l.pairings_by_helper, parent)),
-        (None, Some(parent)) => Some((&l.pairings_by_recipient, parent)),
+        (Some(parent), _) => Some((&by_helper.0, parent)),
+        (None, Some(parent)) => Some((&by_recipient.0, parent)),
         (None, None) => None,
     };
     let page = list_page(ctx, nested, spec, super::service::build, args, Columns::ALL).await?;
     let rows = || page.rows.iter().map(|(_, m)| m);
     futures_util::try_join!(
-        prime_selected(
+        prime_selected::<entity::organization::Entity>(
             ctx,
             "helper",
-            &l.organizations,
             rows().map(|m| m.helper_id),
             None
         ),
-        prime_selected(
+        prime_selected::<entity::region::Entity>(
             ctx,
             "recipient",
-            &l.regions,
             rows().map(|m| m.recipient_id),
             None
         ),

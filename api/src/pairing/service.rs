@@ -282,3 +282,23 @@ pub async fn end(w: &Writer<'_>, input: EndPairingAgreementInput) -> AppResult<M
     txn.commit().await?;
     Ok(after)
 }
+
+crate::child_page_loader!(
+    /// The `pairings` pages of a request's organizations.
+    PairingsByHelper,
+    pairing_agreement,
+    PairingListSpec,
+    build,
+    HelperId,
+    |m| m.helper_id
+);
+
+crate::child_page_loader!(
+    /// The `pairings` pages of a request's regions.
+    PairingsByRecipient,
+    pairing_agreement,
+    PairingListSpec,
+    build,
+    RecipientId,
+    |m| m.recipient_id
+);

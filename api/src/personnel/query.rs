@@ -22,12 +22,12 @@ pub async fn list(
         order: order.unwrap_or_default(),
         authenticated: super::service::visible(ctx.identity()),
     };
-    let l = ctx.loaders();
+    let by_pairing = ctx.loader::<super::service::DispatchesByPairing>();
     let nested = spec
         .filter
         .pairing_id
         .take()
-        .map(|parent| (&l.dispatches_by_pairing, parent));
+        .map(|parent| (&by_pairing.0, parent));
     let page = list_page(ctx, nested, spec, super::service::build, args, Columns::ALL).await?;
     // The page's selected relations (and what the name rule needs), each in one batch.
     let rows = || page.rows.iter().map(|(_, m)| m);
@@ -35,24 +35,21 @@ pub async fn list(
     let helpers = if names { "personName" } else { "helper" };
     let recipients = if names { "personName" } else { "recipient" };
     futures_util::try_join!(
-        prime_selected(
+        prime_selected::<entity::organization::Entity>(
             ctx,
             helpers,
-            &l.organizations,
             rows().map(|m| m.helper_id),
             None
         ),
-        prime_selected(
+        prime_selected::<entity::region::Entity>(
             ctx,
             recipients,
-            &l.regions,
             rows().map(|m| m.recipient_id),
             None
         ),
-        prime_selected(
+        prime_selected::<entity::pairing_agreement::Entity>(
             ctx,
             "pairingAgreement",
-            &l.pairings,
             rows().map(|m| m.pairing_id),
             None
         ),

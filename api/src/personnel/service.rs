@@ -45,8 +45,7 @@ pub async fn may_read_name(ctx: &Context<'_>, d: &Model) -> AppResult<bool> {
         Some(Role::Admin) => Ok(true),
         Some(Role::Helper) => {
             let org = ctx
-                .loaders()
-                .organizations
+                .loader::<crate::graphql::loader::ById<entity::organization::Entity>>()
                 .load_one(d.helper_id)
                 .await
                 .map_err(|e| crate::error::AppError::Internal(e.to_string()))?;
@@ -54,8 +53,7 @@ pub async fn may_read_name(ctx: &Context<'_>, d: &Model) -> AppResult<bool> {
         }
         Some(Role::Recipient) => {
             let region = ctx
-                .loaders()
-                .regions
+                .loader::<crate::graphql::loader::ById<entity::region::Entity>>()
                 .load_one(d.recipient_id)
                 .await
                 .map_err(|e| crate::error::AppError::Internal(e.to_string()))?;
@@ -365,3 +363,13 @@ pub async fn record_return(w: &Writer<'_>, input: RecordPersonnelReturnInput) ->
     )
     .await
 }
+
+crate::child_page_loader!(
+    /// The `personnelDispatches` pages of a request's pairings.
+    DispatchesByPairing,
+    personnel_dispatch,
+    DispatchListSpec,
+    build,
+    PairingId,
+    |m| m.pairing_id
+);

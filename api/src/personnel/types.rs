@@ -61,8 +61,7 @@ impl PersonnelDispatch {
     /// The sending organization.
     async fn helper(&self, ctx: &Context<'_>) -> Result<Organization> {
         let o = ctx
-            .loaders()
-            .organizations
+            .loader::<crate::graphql::loader::ById<entity::organization::Entity>>()
             .load_one(self.0.helper_id)
             .await?;
         Ok(Organization(o.ok_or_else(|| {
@@ -71,14 +70,20 @@ impl PersonnelDispatch {
     }
     /// The receiving region.
     async fn recipient(&self, ctx: &Context<'_>) -> Result<Region> {
-        let r = ctx.loaders().regions.load_one(self.0.recipient_id).await?;
+        let r = ctx
+            .loader::<crate::graphql::loader::ById<entity::region::Entity>>()
+            .load_one(self.0.recipient_id)
+            .await?;
         Ok(Region(r.ok_or_else(|| {
             crate::error::AppError::not_found("Region", self.0.recipient_id)
         })?))
     }
     /// The pairing the dispatch is made under.
     async fn pairing_agreement(&self, ctx: &Context<'_>) -> Result<PairingAgreement> {
-        let p = ctx.loaders().pairings.load_one(self.0.pairing_id).await?;
+        let p = ctx
+            .loader::<crate::graphql::loader::ById<entity::pairing_agreement::Entity>>()
+            .load_one(self.0.pairing_id)
+            .await?;
         Ok(PairingAgreement(p.ok_or_else(|| {
             crate::error::AppError::not_found("PairingAgreement", self.0.pairing_id)
         })?))

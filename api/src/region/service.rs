@@ -304,3 +304,13 @@ pub async fn update(w: &Writer<'_>, input: UpdateRegionInput) -> AppResult<Model
     txn.commit().await?;
     Ok(after)
 }
+
+crate::child_page_loader!(
+    /// The `children` pages of a request's regions.
+    RegionsByParent,
+    region,
+    RegionListSpec,
+    build,
+    ParentId,
+    |m| m.parent_id.unwrap_or_default()
+);

@@ -102,7 +102,8 @@ crate::object! {
             order: order_by.unwrap_or_default(),
         };
         let args = PageArgs::new(first, after, last, before);
-        let nested = Some((&ctx.loaders().regions_by_parent, self.0.id));
+        let by_parent = ctx.loader::<super::service::RegionsByParent>();
+        let nested = Some((&by_parent.0, self.0.id));
         let page = list_page(
             ctx,
             nested,
@@ -168,7 +169,11 @@ crate::leaf_enums!(RegionLevel, Zone);
 
 async fn load(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Region>> {
     let Some(id) = id else { return Ok(None) };
-    Ok(ctx.loaders().regions.load_one(id).await?.map(Region))
+    Ok(ctx
+        .loader::<crate::graphql::loader::ById<entity::region::Entity>>()
+        .load_one(id)
+        .await?
+        .map(Region))
 }
 
 /// Narrows a list of regions.

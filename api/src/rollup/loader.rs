@@ -104,3 +104,17 @@ impl Loader<AssistanceKey> for AssistanceLoader {
         Ok(out)
     }
 }
+
+impl crate::graphql::loader::RequestLoader for async_graphql::dataloader::DataLoader<RollupLoader> {
+    fn create(db: &Db, batch_delay: std::time::Duration) -> Self {
+        crate::graphql::loader::batched(batch_delay, RollupLoader::new(db.clone()))
+    }
+}
+
+impl crate::graphql::loader::RequestLoader
+    for async_graphql::dataloader::DataLoader<AssistanceLoader>
+{
+    fn create(db: &Db, batch_delay: std::time::Duration) -> Self {
+        crate::graphql::loader::batched(batch_delay, AssistanceLoader::new(db.clone()))
+    }
+}

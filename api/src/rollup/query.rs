@@ -22,8 +22,7 @@ async fn figures(
     year: i32,
 ) -> Result<BTreeMap<enums::Indicator, service::Figures>> {
     Ok(ctx
-        .loaders()
-        .rollups
+        .loader::<async_graphql::dataloader::DataLoader<crate::rollup::loader::RollupLoader>>()
         .load_one(RollupKey { scope, id, year })
         .await?
         .unwrap_or_default())
@@ -98,8 +97,7 @@ pub async fn region_assistance(
 ) -> Result<RegionAssistance> {
     service::check_year("year", year)?;
     let data = ctx
-        .loaders()
-        .assistance
+        .loader::<async_graphql::dataloader::DataLoader<crate::rollup::loader::AssistanceLoader>>()
         .load_one(AssistanceKey {
             region: RegionScope::of(region),
             year,

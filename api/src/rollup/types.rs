@@ -161,8 +161,7 @@ impl ProgressGroup {
     async fn helper(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
         match (self.by, self.key) {
             (ProgressGroupBy::Helper, service::GroupKey::Id(id)) => Ok(ctx
-                .loaders()
-                .organizations
+                .loader::<crate::graphql::loader::ById<entity::organization::Entity>>()
                 .load_one(id)
                 .await?
                 .map(Organization)),
@@ -172,9 +171,11 @@ impl ProgressGroup {
     /// The recipient province of this group (when grouped by recipient province).
     async fn recipient_province(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
         match (self.by, self.key) {
-            (ProgressGroupBy::RecipientProvince, service::GroupKey::Id(id)) => {
-                Ok(ctx.loaders().regions.load_one(id).await?.map(Region))
-            }
+            (ProgressGroupBy::RecipientProvince, service::GroupKey::Id(id)) => Ok(ctx
+                .loader::<crate::graphql::loader::ById<entity::region::Entity>>()
+                .load_one(id)
+                .await?
+                .map(Region)),
             _ => Ok(None),
         }
     }
@@ -279,8 +280,7 @@ impl FundFlowGroup {
             return Ok(None);
         };
         Ok(ctx
-            .loaders()
-            .organizations
+            .loader::<crate::graphql::loader::ById<entity::organization::Entity>>()
             .load_one(id)
             .await?
             .map(Organization))
@@ -309,11 +309,18 @@ impl FundFlowGroup {
 
 async fn region(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Region>> {
     let Some(id) = id else { return Ok(None) };
-    Ok(ctx.loaders().regions.load_one(id).await?.map(Region))
+    Ok(ctx
+        .loader::<crate::graphql::loader::ById<entity::region::Entity>>()
+        .load_one(id)
+        .await?
+        .map(Region))
 }
 
 async fn organization(ctx: &Context<'_>, id: i64) -> Result<Organization> {
-    let org = ctx.loaders().organizations.load_one(id).await?;
+    let org = ctx
+        .loader::<crate::graphql::loader::ById<entity::organization::Entity>>()
+        .load_one(id)
+        .await?;
     Ok(Organization(org.ok_or_else(|| {
         crate::error::AppError::not_found("Organization", id)
     })?))
@@ -529,8 +536,7 @@ impl DataQualityFinding {
             return Ok(None);
         };
         Ok(ctx
-            .loaders()
-            .pairings
+            .loader::<crate::graphql::loader::ById<entity::pairing_agreement::Entity>>()
             .load_one(id)
             .await?
             .map(PairingAgreement))

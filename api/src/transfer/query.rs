@@ -1,164 +1,50 @@
-use super::service::TransferListSpec;
+use super::service::Projection;
 use super::types::{FundTransfer, FundTransferConnection, FundTransferFilter, FundTransferOrder};
-use crate::connection::{Join, PageArgs, fetch_page_joined, positions};
+use crate::connection::PageArgs;
 use crate::graphql::{
-    ContextExt, item_fields, list_page, prime_selected, related_columns, selection_columns,
+    ContextExt, item_fields, items_select, related_columns, selection_columns, wants_total,
 };
 use crate::organization::Organization;
 use crate::project::Project;
 use crate::region::Region;
 use async_graphql::{Context, Object, Result};
 use entity::fund_transfer::{Column, Entity};
-use entity::row::Columns;
-use std::sync::Arc;
+use entity::{organization, project, region};
 
 #[derive(Default)]
 pub struct TransferQuery;
 
-/// Lists transfers (also used by `PairingAgreement.fundTransfers`).
+/// Lists transfers (also used by `PairingAgreement.fundTransfers`): the selection becomes the
+/// service's projection.
 pub async fn list(
     ctx: &Context<'_>,
     filter: FundTransferFilter,
     order: Option<FundTransferOrder>,
     args: PageArgs,
 ) -> Result<FundTransferConnection> {
-    let mut spec = TransferListSpec {
-        filter,
-        order: order.unwrap_or_default(),
-        authenticated: ctx.identity().is_authenticated(),
+    let projection = Projection {
+        columns: selection_columns::<Entity>(
+            item_fields(ctx.field()),
+            &[Column::Id],
+            FundTransfer::field_columns,
+        ),
+        helper: related_columns::<organization::Entity>(ctx, "helper", Organization::field_columns),
+        recipient: related_columns::<region::Entity>(ctx, "recipient", Region::field_columns),
+        project: related_columns::<project::Entity>(ctx, "project", Project::field_columns),
+        pairing: items_select(ctx, "pairingAgreement"),
+        total: wants_total(ctx),
     };
-    let l = ctx.loaders();
-    let nested = spec
-        .filter
-        .pairing_id
-        .take()
-        .map(|parent| (&l.transfers_by_pairing, parent));
-    // A page at the root reads only the columns its items show.
-    let columns = selection_columns::<Entity>(
-        item_fields(ctx.field()),
-        &[Column::Id],
-        FundTransfer::field_columns,
-    );
-    if nested.is_none() {
-        return root_list(ctx, spec, args, columns).await;
-    }
-    let page = list_page(ctx, nested, spec, super::service::build, args, columns).await?;
-    // The page's selected relations, each in one batch with the sibling pages'.
-    let rows = || page.rows.iter().map(|(_, m)| m);
-    let (helpers, recipients, projects, _) = futures_util::try_join!(
-        prime_selected(
-            ctx,
-            "helper",
-            &l.organizations,
-            rows().map(|m| m.helper_id),
-            Some(Organization::field_columns)
-        ),
-        prime_selected(
-            ctx,
-            "recipient",
-            &l.regions,
-            rows().map(|m| m.recipient_id),
-            Some(Region::field_columns)
-        ),
-        prime_selected(
-            ctx,
-            "project",
-            &l.projects,
-            rows().filter_map(|m| m.project_id),
-            Some(Project::field_columns)
-        ),
-        prime_selected(
-            ctx,
-            "pairingAgreement",
-            &l.pairings,
-            rows().map(|m| m.pairing_id),
-            None
-        ),
-    )?;
-    Ok(FundTransferConnection::from_page(page, |m| {
-        FundTransfer::with_related(m, &helpers, &recipients, &projects)
-    }))
-}
-
-/// A list at the query's root: the items' helpers, recipients and projects are joined into the
-/// page's statement (only the columns their selections read), so the page is one statement.
-async fn root_list(
-    ctx: &Context<'_>,
-    spec: TransferListSpec,
-    args: PageArgs,
-    columns: Columns,
-) -> Result<FundTransferConnection> {
-    let joins = (
-        Join::<Entity, entity::organization::Entity>::new(
-            "page_helper",
-            Column::HelperId,
-            related_columns::<entity::organization::Entity>(
-                ctx,
-                "helper",
-                Organization::field_columns,
-            ),
-        ),
-        Join::<Entity, entity::region::Entity>::new(
-            "page_recipient",
-            Column::RecipientId,
-            related_columns::<entity::region::Entity>(ctx, "recipient", Region::field_columns),
-        ),
-        Join::<Entity, entity::project::Entity>::new(
-            "page_project",
-            Column::ProjectId,
-            related_columns::<entity::project::Entity>(ctx, "project", Project::field_columns),
-        ),
-    );
-    // A joined row's id is its key: the page does not read the key columns a second time.
-    let joined_keys = [
-        joins.0.joined_key(),
-        joins.1.joined_key(),
-        joins.2.joined_key(),
-    ];
-    let joined_keys: Vec<Column> = joined_keys.into_iter().flatten().collect();
-    let columns = columns.without(positions::<Entity>(&joined_keys));
-    let (select, ordering) = super::service::build(&spec)?;
-    let page = fetch_page_joined(
+    let page = super::service::page(
         ctx.db(),
-        select,
-        &ordering,
-        &args,
-        columns,
-        &joins,
-        |m, row, checked, at| {
-            let (helper, at) = joins.0.decode(row, checked, at)?;
-            let (recipient, at) = joins.1.decode(row, checked, at)?;
-            let (project, _) = joins.2.decode(row, checked, at)?;
-            if let Some(h) = &helper {
-                m.helper_id = h.id;
-            }
-            if let Some(r) = &recipient {
-                m.recipient_id = r.id;
-            }
-            if joins.2.joined_key().is_some() {
-                m.project_id = project.as_ref().map(|p| p.id);
-            }
-            // Shared from here on: the page's rows move several times before they are written.
-            Ok((
-                helper.map(Arc::new),
-                recipient.map(Arc::new),
-                project.map(Arc::new),
-            ))
-        },
+        ctx.loaders(),
+        ctx.identity(),
+        filter,
+        order.unwrap_or_default(),
+        args,
+        &projection,
     )
     .await?;
-    prime_selected(
-        ctx,
-        "pairingAgreement",
-        &ctx.loaders().pairings,
-        page.rows.iter().map(|(_, (m, _))| m.pairing_id),
-        None,
-    )
-    .await?;
-    Ok(FundTransferConnection::from_page(
-        page,
-        |(m, (helper, recipient, project))| FundTransfer::joined(m, helper, recipient, project),
-    ))
+    Ok(FundTransferConnection::from_page(page, FundTransfer::from))
 }
 
 #[Object]

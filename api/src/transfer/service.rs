@@ -1,15 +1,20 @@
 //! Reading fund transfers. Anonymous callers see publicized transfers only.
 use super::types::{FundTransferFilter, FundTransferOrder, FundTransferOrderField};
 use crate::auth::Identity;
-use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
+use crate::connection::{Join, Ordering, Page, PageArgs, SortValue, fetch_page_joined, positions};
 use crate::db::Db;
 use crate::error::AppResult;
 use crate::graphql::OrderDirection;
+use crate::graphql::loader::Loaders;
+use crate::graphql::{child_page, related_rows};
 use crate::region::service::check_code;
 use entity::fund_transfer::{ActiveModel, Column, Entity, Model};
 use entity::pairing_agreement as pairing;
+use entity::row::Columns;
+use entity::{organization, project, region};
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
+use std::sync::Arc;
 
 fn ordering(order: FundTransferOrder) -> Ordering<Entity> {
     let descending = order.direction == OrderDirection::Desc;
@@ -62,20 +67,141 @@ pub struct TransferListSpec {
     pub authenticated: bool,
 }
 
-pub async fn list(
+/// What a page of transfers shows, from its selection: the columns its items read, and for each
+/// related row (`None` when the items do not select it) the columns read of it.
+pub struct Projection {
+    pub columns: Columns,
+    pub helper: Option<Columns>,
+    pub recipient: Option<Columns>,
+    pub project: Option<Columns>,
+    pub pairing: bool,
+    pub total: bool,
+}
+
+/// A transfer of a page with the related rows its page read.
+pub struct Listed {
+    pub row: Model,
+    pub helper: Option<Arc<organization::Model>>,
+    pub recipient: Option<Arc<region::Model>>,
+    pub project: Option<Arc<project::Model>>,
+}
+
+/// One page of transfers: the one read path of every transfer list. Under a pairing
+/// (`filter.pairing_id`) the page is batched with its sibling pages through the request's loader
+/// and its related rows loaded in one batch each; at the root the related rows are joined into the
+/// page's statement (only the columns their selections read), so the page is one statement.
+/// Anonymous callers see publicized transfers only.
+pub async fn page(
     db: &Db,
+    loaders: &Loaders,
     identity: &Identity,
-    f: &FundTransferFilter,
+    mut filter: FundTransferFilter,
     order: FundTransferOrder,
-    args: &PageArgs,
-) -> AppResult<Page<Model>> {
+    args: PageArgs,
+    projection: &Projection,
+) -> AppResult<Page<Listed>> {
+    let parent = filter.pairing_id.take();
     let spec = TransferListSpec {
-        filter: f.clone(),
+        filter,
         order,
         authenticated: identity.is_authenticated(),
     };
+    let Some(parent) = parent else {
+        return root_page(db, loaders, spec, args, projection).await;
+    };
+    let by_pairing = loaders.get::<TransfersByPairing>();
+    let page = child_page(&by_pairing.0, parent, spec, args, projection.total).await?;
+    let rows = || page.rows.iter().map(|(_, m)| m);
+    let p = projection;
+    let (helpers, recipients, projects, _) = futures_util::try_join!(
+        related_rows::<organization::Entity>(loaders, rows().map(|m| m.helper_id), p.helper, false),
+        related_rows::<region::Entity>(loaders, rows().map(|m| m.recipient_id), p.recipient, false),
+        related_rows::<project::Entity>(
+            loaders,
+            rows().filter_map(|m| m.project_id),
+            p.project,
+            false
+        ),
+        related_rows::<pairing::Entity>(
+            loaders,
+            rows().map(|m| m.pairing_id),
+            p.pairing.then_some(Columns::ALL),
+            false
+        ),
+    )?;
+    Ok(page.map(|row| Listed {
+        helper: helpers.get(&row.helper_id).cloned(),
+        recipient: recipients.get(&row.recipient_id).cloned(),
+        project: row.project_id.and_then(|id| projects.get(&id)).cloned(),
+        row,
+    }))
+}
+
+async fn root_page(
+    db: &Db,
+    loaders: &Loaders,
+    spec: TransferListSpec,
+    args: PageArgs,
+    p: &Projection,
+) -> AppResult<Page<Listed>> {
+    let joins = (
+        Join::<Entity, organization::Entity>::new("page_helper", Column::HelperId, p.helper),
+        Join::<Entity, region::Entity>::new("page_recipient", Column::RecipientId, p.recipient),
+        Join::<Entity, project::Entity>::new("page_project", Column::ProjectId, p.project),
+    );
+    // A joined row's id is its key: the page does not read the key columns a second time.
+    let joined_keys: Vec<Column> = [
+        joins.0.joined_key(),
+        joins.1.joined_key(),
+        joins.2.joined_key(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let columns = p.columns.without(positions::<Entity>(&joined_keys));
     let (select, ordering) = build(&spec)?;
-    fetch_page(db, select, &ordering, args).await
+    let page = fetch_page_joined(
+        db,
+        select,
+        &ordering,
+        &args,
+        columns,
+        &joins,
+        |m, row, checked, at| {
+            let (helper, at) = joins.0.decode(row, checked, at)?;
+            let (recipient, at) = joins.1.decode(row, checked, at)?;
+            let (project, _) = joins.2.decode(row, checked, at)?;
+            if let Some(h) = &helper {
+                m.helper_id = h.id;
+            }
+            if let Some(r) = &recipient {
+                m.recipient_id = r.id;
+            }
+            if joins.2.joined_key().is_some() {
+                m.project_id = project.as_ref().map(|p| p.id);
+            }
+            // Shared from here on: the page's rows move several times before they are written.
+            Ok((
+                helper.map(Arc::new),
+                recipient.map(Arc::new),
+                project.map(Arc::new),
+            ))
+        },
+    )
+    .await?;
+    related_rows::<pairing::Entity>(
+        loaders,
+        page.rows.iter().map(|(_, (m, _))| m.pairing_id),
+        p.pairing.then_some(Columns::ALL),
+        true,
+    )
+    .await?;
+    Ok(page.map(|(row, (helper, recipient, project))| Listed {
+        row,
+        helper,
+        recipient,
+        project,
+    }))
 }
 
 /// The filtered select and ordering of a transfer list.
@@ -489,3 +615,13 @@ pub async fn cancel(w: &Writer<'_>, input: CancelFundTransferInput) -> AppResult
     )
     .await
 }
+
+crate::child_page_loader!(
+    /// The `fundTransfers` pages of a request's pairings.
+    TransfersByPairing,
+    fund_transfer,
+    TransferListSpec,
+    build,
+    PairingId,
+    |m| m.pairing_id
+);

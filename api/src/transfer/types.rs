@@ -1,4 +1,3 @@
-use crate::graphql::loader::RowsById;
 use crate::graphql::node::{NodeKind, global_id};
 use crate::graphql::scalars::{Date, Decimal};
 use crate::graphql::{ContextExt, OrderDirection, define_connection};
@@ -9,7 +8,6 @@ use crate::region::Region;
 use async_graphql::{Context, Enum, ID, InputObject, Result};
 use entity::enums;
 use entity::fund_transfer::Model;
-use std::sync::Arc;
 
 /// What kind of money a transfer is.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Hash, Debug)]
@@ -63,39 +61,17 @@ impl From<Model> for FundTransfer {
     }
 }
 
-impl FundTransfer {
-    /// A transfer of a page, with those of its related rows the page loaded.
-    pub fn with_related(
-        row: Model,
-        helpers: &RowsById<entity::organization::Model>,
-        recipients: &RowsById<entity::region::Model>,
-        projects: &RowsById<entity::project::Model>,
-    ) -> Self {
-        let related = Related {
-            helper: helpers.get(&row.helper_id).cloned().map(Organization),
-            recipient: recipients.get(&row.recipient_id).cloned().map(Region),
-            project: row
-                .project_id
-                .and_then(|id| projects.get(&id))
-                .cloned()
-                .map(Project),
-        };
-        FundTransfer { row, related }
-    }
-
-    /// A transfer of a page with the related rows its statement joined in.
-    pub fn joined(
-        row: Model,
-        helper: Option<Arc<entity::organization::Model>>,
-        recipient: Option<Arc<entity::region::Model>>,
-        project: Option<Arc<entity::project::Model>>,
-    ) -> Self {
-        let related = Related {
-            helper: helper.map(Organization),
-            recipient: recipient.map(Region),
-            project: project.map(Project),
-        };
-        FundTransfer { row, related }
+impl From<super::service::Listed> for FundTransfer {
+    /// A transfer of a page with the related rows its page read.
+    fn from(l: super::service::Listed) -> Self {
+        FundTransfer {
+            row: l.row,
+            related: Related {
+                helper: l.helper.map(Organization),
+                recipient: l.recipient.map(Region),
+                project: l.project.map(Project),
+            },
+        }
     }
 }
 
@@ -130,7 +106,7 @@ crate::object! {
     related {
         /// The pairing the transfer is made under.
         [PairingId] async fn pairingAgreement(&self, ctx: &Context<'_>) -> Result<PairingAgreement> {
-            let p = ctx.loaders().pairings.load_one(self.row.pairing_id).await?;
+            let p = ctx.loader::<crate::graphql::loader::ById<entity::pairing_agreement::Entity>>().load_one(self.row.pairing_id).await?;
             Ok(PairingAgreement(p.ok_or_else(|| {
                 crate::error::AppError::not_found("PairingAgreement", self.row.pairing_id)
             })?))
@@ -141,8 +117,7 @@ crate::object! {
                 return Ok(o.clone());
             }
             let o = ctx
-                .loaders()
-                .organizations
+                .loader::<crate::graphql::loader::ById<entity::organization::Entity>>()
                 .load_one(self.row.helper_id)
                 .await?;
             Ok(Organization(o.ok_or_else(|| {
@@ -155,8 +130,7 @@ crate::object! {
                 return Ok(r.clone());
             }
             let r = ctx
-                .loaders()
-                .regions
+                .loader::<crate::graphql::loader::ById<entity::region::Entity>>()
                 .load_one(self.row.recipient_id)
                 .await?;
             Ok(Region(r.ok_or_else(|| {
@@ -171,7 +145,7 @@ crate::object! {
             if let Some(p) = &self.related.project {
                 return Ok(Some(p.clone()));
             }
-            Ok(ctx.loaders().projects.load_one(id).await?.map(Project))
+            Ok(ctx.loader::<crate::graphql::loader::ById<entity::project::Entity>>().load_one(id).await?.map(Project))
         }
     }
 }

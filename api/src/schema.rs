@@ -1,6 +1,7 @@
-//! The root types: every module's query fields merged, plus `node`/`nodes`.
-use super::ContextExt;
-use super::node::{NodeKind, parse_global_id};
+//! The schema's assembly: every domain's query and mutation fields merged into the root types,
+//! plus `node`/`nodes`. The one module that names every domain; none of them imports it.
+use crate::graphql::ContextExt;
+use crate::graphql::node::{NodeKind, parse_global_id};
 use crate::letter::ResponsibilityLetter;
 use crate::organization::Organization;
 use crate::pairing::PairingAgreement;
@@ -36,63 +37,66 @@ pub struct NodeQuery;
 
 async fn resolve_node(ctx: &Context<'_>, field: &str, id: &ID) -> Result<Option<Node>> {
     let (kind, n) = parse_global_id(field, id)?;
-    let l = ctx.loaders();
     let who = ctx.identity();
     Ok(match kind {
-        NodeKind::Region => l
-            .regions
+        NodeKind::Region => ctx
+            .loader::<crate::graphql::loader::ById<entity::region::Entity>>()
             .load_one(n)
             .await?
             .map(|m| Node::Region(Region(m))),
-        NodeKind::Organization => l
-            .organizations
+        NodeKind::Organization => ctx
+            .loader::<crate::graphql::loader::ById<entity::organization::Entity>>()
             .load_one(n)
             .await?
             .map(|m| Node::Organization(Organization(m))),
-        NodeKind::PairingAgreement => l
-            .pairings
+        NodeKind::PairingAgreement => ctx
+            .loader::<crate::graphql::loader::ById<entity::pairing_agreement::Entity>>()
             .load_one(n)
             .await?
             .map(|m| Node::PairingAgreement(PairingAgreement(m))),
-        NodeKind::ResponsibilityLetter => l
-            .letters
+        NodeKind::ResponsibilityLetter => ctx
+            .loader::<crate::graphql::loader::ById<entity::responsibility_letter::Entity>>()
             .load_one(n)
             .await?
             .filter(|m| crate::letter::service::visible(who, m))
             .map(|m| {
                 Node::ResponsibilityLetter(ResponsibilityLetter(std::sync::Arc::unwrap_or_clone(m)))
             }),
-        NodeKind::FundTransfer => l
-            .transfers
+        NodeKind::FundTransfer => ctx
+            .loader::<crate::graphql::loader::ById<entity::fund_transfer::Entity>>()
             .load_one(n)
             .await?
             .filter(|m| crate::transfer::service::visible(who, m))
             .map(|m| Node::FundTransfer(FundTransfer::from(std::sync::Arc::unwrap_or_clone(m)))),
-        NodeKind::PersonnelDispatch => l
-            .dispatches
+        NodeKind::PersonnelDispatch => ctx
+            .loader::<crate::graphql::loader::ById<entity::personnel_dispatch::Entity>>()
             .load_one(n)
             .await?
             .filter(|_| crate::personnel::service::visible(who))
             .map(|m| {
                 Node::PersonnelDispatch(PersonnelDispatch(std::sync::Arc::unwrap_or_clone(m)))
             }),
-        NodeKind::Project => l
-            .projects
+        NodeKind::Project => ctx
+            .loader::<crate::graphql::loader::ById<entity::project::Entity>>()
             .load_one(n)
             .await?
             .map(|m| Node::Project(Project(m))),
-        NodeKind::ProgressReport => l
-            .reports
+        NodeKind::ProgressReport => ctx
+            .loader::<crate::graphql::loader::ById<entity::progress_report::Entity>>()
             .load_one(n)
             .await?
             .filter(|_| who.is_authenticated())
             .map(|m| Node::ProgressReport(ProgressReport(std::sync::Arc::unwrap_or_clone(m)))),
         NodeKind::AuditEvent => match crate::audit::service::authorize_read(who) {
-            Ok(()) => l.audit_events.load_one(n).await?.map(|m| {
-                Node::AuditEvent(crate::audit::types::AuditEvent(
-                    std::sync::Arc::unwrap_or_clone(m),
-                ))
-            }),
+            Ok(()) => ctx
+                .loader::<crate::graphql::loader::ById<entity::audit_event::Entity>>()
+                .load_one(n)
+                .await?
+                .map(|m| {
+                    Node::AuditEvent(crate::audit::types::AuditEvent(
+                        std::sync::Arc::unwrap_or_clone(m),
+                    ))
+                }),
             Err(_) => None,
         },
     })
@@ -178,14 +182,14 @@ impl Default for SchemaLimits {
     }
 }
 
-pub fn build_schema(state: Option<super::AppState>, limits: &SchemaLimits) -> AppSchema {
+pub fn build_schema(state: Option<crate::graphql::AppState>, limits: &SchemaLimits) -> AppSchema {
     build_schema_validating(state, limits, async_graphql::ValidationMode::Strict)
 }
 
 /// The schema validating documents in `mode`: `Fast` is for documents that passed the full
 /// validation before and whose variables fit (see `graphql::variables`).
 pub fn build_schema_validating(
-    state: Option<super::AppState>,
+    state: Option<crate::graphql::AppState>,
     limits: &SchemaLimits,
     mode: async_graphql::ValidationMode,
 ) -> AppSchema {
