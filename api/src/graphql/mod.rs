@@ -187,36 +187,6 @@ macro_rules! define_connection {
 }
 pub(crate) use define_connection;
 
-/// One page of a list: through the parent's child-page loader when the list is nested under a
-/// parent (so it is batched with its siblings' pages), otherwise directly, reading only `columns`
-/// of its rows (nested pages read whole rows).
-pub async fn list_page<E, S>(
-    ctx: &Context<'_>,
-    nested: Option<(&DataLoader<ChildPageLoader<E, S>>, i64)>,
-    spec: S,
-    build: loader::BuildList<E, S>,
-    args: crate::connection::PageArgs,
-    columns: Columns,
-) -> async_graphql::Result<crate::connection::Page<E::Model>>
-where
-    E: sea_orm::EntityTrait + Send + Sync + 'static,
-    E::Model: Clone + Send + Sync + entity::row::FromRow + 'static,
-    E::Column: Send + Sync,
-    S: Clone + Eq + std::hash::Hash + Send + Sync + 'static,
-{
-    match nested {
-        Some((loader, parent)) => {
-            Ok(child_page(loader, parent, spec, args, wants_total(ctx)).await?)
-        }
-        None => {
-            let (select, ordering) = build(&spec)?;
-            let page =
-                crate::connection::fetch_page_of(ctx.db(), select, &ordering, &args, columns);
-            Ok(page.await?)
-        }
-    }
-}
-
 /// The page of a list nested under `parent`, through the list's loader: one statement for the
 /// pages of all the parents in the batch.
 pub async fn child_page<E, S>(
@@ -243,34 +213,6 @@ where
         .load_one(key)
         .await?
         .ok_or_else(|| crate::error::AppError::Internal("missing child page".into()))
-}
-
-/// Loads the rows with `keys` into a cached loader when the page's items select `field`, so the
-/// items that ask for them one by one hit the cache; returns the rows found (none when the field is
-/// not selected), for pages that hand each item its related rows directly.
-///
-/// A page nested in another list goes through the DataLoader, in one batch with its sibling pages.
-/// A page at the query's root has no siblings to wait for: it runs the loader's statement itself,
-/// which spares the batching window and the DataLoader's per-key bookkeeping (about a tenth of the
-/// server's work on a page of 100 transfers). With `field_columns` it reads only the columns the
-/// selection under `field` shows; such partial rows go to the page's items only, never into the
-/// request cache, where another field could read a column they lack.
-pub async fn prime_selected<E>(
-    ctx: &Context<'_>,
-    field: &str,
-    keys: impl IntoIterator<Item = i64>,
-    field_columns: Option<FieldColumns<E::Column>>,
-) -> async_graphql::Result<RowsById<E::Model>>
-where
-    E: loader::Keyed + Send + Sync + 'static,
-    E::Model: Clone + Send + Sync + entity::row::FromRow + 'static,
-{
-    let at_root = ctx.path_node.as_ref().is_some_and(|p| p.parent.is_none());
-    let columns = match field_columns {
-        Some(f) => related_columns::<E>(ctx, field, f),
-        None => items_select(ctx, field).then_some(Columns::ALL),
-    };
-    Ok(related_rows::<E>(ctx.loaders(), keys, columns, at_root).await?)
 }
 
 /// The rows of `E` with `keys`, for the items of a page whose selection reads `columns` of them

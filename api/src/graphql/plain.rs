@@ -184,8 +184,3 @@ pub fn nullable<T>(out: &mut Json, v: Option<T>, write: impl FnOnce(&mut Json, T
         None => out.null(),
     }
 }
-
-/// A scalar field written through its GraphQL value (ids).
-pub fn scalar<T: async_graphql::ScalarType>(out: &mut Json, v: T) {
-    out.value(&v.to_value());
-}

@@ -1,55 +1,36 @@
-use super::service::PairingListSpec;
+use super::service::Projection;
 use super::types::{
     PairingAgreement, PairingAgreementConnection, PairingAgreementFilter, PairingAgreementOrder,
 };
 use crate::connection::PageArgs;
-use crate::graphql::{ContextExt, list_page, prime_selected};
+use crate::graphql::{ContextExt, items_select, wants_total};
 use async_graphql::{Context, Object, Result};
-use entity::row::Columns;
 
 #[derive(Default)]
 pub struct PairingQuery;
 
-/// Lists pairings (also used by the nested `pairings` fields of regions and organizations).
+/// Lists pairings (also used by the nested `pairings` fields of regions and organizations): the
+/// selection becomes the service's projection.
 pub async fn list(
     ctx: &Context<'_>,
     filter: PairingAgreementFilter,
     order: Option<PairingAgreementOrder>,
     args: PageArgs,
 ) -> Result<PairingAgreementConnection> {
-    let mut spec = PairingListSpec {
+    let projection = Projection {
+        helper: items_select(ctx, "helper"),
+        recipient: items_select(ctx, "recipient"),
+        total: wants_total(ctx),
+    };
+    let page = super::service::page(
+        ctx.db(),
+        ctx.loaders(),
         filter,
-        order: order.unwrap_or_default(),
-    };
-    let (by_helper, by_recipient) = (
-        ctx.loader::<super::service::PairingsByHelper>(),
-        ctx.loader::<super::service::PairingsByRecipient>(),
-    );
-    // Nested under an organization or a region: batched with the siblings' pages.
-    let nested = match (
-        spec.filter.helper_id.take(),
-        spec.filter.recipient_id.take(),
-    ) {
-        (Some(parent), _) => Some((&by_helper.0, parent)),
-        (None, Some(parent)) => Some((&by_recipient.0, parent)),
-        (None, None) => None,
-    };
-    let page = list_page(ctx, nested, spec, super::service::build, args, Columns::ALL).await?;
-    let rows = || page.rows.iter().map(|(_, m)| m);
-    futures_util::try_join!(
-        prime_selected::<entity::organization::Entity>(
-            ctx,
-            "helper",
-            rows().map(|m| m.helper_id),
-            None
-        ),
-        prime_selected::<entity::region::Entity>(
-            ctx,
-            "recipient",
-            rows().map(|m| m.recipient_id),
-            None
-        ),
-    )?;
+        order.unwrap_or_default(),
+        args,
+        &projection,
+    )
+    .await?;
     Ok(PairingAgreementConnection::from_page(
         page,
         PairingAgreement::from,

@@ -3,10 +3,12 @@ use super::types::{PairingAgreementFilter, PairingAgreementOrder, PairingAgreeme
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::db::Db;
 use crate::error::AppResult;
-use crate::graphql::OrderDirection;
+use crate::graphql::loader::Loaders;
+use crate::graphql::{OrderDirection, child_page, related_rows};
 use crate::region::service::check_code;
 use entity::pairing_agreement::{Column, Entity, Model};
-use entity::region;
+use entity::row::Columns;
+use entity::{organization, region};
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
 
@@ -39,17 +41,59 @@ pub struct PairingListSpec {
     pub order: PairingAgreementOrder,
 }
 
-pub async fn list(
+/// What a page of pairings shows, from its selection.
+pub struct Projection {
+    pub helper: bool,
+    pub recipient: bool,
+    pub total: bool,
+}
+
+/// One page of pairings: the one read path of every pairing list. Under an organization or a
+/// region (`filter.helper_id`, `filter.recipient_id`) the page is batched with its sibling pages
+/// through the request's loader; the helpers and recipients its items select are loaded in one
+/// batch each into the request's cache.
+pub async fn page(
     db: &Db,
-    f: &PairingAgreementFilter,
+    loaders: &Loaders,
+    mut filter: PairingAgreementFilter,
     order: PairingAgreementOrder,
-    args: &PageArgs,
+    args: PageArgs,
+    projection: &Projection,
 ) -> AppResult<Page<Model>> {
-    let (select, ordering) = build(&PairingListSpec {
-        filter: f.clone(),
-        order,
-    })?;
-    fetch_page(db, select, &ordering, args).await
+    let parent = (filter.helper_id.take(), filter.recipient_id.take());
+    let spec = PairingListSpec { filter, order };
+    let nested = parent.0.is_some() || parent.1.is_some();
+    let page = match parent {
+        (Some(helper), _) => {
+            let by_helper = loaders.get::<PairingsByHelper>();
+            child_page(&by_helper.0, helper, spec, args, projection.total).await?
+        }
+        (None, Some(recipient)) => {
+            let by_recipient = loaders.get::<PairingsByRecipient>();
+            child_page(&by_recipient.0, recipient, spec, args, projection.total).await?
+        }
+        (None, None) => {
+            let (select, ordering) = build(&spec)?;
+            fetch_page(db, select, &ordering, &args).await?
+        }
+    };
+    let rows = || page.rows.iter().map(|(_, m)| m);
+    let all = |selected: bool| selected.then_some(Columns::ALL);
+    futures_util::try_join!(
+        related_rows::<organization::Entity>(
+            loaders,
+            rows().map(|m| m.helper_id),
+            all(projection.helper),
+            !nested
+        ),
+        related_rows::<region::Entity>(
+            loaders,
+            rows().map(|m| m.recipient_id),
+            all(projection.recipient),
+            !nested
+        ),
+    )?;
+    Ok(page)
 }
 
 /// The filtered select and ordering of a pairing list.

@@ -1,59 +1,39 @@
-use super::service::DispatchListSpec;
+use super::service::Projection;
 use super::types::{
     PersonnelDispatch, PersonnelDispatchConnection, PersonnelDispatchFilter, PersonnelDispatchOrder,
 };
 use crate::connection::PageArgs;
-use crate::graphql::{ContextExt, items_select, list_page, prime_selected};
+use crate::graphql::{ContextExt, items_select, wants_total};
 use async_graphql::{Context, Object, Result};
-use entity::row::Columns;
 
 #[derive(Default)]
 pub struct PersonnelQuery;
 
-/// Lists dispatches (also used by `PairingAgreement.personnelDispatches`).
+/// Lists dispatches (also used by `PairingAgreement.personnelDispatches`): the selection becomes
+/// the service's projection.
 pub async fn list(
     ctx: &Context<'_>,
     filter: PersonnelDispatchFilter,
     order: Option<PersonnelDispatchOrder>,
     args: PageArgs,
 ) -> Result<PersonnelDispatchConnection> {
-    let mut spec = DispatchListSpec {
-        filter,
-        order: order.unwrap_or_default(),
-        authenticated: super::service::visible(ctx.identity()),
+    let projection = Projection {
+        helper: items_select(ctx, "helper"),
+        recipient: items_select(ctx, "recipient"),
+        pairing: items_select(ctx, "pairingAgreement"),
+        person_name: items_select(ctx, "personName"),
+        total: wants_total(ctx),
     };
-    let by_pairing = ctx.loader::<super::service::DispatchesByPairing>();
-    let nested = spec
-        .filter
-        .pairing_id
-        .take()
-        .map(|parent| (&by_pairing.0, parent));
-    let page = list_page(ctx, nested, spec, super::service::build, args, Columns::ALL).await?;
-    // The page's selected relations (and what the name rule needs), each in one batch.
-    let rows = || page.rows.iter().map(|(_, m)| m);
-    let names = items_select(ctx, "personName");
-    let helpers = if names { "personName" } else { "helper" };
-    let recipients = if names { "personName" } else { "recipient" };
-    futures_util::try_join!(
-        prime_selected::<entity::organization::Entity>(
-            ctx,
-            helpers,
-            rows().map(|m| m.helper_id),
-            None
-        ),
-        prime_selected::<entity::region::Entity>(
-            ctx,
-            recipients,
-            rows().map(|m| m.recipient_id),
-            None
-        ),
-        prime_selected::<entity::pairing_agreement::Entity>(
-            ctx,
-            "pairingAgreement",
-            rows().map(|m| m.pairing_id),
-            None
-        ),
-    )?;
+    let page = super::service::page(
+        ctx.db(),
+        ctx.loaders(),
+        ctx.identity(),
+        filter,
+        order.unwrap_or_default(),
+        args,
+        &projection,
+    )
+    .await?;
     Ok(PersonnelDispatchConnection::from_page(
         page,
         PersonnelDispatch,

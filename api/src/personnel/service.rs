@@ -4,11 +4,12 @@ use crate::auth::{Identity, Role};
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::db::Db;
 use crate::error::AppResult;
-use crate::graphql::{ContextExt, OrderDirection};
+use crate::graphql::loader::{ById, Loaders};
+use crate::graphql::{OrderDirection, child_page, related_rows};
 use crate::region::service::check_code;
 use crate::region_code;
-use async_graphql::Context;
 use entity::personnel_dispatch::{Column, Entity, Model};
+use entity::row::Columns;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
 
@@ -39,24 +40,21 @@ pub fn visible(identity: &Identity) -> bool {
 }
 
 /// ADMIN, the dispatching helper and the receiving recipient may read a person's name.
-pub async fn may_read_name(ctx: &Context<'_>, d: &Model) -> AppResult<bool> {
-    let identity = ctx.identity();
+pub async fn may_read_name(loaders: &Loaders, identity: &Identity, d: &Model) -> AppResult<bool> {
     match identity.role() {
         Some(Role::Admin) => Ok(true),
         Some(Role::Helper) => {
-            let org = ctx
-                .loader::<crate::graphql::loader::ById<entity::organization::Entity>>()
+            let org = loaders
+                .get::<ById<entity::organization::Entity>>()
                 .load_one(d.helper_id)
-                .await
-                .map_err(|e| crate::error::AppError::Internal(e.to_string()))?;
+                .await?;
             Ok(org.is_some_and(|o| Some(o.code.as_str()) == identity.helper_org()))
         }
         Some(Role::Recipient) => {
-            let region = ctx
-                .loader::<crate::graphql::loader::ById<entity::region::Entity>>()
+            let region = loaders
+                .get::<ById<entity::region::Entity>>()
                 .load_one(d.recipient_id)
-                .await
-                .map_err(|e| crate::error::AppError::Internal(e.to_string()))?;
+                .await?;
             Ok(match (region, identity.recipient_region()) {
                 (Some(r), Some(scope)) => region_code::covers(scope, &r.code),
                 _ => false,
@@ -74,20 +72,70 @@ pub struct DispatchListSpec {
     pub authenticated: bool,
 }
 
-pub async fn list(
+/// What a page of dispatches shows, from its selection.
+pub struct Projection {
+    pub helper: bool,
+    pub recipient: bool,
+    pub pairing: bool,
+    /// The items select `personName`, whose rule reads the helper and the recipient.
+    pub person_name: bool,
+    pub total: bool,
+}
+
+/// One page of dispatches: the one read path of every dispatch list. Under a pairing
+/// (`filter.pairing_id`) the page is batched with its sibling pages through the request's loader;
+/// the related rows its items select (and those the name rule reads) are loaded in one batch each
+/// into the request's cache. Anonymous callers see none.
+pub async fn page(
     db: &Db,
+    loaders: &Loaders,
     identity: &Identity,
-    f: &PersonnelDispatchFilter,
+    mut filter: PersonnelDispatchFilter,
     order: PersonnelDispatchOrder,
-    args: &PageArgs,
+    args: PageArgs,
+    projection: &Projection,
 ) -> AppResult<Page<Model>> {
+    let parent = filter.pairing_id.take();
     let spec = DispatchListSpec {
-        filter: f.clone(),
+        filter,
         order,
         authenticated: visible(identity),
     };
-    let (select, ordering) = build(&spec)?;
-    fetch_page(db, select, &ordering, args).await
+    let page = match parent {
+        Some(pairing) => {
+            let by_pairing = loaders.get::<DispatchesByPairing>();
+            child_page(&by_pairing.0, pairing, spec, args, projection.total).await?
+        }
+        None => {
+            let (select, ordering) = build(&spec)?;
+            fetch_page(db, select, &ordering, &args).await?
+        }
+    };
+    let rows = || page.rows.iter().map(|(_, m)| m);
+    let p = projection;
+    let all = |selected: bool| selected.then_some(Columns::ALL);
+    let root = parent.is_none();
+    futures_util::try_join!(
+        related_rows::<entity::organization::Entity>(
+            loaders,
+            rows().map(|m| m.helper_id),
+            all(p.helper || p.person_name),
+            root
+        ),
+        related_rows::<entity::region::Entity>(
+            loaders,
+            rows().map(|m| m.recipient_id),
+            all(p.recipient || p.person_name),
+            root
+        ),
+        related_rows::<entity::pairing_agreement::Entity>(
+            loaders,
+            rows().map(|m| m.pairing_id),
+            all(p.pairing),
+            root
+        ),
+    )?;
+    Ok(page)
 }
 
 /// The filtered select and ordering of a dispatch list.

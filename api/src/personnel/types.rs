@@ -43,7 +43,8 @@ impl PersonnelDispatch {
     /// The person's name: personal data, `null` unless the caller is the national office, the
     /// dispatching helper or the receiving recipient.
     async fn person_name(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        let readable = super::service::may_read_name(ctx, &self.0).await?;
+        let readable =
+            super::service::may_read_name(ctx.loaders(), ctx.identity(), &self.0).await?;
         Ok(readable.then(|| self.0.person_name.clone()))
     }
     /// What kind of person.

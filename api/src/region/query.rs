@@ -21,11 +21,13 @@ impl RegionQuery {
             RegionOrder,
         >,
     ) -> Result<RegionConnection> {
-        let page = super::service::list(
+        let page = super::service::page(
             ctx.db(),
-            &filter.unwrap_or_default(),
+            ctx.loaders(),
+            filter.unwrap_or_default(),
             order_by.unwrap_or_default(),
-            &PageArgs::new(first, after, last, before),
+            PageArgs::new(first, after, last, before),
+            crate::graphql::wants_total(ctx),
         )
         .await?;
         Ok(RegionConnection::from_page(page, Region::from))

@@ -57,17 +57,28 @@ pub struct RegionListSpec {
     pub order: RegionOrder,
 }
 
-pub async fn list(
+/// One page of regions: the one read path of every region list. Under a region
+/// (`filter.parent_id`) the page is batched with its sibling pages through the request's loader.
+pub async fn page(
     db: &Db,
-    f: &RegionFilter,
+    loaders: &crate::graphql::loader::Loaders,
+    mut filter: RegionFilter,
     order: RegionOrder,
-    args: &PageArgs,
+    args: PageArgs,
+    total: bool,
 ) -> AppResult<Page<Model>> {
-    let (select, ordering) = build(&RegionListSpec {
-        filter: f.clone(),
-        order,
-    })?;
-    fetch_page(db, select, &ordering, args).await
+    let parent = filter.parent_id.take();
+    let spec = RegionListSpec { filter, order };
+    match parent {
+        Some(parent) => {
+            let by_parent = loaders.get::<RegionsByParent>();
+            crate::graphql::child_page(&by_parent.0, parent, spec, args, total).await
+        }
+        None => {
+            let (select, ordering) = build(&spec)?;
+            fetch_page(db, select, &ordering, &args).await
+        }
+    }
 }
 
 /// The filtered select and ordering of a region list.

@@ -1,6 +1,6 @@
 use crate::connection::PageArgs;
 use crate::graphql::node::{NodeKind, global_id};
-use crate::graphql::{ContextExt, OrderDirection, define_connection, list_page};
+use crate::graphql::{ContextExt, OrderDirection, define_connection};
 use crate::pairing::{PairingAgreementConnection, PairingAgreementFilter, PairingAgreementOrder};
 use async_graphql::{Context, Enum, ID, InputObject, Result, SimpleObject};
 use entity::enums;
@@ -97,20 +97,15 @@ crate::object! {
             RegionOrder,
         >,
     ) -> Result<RegionConnection> {
-        let spec = super::service::RegionListSpec {
-            filter: filter.unwrap_or_default(),
-            order: order_by.unwrap_or_default(),
-        };
-        let args = PageArgs::new(first, after, last, before);
-        let by_parent = ctx.loader::<super::service::RegionsByParent>();
-        let nested = Some((&by_parent.0, self.0.id));
-        let page = list_page(
-            ctx,
-            nested,
-            spec,
-            super::service::build,
-            args,
-            entity::row::Columns::ALL,
+        let mut filter = filter.unwrap_or_default();
+        filter.parent_id = Some(self.0.id);
+        let page = super::service::page(
+            ctx.db(),
+            ctx.loaders(),
+            filter,
+            order_by.unwrap_or_default(),
+            PageArgs::new(first, after, last, before),
+            crate::graphql::wants_total(ctx),
         )
         .await?;
         Ok(RegionConnection::from_page(page, Region::from))
