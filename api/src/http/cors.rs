@@ -1,9 +1,11 @@
 //! CORS for the configured origins only.
 use super::Shared;
+use super::response::plain_error;
+use crate::error::AppError;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, web};
 
@@ -42,9 +44,7 @@ pub(super) async fn cors(
                 .insert_header((header::VARY, "Origin"))
                 .finish()
         } else {
-            HttpResponse::Forbidden()
-                .content_type("application/json")
-                .body(r#"{"errors":[{"message":"this origin may not call the API","extensions":{"code":"FORBIDDEN"}}]}"#)
+            plain_error(StatusCode::FORBIDDEN, &AppError::OriginNotAllowed)
         };
         return Ok(req.into_response(resp));
     }

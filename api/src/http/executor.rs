@@ -1,6 +1,6 @@
 //! The runtime GraphQL operations execute on, and the deadline of a request's operations.
 use super::Shared;
-use super::pipeline::{Finished, coded_error, finish, run_operations};
+use super::pipeline::{Finished, error_only, finish, run_operations};
 use super::response::Format;
 use crate::error::AppError;
 use actix_web::web;
@@ -93,21 +93,13 @@ pub(super) async fn run_with_deadline(
         Ok(Ok(done)) => done,
         Ok(Err(_)) => {
             tracing::error!(request_id, "the request's task failed");
-            let r = (0..count)
-                .map(|_| {
-                    coded_error(
-                        "INTERNAL",
-                        "internal error; the request id identifies it in the server log",
-                    )
-                })
-                .collect();
+            let e = AppError::Internal("the request's task failed".into());
+            let r = (0..count).map(|_| error_only(&e)).collect();
             finish(shared, r, Vec::new(), single, format, request_id)
         }
         Err(_) => {
             let e = AppError::Timeout;
-            let r = (0..count)
-                .map(|_| coded_error(e.code(), e.public_message()))
-                .collect();
+            let r = (0..count).map(|_| error_only(&e)).collect();
             finish(shared, r, Vec::new(), single, format, request_id)
         }
     }

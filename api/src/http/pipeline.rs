@@ -1,8 +1,8 @@
 //! One request's operations: each checked (tokens, parse, limits), run with the validation it
 //! needs, and their errors finished into one serialized answer.
 use super::Shared;
-use super::response::{Format, serialize, static_code};
-use crate::error::finalize_error;
+use super::response::{Format, serialize};
+use crate::error::{AppError, finalize_error, static_code};
 use crate::graphql::{Loaders, RequestContext};
 use crate::limits::LimitError;
 use actix_web::http::StatusCode;
@@ -14,12 +14,13 @@ use async_graphql::{Positioned, Request, Response, ServerError};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// A response with one error carrying `code` (for failures before or instead of execution).
-pub(super) fn coded_error(code: &str, message: impl Into<String>) -> Response {
-    let mut err = ServerError::new(message, None);
+/// A response with one error, `e`'s code and public message (for failures before or instead of
+/// execution). Nothing is logged here: the caller logs what the log needs.
+pub(super) fn error_only(e: &AppError) -> Response {
+    let mut err = ServerError::new(e.public_message(), None);
     err.extensions
         .get_or_insert_with(Default::default)
-        .set("code", code);
+        .set("code", e.code());
     Response::from_errors(vec![err])
 }
 
@@ -35,10 +36,9 @@ async fn prepare(shared: &web::Data<Shared>, req: Request) -> Result<Checked, Bo
     let shared = shared.clone().into_inner();
     match tokio::task::spawn_blocking(move || check_request(&shared, req)).await {
         Ok(r) => r,
-        Err(_) => Err(Box::new(coded_error(
-            "INTERNAL",
-            "internal error; the request id identifies it in the server log",
-        ))),
+        Err(_) => Err(Box::new(error_only(&AppError::Internal(
+            "the check of a document failed".into(),
+        )))),
     }
 }
 
@@ -76,10 +76,9 @@ fn check_request(shared: &Shared, mut req: Request) -> Result<Checked, Box<Respo
     let analysis = crate::limits::analyze(&doc, &shared.types, &req.variables, &shared.limits)
         .map_err(limit_response)?;
     if analysis.introspection && shared.settings.limits.no_introspection {
-        return Err(Box::new(coded_error(
-            "BAD_USER_INPUT",
-            "introspection is switched off on this server",
-        )));
+        return Err(Box::new(error_only(&AppError::BadRequest(
+            "introspection is switched off on this server".into(),
+        ))));
     }
     let name = match (&req.operation_name, &doc.operations) {
         (Some(name), _) => Some(name.clone()),
@@ -120,7 +119,7 @@ fn check_request(shared: &Shared, mut req: Request) -> Result<Checked, Box<Respo
 }
 
 fn limit_response(e: LimitError) -> Box<Response> {
-    Box::new(coded_error(e.code, e.message))
+    Box::new(error_only(&e.into()))
 }
 
 /// Whether a request's operation writes (a GET may only read).
@@ -211,10 +210,7 @@ pub(super) async fn run_operations(
             }
             Err(_) => {
                 tracing::error!(request_id, "a resolver panicked");
-                coded_error(
-                    "INTERNAL",
-                    "internal error; the request id identifies it in the server log",
-                )
+                error_only(&AppError::Internal("a resolver panicked".into()))
             }
         });
         // Let other requests' tasks run between the operations of a batch.
@@ -283,16 +279,17 @@ pub(super) fn finish(
         Some(body) => body,
         None => {
             drop(responses);
-            let msg =
-                format!("the response would exceed {limit} bytes; ask for fewer items or fields");
+            let e = AppError::TooComplex(format!(
+                "the response would exceed {limit} bytes; ask for fewer items or fields"
+            ));
             let errs: Vec<Response> = (0..count)
                 .map(|_| {
-                    let mut r = coded_error("QUERY_TOO_COMPLEX", msg.clone());
+                    let mut r = error_only(&e);
                     r.data = async_graphql::Value::Null;
                     r
                 })
                 .collect();
-            codes.push("QUERY_TOO_COMPLEX");
+            codes.push(e.code());
             serialize(&errs, single, Format::Json, usize::MAX).unwrap_or_default()
         }
     };

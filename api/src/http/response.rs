@@ -1,6 +1,7 @@
 //! What a GraphQL answer looks like on the wire: its media type, its serialization under the
 //! response-size limit, and answers made of request-level errors.
 use super::pipeline::{Finished, is_request_error};
+use crate::error::AppError;
 use crate::observability::Outcome;
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
@@ -61,25 +62,53 @@ pub(super) fn negotiate(headers: &HeaderMap) -> Option<Format> {
     }
 }
 
-/// A response made of request-level errors only (nothing executed).
+/// A response made of one request-level error (nothing executed).
 pub(super) fn error_response(
     status: StatusCode,
     format: Format,
     request_id: &str,
-    code: &str,
-    message: &str,
+    error: &AppError,
 ) -> HttpResponse {
-    let body =
-        serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    let body = serde_json::json!({ "errors": [{
+        "message": error.public_message(),
+        "extensions": { "code": error.code() },
+    }] });
     let mut resp = HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, format.content_type()))
         .insert_header(("x-request-id", request_id))
         .body(body.to_string());
     resp.extensions_mut().insert(Outcome {
         operation: None,
-        codes: vec![static_code(code)],
+        codes: vec![error.code()],
     });
     resp
+}
+
+/// A JSON error outside GraphQL (a path no route serves, a refused preflight). Its keys keep the
+/// order these answers have always had: `message`, then `extensions`.
+pub(super) fn plain_error(status: StatusCode, error: &AppError) -> HttpResponse {
+    #[derive(serde::Serialize)]
+    struct Body {
+        errors: [Item; 1],
+    }
+    #[derive(serde::Serialize)]
+    struct Item {
+        message: String,
+        extensions: Extensions,
+    }
+    #[derive(serde::Serialize)]
+    struct Extensions {
+        code: &'static str,
+    }
+    let body = Body {
+        errors: [Item {
+            message: error.public_message(),
+            extensions: Extensions { code: error.code() },
+        }],
+    };
+    HttpResponse::build(status)
+        .content_type("application/json")
+        .body(serde_json::to_string(&body).unwrap_or_default())
 }
 
 /// The answer of executed operations.
@@ -96,26 +125,6 @@ pub(super) fn respond(finished: Finished, format: Format, request_id: &str) -> H
         .body(body);
     resp.extensions_mut().insert(Outcome { operation, codes });
     resp
-}
-
-/// Error codes as the `'static` strings the metrics count by.
-pub(super) fn static_code(code: &str) -> &'static str {
-    const CODES: &[&str] = &[
-        "UNAUTHENTICATED",
-        "FORBIDDEN",
-        "NOT_FOUND",
-        "BAD_USER_INPUT",
-        "CONFLICT",
-        "QUERY_TOO_COMPLEX",
-        "TIMEOUT",
-        "SERVICE_UNAVAILABLE",
-        "INTERNAL",
-    ];
-    CODES
-        .iter()
-        .find(|c| **c == code)
-        .copied()
-        .unwrap_or("OTHER")
 }
 
 /// Serializes the responses (an array for a batch); `None` when they exceed `limit` bytes.

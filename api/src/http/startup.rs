@@ -3,14 +3,16 @@ use super::cors::cors;
 use super::documents::DocumentCache;
 use super::executor::Executor;
 use super::headers::security_headers;
+use super::response::plain_error;
 use super::transport::{graphql_get, graphql_post};
 use crate::auth::JwtVerifier;
 use crate::config::Settings;
+use crate::error::AppError;
 use crate::graphql::AppState;
 use crate::graphql::root::{AppSchema, build_schema, build_schema_validating};
 use crate::limits::{OperationLimits, TypeInfo};
 use crate::observability::Metrics;
-use actix_web::http::Method;
+use actix_web::http::{Method, StatusCode};
 use actix_web::middleware;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use sea_orm::DatabaseConnection;
@@ -60,9 +62,7 @@ async fn metrics(shared: web::Data<Shared>) -> HttpResponse {
 }
 
 async fn not_found() -> HttpResponse {
-    HttpResponse::NotFound()
-        .content_type("application/json")
-        .body(r#"{"errors":[{"message":"no such resource","extensions":{"code":"NOT_FOUND"}}]}"#)
+    plain_error(StatusCode::NOT_FOUND, &AppError::NoSuchResource)
 }
 
 /// Registers the routes on an actix app.

@@ -5,6 +5,7 @@ use super::headers::CSP_GRAPHIQL;
 use super::pipeline::is_mutation;
 use super::response::{Format, JSON, error_response, negotiate, respond};
 use crate::auth::identify;
+use crate::error::AppError;
 use crate::observability::RequestId;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -20,6 +21,14 @@ fn request_id(req: &HttpRequest) -> String {
         Some(id) => id.0.clone(),
         None => crate::observability::request_id_from(req.headers().get("x-request-id")),
     }
+}
+
+/// The answer when the client accepts none of the media types served.
+fn not_acceptable(request_id: &str) -> HttpResponse {
+    let e = AppError::BadRequest(
+        "acceptable response types: application/graphql-response+json, application/json".into(),
+    );
+    error_response(StatusCode::NOT_ACCEPTABLE, Format::Json, request_id, &e)
 }
 
 /// Authenticates the caller, then runs the operations and answers.
@@ -38,13 +47,7 @@ async fn execute(
     let identity = match identify(auth, shared.verifier.as_ref()) {
         Ok(identity) => identity,
         Err(e) => {
-            return error_response(
-                StatusCode::UNAUTHORIZED,
-                format,
-                request_id,
-                e.code(),
-                &e.public_message(),
-            );
+            return error_response(StatusCode::UNAUTHORIZED, format, request_id, &e);
         }
     };
     // A batch answers with an array, even a batch of one.
@@ -62,8 +65,7 @@ async fn execute(
             StatusCode::BAD_REQUEST,
             format,
             request_id,
-            "BAD_USER_INPUT",
-            &msg,
+            &AppError::BadRequest(msg),
         );
     }
     let finished = run_with_deadline(shared, identity, request_id, requests, single, format).await;
@@ -76,12 +78,12 @@ async fn read_body(
     shared: &Shared,
     req: &HttpRequest,
     mut payload: web::Payload,
-) -> Result<web::BytesMut, (StatusCode, String)> {
+) -> Result<web::BytesMut, (StatusCode, AppError)> {
     let max = shared.settings.limits.max_body_bytes;
     let too_large = || {
         (
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!("the request body exceeds {max} bytes"),
+            AppError::BadRequest(format!("the request body exceeds {max} bytes")),
         )
     };
     let declared = req
@@ -99,7 +101,7 @@ async fn read_body(
             let chunk = chunk.map_err(|_| {
                 (
                     StatusCode::BAD_REQUEST,
-                    "the request body could not be read".to_string(),
+                    AppError::BadRequest("the request body could not be read".into()),
                 )
             })?;
             if body.len() + chunk.len() > max {
@@ -114,7 +116,7 @@ async fn read_body(
         Ok(Err(e)) => Err(e),
         Err(_) => Err((
             StatusCode::REQUEST_TIMEOUT,
-            "the request body did not arrive in time".to_string(),
+            AppError::BadRequest("the request body did not arrive in time".into()),
         )),
     }
 }
@@ -126,13 +128,7 @@ pub(super) async fn graphql_post(
 ) -> HttpResponse {
     let rid = request_id(&req);
     let Some(format) = negotiate(req.headers()) else {
-        return error_response(
-            StatusCode::NOT_ACCEPTABLE,
-            Format::Json,
-            &rid,
-            "BAD_USER_INPUT",
-            "acceptable response types: application/graphql-response+json, application/json",
-        );
+        return not_acceptable(&rid);
     };
     let content_type = req
         .headers()
@@ -144,8 +140,7 @@ pub(super) async fn graphql_post(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             format,
             &rid,
-            "BAD_USER_INPUT",
-            "a POST needs Content-Type: application/json",
+            &AppError::BadRequest("a POST needs Content-Type: application/json".into()),
         );
     };
     let mut parts = content_type.split(';');
@@ -159,14 +154,13 @@ pub(super) async fn graphql_post(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             format,
             &rid,
-            "BAD_USER_INPUT",
-            "a POST needs Content-Type: application/json (UTF-8)",
+            &AppError::BadRequest("a POST needs Content-Type: application/json (UTF-8)".into()),
         );
     }
     let body = match read_body(&shared, &req, payload).await {
         Ok(body) => body,
-        Err((status, msg)) => {
-            let mut resp = error_response(status, format, &rid, "BAD_USER_INPUT", &msg);
+        Err((status, e)) => {
+            let mut resp = error_response(status, format, &rid, &e);
             // The rest of the body is not read: the connection cannot be reused.
             resp.head_mut()
                 .set_connection_type(actix_web::http::ConnectionType::Close);
@@ -175,26 +169,20 @@ pub(super) async fn graphql_post(
     };
     let batch = match parse_body(&body) {
         Ok(b) => b,
-        Err(msg) => {
-            return error_response(
-                StatusCode::BAD_REQUEST,
-                format,
-                &rid,
-                "BAD_USER_INPUT",
-                &msg,
-            );
+        Err(e) => {
+            return error_response(StatusCode::BAD_REQUEST, format, &rid, &e);
         }
     };
     execute(&shared, &req, batch, format, &rid).await
 }
 
 /// A POST body is a JSON object with a string `query` (or a non-empty array of them).
-fn parse_body(body: &[u8]) -> Result<BatchRequest, String> {
+fn parse_body(body: &[u8]) -> Result<BatchRequest, AppError> {
     let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
-        format!(
+        AppError::BadRequest(format!(
             "the body is not valid JSON: {}",
             e.to_string().chars().take(200).collect::<String>()
-        )
+        ))
     })?;
     let well_formed = |v: &serde_json::Value| {
         v.as_object()
@@ -205,13 +193,13 @@ fn parse_body(body: &[u8]) -> Result<BatchRequest, String> {
         other => well_formed(other),
     };
     if !ok {
-        return Err("the body must be a JSON object with a string `query` (or a non-empty array of such objects)".into());
+        return Err(AppError::BadRequest("the body must be a JSON object with a string `query` (or a non-empty array of such objects)".into()));
     }
     serde_json::from_value(value).map_err(|e| {
-        format!(
+        AppError::BadRequest(format!(
             "malformed GraphQL request: {}",
             e.to_string().chars().take(200).collect::<String>()
-        )
+        ))
     })
 }
 
@@ -233,8 +221,7 @@ pub(super) async fn graphql_get(shared: web::Data<Shared>, req: HttpRequest) -> 
                 StatusCode::BAD_REQUEST,
                 Format::Json,
                 &rid,
-                "BAD_USER_INPUT",
-                "malformed query string",
+                &AppError::BadRequest("malformed query string".into()),
             );
         }
     };
@@ -259,18 +246,11 @@ pub(super) async fn graphql_get(shared: web::Data<Shared>, req: HttpRequest) -> 
             StatusCode::BAD_REQUEST,
             Format::Json,
             &rid,
-            "BAD_USER_INPUT",
-            "the `query` parameter is required",
+            &AppError::BadRequest("the `query` parameter is required".into()),
         );
     };
     let Some(format) = negotiate(req.headers()) else {
-        return error_response(
-            StatusCode::NOT_ACCEPTABLE,
-            Format::Json,
-            &rid,
-            "BAD_USER_INPUT",
-            "acceptable response types: application/graphql-response+json, application/json",
-        );
+        return not_acceptable(&rid);
     };
     let mut request = Request::new(query);
     request.operation_name = params.operation_name;
@@ -292,8 +272,7 @@ pub(super) async fn graphql_get(shared: web::Data<Shared>, req: HttpRequest) -> 
                     StatusCode::BAD_REQUEST,
                     format,
                     &rid,
-                    "BAD_USER_INPUT",
-                    &format!("`{field}` must be a JSON object"),
+                    &AppError::BadRequest(format!("`{field}` must be a JSON object")),
                 );
             }
         }
@@ -303,8 +282,7 @@ pub(super) async fn graphql_get(shared: web::Data<Shared>, req: HttpRequest) -> 
             StatusCode::METHOD_NOT_ALLOWED,
             format,
             &rid,
-            "BAD_USER_INPUT",
-            "mutations must be sent with POST",
+            &AppError::BadRequest("mutations must be sent with POST".into()),
         );
         resp.headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
