@@ -31,6 +31,12 @@ pub enum AppError {
     /// A browser's preflight from an origin that is not listed.
     #[error("this origin may not call the API")]
     OriginNotAllowed,
+    /// A browser's preflight, from a listed origin, for a method or header that is not allowed.
+    #[error(
+        "a cross-origin call may use only GET and POST, and only the headers Authorization, \
+         Content-Type, Accept and X-Request-Id"
+    )]
+    PreflightNotAllowed,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -71,7 +77,9 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::Unauthenticated(_) => "UNAUTHENTICATED",
-            AppError::Forbidden(_) | AppError::OriginNotAllowed => "FORBIDDEN",
+            AppError::Forbidden(_) | AppError::OriginNotAllowed | AppError::PreflightNotAllowed => {
+                "FORBIDDEN"
+            }
             AppError::NotFound { .. } | AppError::NoSuchResource => "NOT_FOUND",
             AppError::BadInput { .. } | AppError::BadRequest(_) => "BAD_USER_INPUT",
             AppError::Conflict(_) => "CONFLICT",

@@ -1,5 +1,5 @@
 //! The server: its shared state, its routes, and how it is built and run.
-use super::cors::cors;
+use super::cors::{cors, cors_answers, usable_origins};
 use super::documents::DocumentCache;
 use super::executor::Executor;
 use super::headers::security_headers;
@@ -128,6 +128,7 @@ impl Application {
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         let workers = settings.workers;
         let http = settings.http.clone();
+        let origins = usable_origins(&http.cors_origins);
         let executor = Executor::new(if workers > 0 {
             workers
         } else {
@@ -151,7 +152,8 @@ impl Application {
                 .configure(routes)
                 .default_service(web::to(not_found))
                 .wrap(security_headers())
-                .wrap(middleware::from_fn(cors))
+                .wrap(cors(&origins))
+                .wrap(middleware::from_fn(cors_answers))
                 .wrap(middleware::from_fn(crate::observability::observe))
         })
         // Slow or stalled clients: headers must arrive in time (bodies: see `read_body`).
