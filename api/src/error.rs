@@ -25,11 +25,39 @@ pub enum AppError {
     /// One error a DataLoader hands to all the callers of its batch.
     #[error(transparent)]
     Shared(#[from] std::sync::Arc<AppError>),
+    /// A request refused as a whole, before any of its operations ran: the message says why.
+    #[error("{0}")]
+    BadRequest(String),
+    /// A path that no route serves.
+    #[error("no such resource")]
+    NoSuchResource,
+    /// A browser's preflight from an origin that is not listed.
+    #[error("this origin may not call the API")]
+    OriginNotAllowed,
+    /// A browser's preflight, from a listed origin, for a method or header that is not allowed.
+    #[error(
+        "a cross-origin call may use only GET and POST, and only the headers Authorization, \
+         Content-Type, Accept and X-Request-Id"
+    )]
+    PreflightNotAllowed,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
+    /// Every code that `code` gives.
+    pub const CODES: &[&str] = &[
+        "UNAUTHENTICATED",
+        "FORBIDDEN",
+        "NOT_FOUND",
+        "BAD_USER_INPUT",
+        "CONFLICT",
+        "QUERY_TOO_COMPLEX",
+        "TIMEOUT",
+        "SERVICE_UNAVAILABLE",
+        "INTERNAL",
+    ];
+
     pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
         AppError::BadInput {
             field: field.into(),
@@ -53,9 +81,11 @@ impl AppError {
         match self {
             AppError::Shared(e) => e.code(),
             AppError::Unauthenticated(_) => "UNAUTHENTICATED",
-            AppError::Forbidden(_) => "FORBIDDEN",
-            AppError::NotFound { .. } => "NOT_FOUND",
-            AppError::BadInput { .. } => "BAD_USER_INPUT",
+            AppError::Forbidden(_) | AppError::OriginNotAllowed | AppError::PreflightNotAllowed => {
+                "FORBIDDEN"
+            }
+            AppError::NotFound { .. } | AppError::NoSuchResource => "NOT_FOUND",
+            AppError::BadInput { .. } | AppError::BadRequest(_) => "BAD_USER_INPUT",
             AppError::Conflict(_) => "CONFLICT",
             AppError::TooComplex(_) => "QUERY_TOO_COMPLEX",
             AppError::Timeout => "TIMEOUT",
@@ -80,6 +110,27 @@ impl AppError {
                 "internal error; the request id identifies it in the server log".to_string()
             }
             _ => self.to_string(),
+        }
+    }
+}
+
+/// `code` as one of [`AppError::CODES`], the `'static` strings the metrics count by; `OTHER` for
+/// any other.
+pub fn static_code(code: &str) -> &'static str {
+    AppError::CODES
+        .iter()
+        .find(|c| **c == code)
+        .copied()
+        .unwrap_or("OTHER")
+}
+
+/// The operation limits refuse a document as too complex, or (a fragment cycle) as bad input:
+/// those are the only two codes they give.
+impl From<crate::limits::LimitError> for AppError {
+    fn from(e: crate::limits::LimitError) -> Self {
+        match e.code {
+            "BAD_USER_INPUT" => AppError::BadRequest(e.message),
+            _ => AppError::TooComplex(e.message),
         }
     }
 }
