@@ -1,10 +1,14 @@
 //! Assistance received by regions: funds and people in post.
 use super::service::{COUNTED, code_prefix_pattern, date};
-use super::sql::{Sql, get, get_enum_opt};
+use super::sql::{
+    bigint, col, count_all, enum_lit, enum_lits, get, get_enum_opt, lit, statement, sum, union_all,
+    when,
+};
 use crate::db::Db;
 use crate::error::AppResult;
 use entity::enums::{FundCategory, PersonnelCategory, Program, RegionLevel, TransferStatus};
 use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{BinOper, Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
 use std::collections::HashMap;
 
 /// One region of a batch: its id and the LIKE pattern of its code.
@@ -60,21 +64,26 @@ pub struct Assistance {
     pub in_post_total: i64,
 }
 
-/// `(SELECT CAST(7 AS BIGINT) AS sid, CAST('1501%' AS TEXT) AS pat UNION ALL …) s`. Ids and
-/// code patterns are written in (see `Sql::in_ints`): bound, the pattern made PostgreSQL plan
-/// these joins afresh on every execution, which cost as much as running them.
-fn scopes_table(q: &mut Sql, scopes: &[RegionScope]) {
-    q.push("(");
-    for (n, s) in scopes.iter().enumerate() {
-        if n > 0 {
-            q.push(" UNION ALL ");
-        }
-        q.push("SELECT CAST(")
-            .push_int(s.id)
-            .push(" AS BIGINT) AS sid, CAST(");
-        q.push_code_pattern(&s.pattern).push(" AS TEXT) AS pat");
+/// A region code's LIKE pattern: written in when it holds only digits and `%` (as stored codes
+/// do), bound otherwise.
+fn code_pattern(pattern: &str) -> Expr {
+    if !pattern.is_empty() && pattern.bytes().all(|b| b.is_ascii_digit() || b == b'%') {
+        lit(pattern)
+    } else {
+        Expr::val(pattern)
     }
-    q.push(") s JOIN regions rr ON rr.code LIKE s.pat");
+}
+
+/// `(SELECT CAST(7 AS BIGINT) AS sid, CAST('1501%' AS TEXT) AS pat UNION ALL …)`, or `None`
+/// without scopes. Ids and code patterns are written in (see `sql`): bound, the pattern made
+/// PostgreSQL plan these joins afresh on every execution, which cost as much as running them.
+fn scopes_table(scopes: &[RegionScope]) -> Option<SelectStatement> {
+    union_all(scopes.iter().map(|s| {
+        Query::select()
+            .expr_as(bigint(lit(s.id)), "sid")
+            .expr_as(code_pattern(&s.pattern).cast_as("TEXT"), "pat")
+            .take()
+    }))
 }
 
 /// Funds (by program, category and helper, and in total), funded projects and people in post
@@ -88,37 +97,63 @@ pub async fn assistance(
         .iter()
         .map(|s| (s.id, Assistance::default()))
         .collect();
-    if scopes.is_empty() {
+    let Some(table) = scopes_table(scopes) else {
         return Ok(out);
-    }
-    let backend = db.get_database_backend();
-    let received = TransferStatus::Received.as_str();
-
-    let sums = |q: &mut Sql| {
-        q.push("CAST(SUM(CASE WHEN t.status = '")
-            .push(received)
-            .push("' THEN t.amount_fen ELSE 0 END) AS BIGINT) AS rtotal, ");
-        q.push("CAST(SUM(CASE WHEN t.status = '")
-            .push(received)
-            .push("' THEN 1 ELSE 0 END) AS BIGINT) AS rn, ");
-        q.push("CAST(SUM(t.amount_fen) AS BIGINT) AS atotal, COUNT(*) AS an");
     };
-    let transfers = |q: &mut Sql| {
-        q.push(" FROM ");
-        scopes_table(q, scopes);
-        q.push(" JOIN fund_transfers t ON t.recipient_id = rr.id");
-        q.push(" JOIN pairing_agreements p ON p.id = t.pairing_id");
-        q.push(" WHERE t.year = ").push_int(year.into());
-        q.push(" AND t.status IN ").push_enum_list(COUNTED);
+    // Every region `s` with the regions `rr` within it.
+    let from_regions = |q: &mut SelectStatement| {
+        q.from_subquery(table.clone(), "s").join_as(
+            JoinType::Join,
+            "regions",
+            "rr",
+            col("rr", "code").binary(BinOper::Like, col("s", "pat")),
+        );
     };
 
-    let mut q = Sql::new(backend);
-    q.push("SELECT s.sid AS sid, p.program AS prog, t.category AS c, t.helper_id AS h, ");
+    // Counted transfers of the year to the regions: received, and allocated (all of them).
+    let received = || col("t", "status").eq(enum_lit(&TransferStatus::Received));
+    let sums = |q: &mut SelectStatement| {
+        q.expr_as(sum(when(received(), col("t", "amount_fen"))), "rtotal")
+            .expr_as(sum(when(received(), lit(1))), "rn")
+            .expr_as(sum(col("t", "amount_fen")), "atotal")
+            .expr_as(count_all(), "an");
+    };
+    // What the two transfer statements share; each adds its columns and groups.
+    let mut transfers = Query::select();
+    transfers.expr_as(col("s", "sid"), "sid");
+    from_regions(&mut transfers);
+    transfers
+        .join_as(
+            JoinType::Join,
+            "fund_transfers",
+            "t",
+            col("t", "recipient_id").eq(col("rr", "id")),
+        )
+        .join_as(
+            JoinType::Join,
+            "pairing_agreements",
+            "p",
+            col("p", "id").eq(col("t", "pairing_id")),
+        )
+        .and_where(col("t", "year").eq(lit(year)))
+        .and_where(col("t", "status").is_in(enum_lits(COUNTED)));
+
+    let keys = [
+        col("s", "sid"),
+        col("p", "program"),
+        col("t", "category"),
+        col("t", "helper_id"),
+    ];
+    let mut q = transfers.clone();
+    q.expr_as(col("p", "program"), "prog")
+        .expr_as(col("t", "category"), "c")
+        .expr_as(col("t", "helper_id"), "h");
     sums(&mut q);
-    transfers(&mut q);
-    q.push(" GROUP BY s.sid, p.program, t.category, t.helper_id");
-    q.push(" ORDER BY s.sid, p.program, t.category, t.helper_id");
-    for row in db.query_all_raw(q.build()).await? {
+    q.add_group_by(keys.clone());
+    for k in keys {
+        q.order_by_expr(k, Order::Asc);
+    }
+    for row in db.query_all_raw(statement(db, &q)).await? {
         let sid: i64 = get(&row, "sid")?;
         if let Some(a) = out.get_mut(&sid) {
             a.funds.push(FundsReceived {
@@ -133,14 +168,18 @@ pub async fn assistance(
         }
     }
 
-    let mut q = Sql::new(backend);
-    q.push("SELECT s.sid AS sid, ");
+    let mut q = transfers;
     sums(&mut q);
-    q.push(", COUNT(DISTINCT t.project_id) AS projects, ");
-    q.push("CAST(SUM(CASE WHEN t.project_id IS NOT NULL THEN t.amount_fen ELSE 0 END) AS BIGINT) AS pfunds");
-    transfers(&mut q);
-    q.push(" GROUP BY s.sid");
-    for row in db.query_all_raw(q.build()).await? {
+    q.expr_as(col("t", "project_id").count_distinct(), "projects")
+        .expr_as(
+            sum(when(
+                col("t", "project_id").is_not_null(),
+                col("t", "amount_fen"),
+            )),
+            "pfunds",
+        )
+        .add_group_by([col("s", "sid")]);
+    for row in db.query_all_raw(statement(db, &q)).await? {
         let sid: i64 = get(&row, "sid")?;
         if let Some(a) = out.get_mut(&sid) {
             a.received_fen = get(&row, "rtotal")?;
@@ -153,22 +192,36 @@ pub async fn assistance(
     }
 
     // In post at some time in the year: arrived by 31 December, not returned before 1 January.
-    let (first, last) = (date(year, 1, 1)?, date(year, 12, 31)?);
-    let in_post = |q: &mut Sql| {
-        q.push(" FROM ");
-        scopes_table(q, scopes);
-        q.push(" JOIN personnel_dispatches d ON d.recipient_id = rr.id");
-        q.push(" WHERE d.arrived_on IS NOT NULL AND d.arrived_on <= ")
-            .push_date(last);
-        q.push(" AND (d.returned_on IS NULL OR d.returned_on >= ")
-            .push_date(first)
-            .push(")");
-    };
-    let mut q = Sql::new(backend);
-    q.push("SELECT s.sid AS sid, d.category AS c, d.helper_id AS h, COUNT(*) AS n");
-    in_post(&mut q);
-    q.push(" GROUP BY s.sid, d.category, d.helper_id ORDER BY s.sid, d.category, d.helper_id");
-    for row in db.query_all_raw(q.build()).await? {
+    let (first_day, last_day) = (date(year, 1, 1)?, date(year, 12, 31)?);
+    // What the two in-post statements share.
+    let mut in_post = Query::select();
+    in_post.expr_as(col("s", "sid"), "sid");
+    from_regions(&mut in_post);
+    in_post
+        .join_as(
+            JoinType::Join,
+            "personnel_dispatches",
+            "d",
+            col("d", "recipient_id").eq(col("rr", "id")),
+        )
+        .and_where(col("d", "arrived_on").is_not_null())
+        .and_where(col("d", "arrived_on").lte(lit(last_day)))
+        .and_where(
+            col("d", "returned_on")
+                .is_null()
+                .or(col("d", "returned_on").gte(lit(first_day))),
+        );
+
+    let keys = [col("s", "sid"), col("d", "category"), col("d", "helper_id")];
+    let mut q = in_post.clone();
+    q.expr_as(col("d", "category"), "c")
+        .expr_as(col("d", "helper_id"), "h")
+        .expr_as(count_all(), "n")
+        .add_group_by(keys.clone());
+    for k in keys {
+        q.order_by_expr(k, Order::Asc);
+    }
+    for row in db.query_all_raw(statement(db, &q)).await? {
         let sid: i64 = get(&row, "sid")?;
         if let Some(a) = out.get_mut(&sid) {
             a.in_post.push(InPost {
@@ -178,11 +231,9 @@ pub async fn assistance(
             });
         }
     }
-    let mut q = Sql::new(backend);
-    q.push("SELECT s.sid AS sid, COUNT(*) AS n");
-    in_post(&mut q);
-    q.push(" GROUP BY s.sid");
-    for row in db.query_all_raw(q.build()).await? {
+    let mut q = in_post;
+    q.expr_as(count_all(), "n").add_group_by([col("s", "sid")]);
+    for row in db.query_all_raw(statement(db, &q)).await? {
         let sid: i64 = get(&row, "sid")?;
         if let Some(a) = out.get_mut(&sid) {
             a.in_post_total = get(&row, "n")?;

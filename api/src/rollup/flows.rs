@@ -1,10 +1,11 @@
 //! Fund flows, and the first-quarter allocation of committed funds.
 use super::service::{COUNTED, code_prefix_pattern, date};
-use super::sql::{Sql, get, get_enum_opt};
+use super::sql::{col, count_all, enum_lits, get, get_enum_opt, ints, lit, statement, sum, when};
 use crate::db::Db;
 use crate::error::AppResult;
 use entity::enums::{FundCategory, Indicator, LetterStatus, Program, TransferStatus};
 use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Expr, ExprTrait, Func, JoinType, Order, Query, UnionType};
 
 /// A dimension transfers can be grouped by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -20,21 +21,25 @@ pub enum FlowDim {
 }
 
 impl FlowDim {
-    fn sql(self) -> &'static str {
+    fn expr(self) -> Expr {
         match self {
-            FlowDim::Year => "t.year",
+            FlowDim::Year => col("t", "year"),
             // Calendar quarter of the allocation date: month from the ISO text of the date (the
             // same text on both databases), then (month + 2) / 3 in integer arithmetic.
             FlowDim::Quarter => {
-                "CASE WHEN t.allocated_on IS NULL THEN NULL ELSE \
-                 (CAST(SUBSTR(CAST(t.allocated_on AS TEXT), 6, 2) AS INTEGER) + 2) / 3 END"
+                let allocated = || col("t", "allocated_on");
+                let month =
+                    Func::cust("SUBSTR").args([allocated().cast_as("TEXT"), lit(6), lit(2)]);
+                Expr::case(allocated().is_null(), Expr::null())
+                    .finally(Expr::from(month).cast_as("INTEGER").add(lit(2)).div(lit(3)))
+                    .into()
             }
-            FlowDim::Category => "t.category",
-            FlowDim::Status => "t.status",
-            FlowDim::Helper => "t.helper_id",
-            FlowDim::RecipientProvince => "t.recipient_province_id",
-            FlowDim::RecipientCounty => "t.recipient_id",
-            FlowDim::Program => "p.program",
+            FlowDim::Category => col("t", "category"),
+            FlowDim::Status => col("t", "status"),
+            FlowDim::Helper => col("t", "helper_id"),
+            FlowDim::RecipientProvince => col("t", "recipient_province_id"),
+            FlowDim::RecipientCounty => col("t", "recipient_id"),
+            FlowDim::Program => col("p", "program"),
         }
     }
 }
@@ -72,64 +77,66 @@ pub struct FlowGroup {
 
 /// Sums and counts of transfers per group: one statement.
 pub async fn fund_flows(db: &Db, f: &FlowFilter, dims: &[FlowDim]) -> AppResult<Vec<FlowGroup>> {
-    let mut q = Sql::new(db.get_database_backend());
-    q.push("SELECT ");
+    let mut q = Query::select();
     for (n, d) in dims.iter().enumerate() {
-        q.push(d.sql()).push(&format!(" AS d{n}, "));
+        q.expr_as(d.expr(), format!("d{n}"));
     }
-    q.push("CAST(SUM(t.amount_fen) AS BIGINT) AS total, COUNT(*) AS n");
-    q.push(" FROM fund_transfers t JOIN pairing_agreements p ON p.id = t.pairing_id WHERE 1 = 1");
+    q.expr_as(sum(col("t", "amount_fen")), "total")
+        .expr_as(count_all(), "n")
+        .from_as("fund_transfers", "t")
+        .join_as(
+            JoinType::Join,
+            "pairing_agreements",
+            "p",
+            col("p", "id").eq(col("t", "pairing_id")),
+        );
     if let Some(ys) = &f.years {
-        q.push(" AND t.year")
-            .in_ints(ys.iter().map(|y| i64::from(*y)));
+        q.and_where(col("t", "year").is_in(ints(ys.iter().map(|y| i64::from(*y)))));
     }
     if let Some(y) = f.from_year {
-        q.push(" AND t.year >= ").bind(y);
+        q.and_where(col("t", "year").gte(y));
     }
     if let Some(y) = f.to_year {
-        q.push(" AND t.year <= ").bind(y);
+        q.and_where(col("t", "year").lte(y));
     }
     if let Some(p) = f.program {
-        q.push(" AND p.program = ").bind(p.as_str());
+        q.and_where(col("p", "program").eq(p.as_str()));
     }
     if let Some(cs) = &f.categories {
-        q.push(" AND t.category IN ")
-            .bind_list(cs.iter().map(|c| c.as_str()));
+        q.and_where(col("t", "category").is_in(cs.iter().map(|c| c.as_str())));
     }
-    match &f.statuses {
-        Some(ss) => {
-            q.push(" AND t.status IN ")
-                .bind_list(ss.iter().map(|s| s.as_str()));
-        }
-        None => {
-            q.push(" AND t.status IN ").push_enum_list(COUNTED);
-        }
-    }
+    q.and_where(match &f.statuses {
+        Some(ss) => col("t", "status").is_in(ss.iter().map(|s| s.as_str())),
+        None => col("t", "status").is_in(enum_lits(COUNTED)),
+    });
+    // `SELECT id FROM table WHERE cond`: the helper and regions are given by code.
+    let ids = |table: &'static str, cond: Expr| {
+        Query::select()
+            .column("id")
+            .from(table)
+            .and_where(cond)
+            .take()
+    };
     if let Some(code) = &f.helper_code {
-        q.push(" AND t.helper_id IN (SELECT id FROM organizations WHERE code = ")
-            .bind(code.as_str())
-            .push(")");
+        q.and_where(
+            col("t", "helper_id")
+                .in_subquery(ids("organizations", Expr::col("code").eq(code.as_str()))),
+        );
     }
     if let Some(code) = &f.province_code {
-        q.push(" AND t.recipient_province_id IN (SELECT id FROM regions WHERE code = ")
-            .bind(code.as_str())
-            .push(")");
+        q.and_where(
+            col("t", "recipient_province_id")
+                .in_subquery(ids("regions", Expr::col("code").eq(code.as_str()))),
+        );
     }
     if let Some(code) = &f.recipient_code {
-        q.push(" AND t.recipient_id IN (SELECT id FROM regions WHERE code LIKE ")
-            .bind(code_prefix_pattern(code))
-            .push(")");
+        q.and_where(col("t", "recipient_id").in_subquery(ids(
+            "regions",
+            Expr::col("code").like(code_prefix_pattern(code)),
+        )));
     }
-    if !dims.is_empty() {
-        q.push(" GROUP BY ");
-        for (n, d) in dims.iter().enumerate() {
-            if n > 0 {
-                q.push(", ");
-            }
-            q.push(d.sql());
-        }
-    }
-    let rows = db.query_all_raw(q.build()).await?;
+    q.add_group_by(dims.iter().map(|d| d.expr()));
+    let rows = db.query_all_raw(statement(db, &q)).await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let mut g = FlowGroup {
@@ -182,38 +189,74 @@ pub async fn first_quarter(
             .filter(|i| i.fund_category().is_some())
             .collect()
     };
-    let mut q = Sql::new(db.get_database_backend());
-    q.push("SELECT x.helper_id AS h, CAST(SUM(x.committed) AS BIGINT) AS committed, ");
-    q.push("CAST(SUM(x.q1) AS BIGINT) AS q1, CAST(SUM(x.q1n) AS BIGINT) AS q1n, ");
-    q.push("CAST(SUM(x.total) AS BIGINT) AS total FROM (");
-    q.push("SELECT p.helper_id AS helper_id, c.target AS committed, 0 AS q1, 0 AS q1n, 0 AS total");
-    q.push(" FROM commitments c JOIN responsibility_letters l ON l.id = c.letter_id");
-    q.push(" JOIN pairing_agreements p ON p.id = l.pairing_id");
-    q.push(" WHERE l.year = ").bind(year);
-    q.push(" AND l.status = ")
-        .bind(LetterStatus::Signed.as_str());
-    q.push(" AND c.indicator IN ")
-        .push_enum_list(&fund_indicators);
+    // Committed: fund-indicator targets of the signed letters.
+    let mut committed = Query::select();
+    committed
+        .expr_as(col("p", "helper_id"), "helper_id")
+        .expr_as(col("c", "target"), "committed")
+        .expr_as(lit(0), "q1")
+        .expr_as(lit(0), "q1n")
+        .expr_as(lit(0), "total")
+        .from_as("commitments", "c")
+        .join_as(
+            JoinType::Join,
+            "responsibility_letters",
+            "l",
+            col("l", "id").eq(col("c", "letter_id")),
+        )
+        .join_as(
+            JoinType::Join,
+            "pairing_agreements",
+            "p",
+            col("p", "id").eq(col("l", "pairing_id")),
+        )
+        .and_where(col("l", "year").eq(year))
+        .and_where(col("l", "status").eq(LetterStatus::Signed.as_str()))
+        .and_where(col("c", "indicator").is_in(enum_lits(&fund_indicators)));
+    // Allocated: counted transfers, and those of them allocated by 31 March.
+    let by_march = || col("t", "allocated_on").lte(march31);
+    let mut allocated = Query::select();
+    allocated
+        .exprs([
+            col("t", "helper_id"),
+            lit(0),
+            when(by_march(), col("t", "amount_fen")),
+            when(by_march(), lit(1)),
+            col("t", "amount_fen"),
+        ])
+        .from_as("fund_transfers", "t")
+        .join_as(
+            JoinType::Join,
+            "pairing_agreements",
+            "p",
+            col("p", "id").eq(col("t", "pairing_id")),
+        )
+        .and_where(col("t", "year").eq(year))
+        .and_where(col("t", "status").is_in(enum_lits(COUNTED)));
     if let Some(p) = program {
-        q.push(" AND p.program = ").bind(p.as_str());
+        for part in [&mut committed, &mut allocated] {
+            part.and_where(col("p", "program").eq(p.as_str()));
+        }
     }
-    q.push(" UNION ALL SELECT t.helper_id, 0, ");
-    q.push("CASE WHEN t.allocated_on <= ")
-        .bind(march31)
-        .push(" THEN t.amount_fen ELSE 0 END, ");
-    q.push("CASE WHEN t.allocated_on <= ")
-        .bind(march31)
-        .push(" THEN 1 ELSE 0 END, t.amount_fen");
-    q.push(" FROM fund_transfers t JOIN pairing_agreements p ON p.id = t.pairing_id");
-    q.push(" WHERE t.year = ").bind(year);
-    q.push(" AND t.status IN ").push_enum_list(COUNTED);
-    if let Some(p) = program {
-        q.push(" AND p.program = ").bind(p.as_str());
-    }
-    q.push(") x JOIN organizations o ON o.id = x.helper_id");
-    q.push(" GROUP BY x.helper_id, o.code ORDER BY o.code");
+    let both = committed.union(UnionType::All, allocated).take();
+
+    let mut q = Query::select();
+    q.expr_as(col("x", "helper_id"), "h")
+        .expr_as(sum(col("x", "committed")), "committed")
+        .expr_as(sum(col("x", "q1")), "q1")
+        .expr_as(sum(col("x", "q1n")), "q1n")
+        .expr_as(sum(col("x", "total")), "total")
+        .from_subquery(both, "x")
+        .join_as(
+            JoinType::Join,
+            "organizations",
+            "o",
+            col("o", "id").eq(col("x", "helper_id")),
+        )
+        .add_group_by([col("x", "helper_id"), col("o", "code")])
+        .order_by_expr(col("o", "code"), Order::Asc);
     let mut out = Vec::new();
-    for row in db.query_all_raw(q.build()).await? {
+    for row in db.query_all_raw(statement(db, &q)).await? {
         out.push(FirstQuarter {
             helper_id: get(&row, "h")?,
             committed_fen: get(&row, "committed")?,

@@ -1,10 +1,14 @@
 //! Indicator rollups: targets of signed letters against what the records show.
 use super::service::{COUNTED, derived_indicators, indicator_of_fund, indicator_of_personnel};
-use super::sql::{AggregateRow, AggregateRows, Sql};
+use super::sql::{
+    AggregateRow, AggregateRows, bigint, col, count_all, enum_lit, enum_lits, ints, lit, statement,
+    sum, when,
+};
 use crate::db::Db;
 use crate::error::AppResult;
 use entity::enums::{Indicator, LetterStatus, Program};
 use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Query, SelectStatement, UnionType};
 use std::collections::BTreeMap;
 
 /// What a rollup groups by. Every group is reached through the pairing of the record.
@@ -17,18 +21,25 @@ pub enum Scope {
 }
 
 impl Scope {
-    fn key_sql(self) -> &'static str {
+    /// The group key, reached through the pairing `p`.
+    fn key(self) -> Expr {
         match self {
-            Scope::Pairing => "p.id",
-            Scope::Helper => "p.helper_id",
-            Scope::RecipientProvince => "r.province_id",
-            Scope::Program => "p.program",
+            Scope::Pairing => col("p", "id"),
+            Scope::Helper => col("p", "helper_id"),
+            Scope::RecipientProvince => col("r", "province_id"),
+            Scope::Program => col("p", "program"),
         }
     }
-    fn joins(self) -> &'static str {
-        match self {
-            Scope::RecipientProvince => " JOIN regions r ON r.id = p.recipient_id",
-            _ => "",
+
+    /// Joins what the key needs beyond the pairing `p`.
+    fn join_key(self, q: &mut SelectStatement) {
+        if self == Scope::RecipientProvince {
+            q.join_as(
+                JoinType::Join,
+                "regions",
+                "r",
+                col("r", "id").eq(col("p", "recipient_id")),
+            );
         }
     }
 }
@@ -64,30 +75,6 @@ fn read_key(scope: Scope, row: &AggregateRow<'_>) -> AppResult<Option<GroupKey>>
     })
 }
 
-/// `FROM <table> x JOIN pairings p … WHERE x.year IN (…) [AND key IN (…)] [AND p.program = ?]`
-fn scoped_from(
-    q: &mut Sql,
-    table: &str,
-    year_col: &str,
-    scope: Scope,
-    years: &[i32],
-    ids: Option<&[i64]>,
-    program: Option<Program>,
-) {
-    q.push(" FROM ").push(table);
-    q.push(" x JOIN pairing_agreements p ON p.id = x.pairing_id");
-    q.push(scope.joins());
-    q.push(" WHERE x.").push(year_col);
-    q.in_ints(years.iter().map(|y| i64::from(*y)));
-    if let Some(ids) = ids {
-        q.push(" AND ").push(scope.key_sql());
-        q.in_ints(ids.iter().copied());
-    }
-    if let Some(p) = program {
-        q.push(" AND p.program = ").push_enum(&p);
-    }
-}
-
 /// Targets and achievements per group, year and indicator, in one statement whatever the number
 /// of groups: the four aggregates (targets, transfers, dispatches, progress reports) are joined
 /// with UNION ALL and told apart by `src`, so a rollup costs one round trip, not four.
@@ -102,85 +89,108 @@ pub async fn rollup(
     const TRANSFERS: i64 = 2;
     const DISPATCHES: i64 = 3;
     const REPORTS: i64 = 4;
-    let backend = db.get_database_backend();
-    let key = scope.key_sql();
-    let mut q = Sql::new(backend);
+    let key = scope.key();
+    // What every aggregate keeps: rows of the years, groups and program asked for.
+    let scoped = |q: &mut SelectStatement, year: Expr| {
+        q.and_where(year.is_in(ints(years.iter().map(|y| i64::from(*y)))));
+        if let Some(ids) = ids {
+            q.and_where(key.clone().is_in(ints(ids.iter().copied())));
+        }
+        if let Some(p) = program {
+            q.and_where(col("p", "program").eq(enum_lit(&p)));
+        }
+    };
 
     // Targets of the signed letters.
-    q.push("SELECT CAST(")
-        .push_int(TARGETS)
-        .push(" AS BIGINT) AS src, ")
-        .push(key)
-        .push(" AS k, l.year AS y, c.indicator AS i, ");
-    q.push("CAST(SUM(c.target) AS BIGINT) AS total, COUNT(*) AS n, ");
-    q.push("CAST(NULL AS BIGINT) AS vtotal, CAST(NULL AS BIGINT) AS vn FROM commitments c");
-    q.push(" JOIN responsibility_letters l ON l.id = c.letter_id");
-    q.push(" JOIN pairing_agreements p ON p.id = l.pairing_id");
-    q.push(scope.joins());
-    q.push(" WHERE l.status = ")
-        .push_enum(&LetterStatus::Signed);
-    q.push(" AND l.year")
-        .in_ints(years.iter().map(|y| i64::from(*y)));
-    if let Some(ids) = ids {
-        q.push(" AND ").push(key).in_ints(ids.iter().copied());
-    }
-    if let Some(p) = program {
-        q.push(" AND p.program = ").push_enum(&p);
-    }
-    q.push(" GROUP BY ").push(key).push(", l.year, c.indicator");
+    let mut q = Query::select();
+    q.expr_as(bigint(lit(TARGETS)), "src")
+        .expr_as(key.clone(), "k")
+        .expr_as(col("l", "year"), "y")
+        .expr_as(col("c", "indicator"), "i")
+        .expr_as(sum(col("c", "target")), "total")
+        .expr_as(count_all(), "n")
+        .expr_as(bigint(Expr::null()), "vtotal")
+        .expr_as(bigint(Expr::null()), "vn")
+        .from_as("commitments", "c")
+        .join_as(
+            JoinType::Join,
+            "responsibility_letters",
+            "l",
+            col("l", "id").eq(col("c", "letter_id")),
+        )
+        .join_as(
+            JoinType::Join,
+            "pairing_agreements",
+            "p",
+            col("p", "id").eq(col("l", "pairing_id")),
+        );
+    scope.join_key(&mut q);
+    q.and_where(col("l", "status").eq(enum_lit(&LetterStatus::Signed)));
+    scoped(&mut q, col("l", "year"));
+    q.add_group_by([key.clone(), col("l", "year"), col("c", "indicator")]);
 
+    // The records of `table` (`x`) by year and `kind`; `values` are total, n, vtotal and vn.
+    let records = |src: i64, table: &'static str, kind: &'static str, values: [Expr; 4]| {
+        let mut q = Query::select();
+        q.exprs([
+            bigint(lit(src)),
+            key.clone(),
+            col("x", "year"),
+            col("x", kind),
+        ])
+        .exprs(values)
+        .from_as(table, "x")
+        .join_as(
+            JoinType::Join,
+            "pairing_agreements",
+            "p",
+            col("p", "id").eq(col("x", "pairing_id")),
+        );
+        scope.join_key(&mut q);
+        scoped(&mut q, col("x", "year"));
+        q.add_group_by([key.clone(), col("x", "year"), col("x", kind)]);
+        q
+    };
     // Transfers that reached at least ALLOCATED, by category.
-    q.push(" UNION ALL SELECT CAST(")
-        .push_int(TRANSFERS)
-        .push(" AS BIGINT), ")
-        .push(key)
-        .push(", x.year, x.category, ");
-    q.push("CAST(SUM(x.amount_fen) AS BIGINT), COUNT(*), NULL, NULL");
-    scoped_from(&mut q, "fund_transfers", "year", scope, years, ids, program);
-    q.push(" AND x.status IN ").push_enum_list(COUNTED);
-    q.push(" GROUP BY ").push(key).push(", x.year, x.category");
-
+    let mut transfers = records(
+        TRANSFERS,
+        "fund_transfers",
+        "category",
+        [
+            sum(col("x", "amount_fen")),
+            count_all(),
+            Expr::null(),
+            Expr::null(),
+        ],
+    );
+    transfers.and_where(col("x", "status").is_in(enum_lits(COUNTED)));
     // People dispatched in the year, by category.
-    q.push(" UNION ALL SELECT CAST(")
-        .push_int(DISPATCHES)
-        .push(" AS BIGINT), ")
-        .push(key)
-        .push(", x.year, x.category, COUNT(*), COUNT(*), NULL, NULL");
-    scoped_from(
-        &mut q,
+    let dispatches = records(
+        DISPATCHES,
         "personnel_dispatches",
-        "year",
-        scope,
-        years,
-        ids,
-        program,
+        "category",
+        [count_all(), count_all(), Expr::null(), Expr::null()],
     );
-    q.push(" GROUP BY ").push(key).push(", x.year, x.category");
-
     // Progress reports, all and verified only, for the indicators not derived from the above.
-    q.push(" UNION ALL SELECT CAST(")
-        .push_int(REPORTS)
-        .push(" AS BIGINT), ")
-        .push(key)
-        .push(", x.year, x.indicator, ");
-    q.push("CAST(SUM(x.value) AS BIGINT), COUNT(*), ");
-    q.push("CAST(SUM(CASE WHEN x.verified_at IS NOT NULL THEN x.value ELSE 0 END) AS BIGINT), ");
-    q.push("CAST(SUM(CASE WHEN x.verified_at IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT)");
-    scoped_from(
-        &mut q,
+    let verified = || col("x", "verified_at").is_not_null();
+    let mut reports = records(
+        REPORTS,
         "progress_reports",
-        "year",
-        scope,
-        years,
-        ids,
-        program,
+        "indicator",
+        [
+            sum(col("x", "value")),
+            count_all(),
+            sum(when(verified(), col("x", "value"))),
+            sum(when(verified(), lit(1))),
+        ],
     );
-    q.push(" AND x.indicator NOT IN ")
-        .push_enum_list(&derived_indicators());
-    q.push(" GROUP BY ").push(key).push(", x.year, x.indicator");
+    reports.and_where(col("x", "indicator").is_not_in(enum_lits(&derived_indicators())));
+    q.union(UnionType::All, transfers)
+        .union(UnionType::All, dispatches)
+        .union(UnionType::All, reports);
 
     let mut out: Rollup = BTreeMap::new();
-    let rows = AggregateRows::new(db.query_all_raw(q.build()).await?);
+    let rows = AggregateRows::new(db.query_all_raw(statement(db, &q)).await?);
     for row in rows.iter() {
         let Some(k) = read_key(scope, &row)? else {
             continue;

@@ -1,10 +1,85 @@
-//! A small SQL text builder with bound values, for the aggregate statements of this module.
-//! The statements are plain SQL that runs unchanged on SQLite and PostgreSQL; only the
-//! placeholder syntax differs (`?` against `$n`).
+//! Building the aggregate statements of this module, and reading their rows.
+//!
+//! A statement is built with sea-query when its shape depends on the request, and written out whole
+//! as a named `const` when only its values do. Caller input is always bound. Integers, dates and
+//! enum constants are written into the statement instead (`lit`): these aggregates join three or
+//! four tables, and with parameters PostgreSQL plans them afresh on every execution (a custom plan
+//! wins over the generic one), which cost more than running them. Without parameters the prepared
+//! statement keeps its plan, and a repeated dashboard query is only executed.
+use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use sea_orm::{ActiveEnum, DbBackend, QueryResult, Statement, TryGetable, Value};
+use sea_orm::sea_query::{Asterisk, Expr, ExprTrait, SelectStatement, UnionType};
+use sea_orm::{ActiveEnum, ConnectionTrait, DbBackend, QueryResult, Statement, TryGetable, Value};
 use std::fmt::Write;
 
+/// `table.column` of a table named by its alias in the statement.
+pub fn col(table: &'static str, column: &'static str) -> Expr {
+    Expr::col((table, column))
+}
+
+/// A value written into the statement rather than bound (see above): never caller input.
+pub fn lit(v: impl Into<Value>) -> Expr {
+    Expr::Constant(v.into())
+}
+
+/// Integers written into the statement, for `IN`.
+pub fn ints(vs: impl IntoIterator<Item = i64>) -> Vec<Expr> {
+    vs.into_iter().map(lit).collect()
+}
+
+/// An enum value written into the statement.
+pub fn enum_lit<E: ActiveEnum<Value = String>>(v: &E) -> Expr {
+    lit(v.to_value())
+}
+
+/// Enum values written into the statement, for `IN`.
+pub fn enum_lits<E: ActiveEnum<Value = String>>(vs: &[E]) -> Vec<Expr> {
+    vs.iter().map(enum_lit).collect()
+}
+
+/// `CAST(e AS BIGINT)`.
+pub fn bigint(e: impl Into<Expr>) -> Expr {
+    e.into().cast_as("BIGINT")
+}
+
+/// `CAST(SUM(e) AS BIGINT)`: PostgreSQL's SUM of a bigint is NUMERIC.
+pub fn sum(e: impl Into<Expr>) -> Expr {
+    bigint(e.into().sum())
+}
+
+/// `CASE WHEN cond THEN e ELSE 0 END`.
+pub fn when(cond: Expr, e: Expr) -> Expr {
+    Expr::case(cond, e).finally(lit(0)).into()
+}
+
+/// `COUNT(*)`.
+pub fn count_all() -> Expr {
+    Expr::col(Asterisk).count()
+}
+
+/// The rows of each statement one after the other (`UNION ALL`); `None` without statements.
+pub fn union_all(rows: impl IntoIterator<Item = SelectStatement>) -> Option<SelectStatement> {
+    let mut rows = rows.into_iter();
+    let mut all = rows.next()?;
+    for row in rows {
+        all.union(UnionType::All, row);
+    }
+    Some(all)
+}
+
+/// The statement for the database `db` runs on.
+pub fn statement(db: &Db, q: &SelectStatement) -> Statement {
+    db.get_database_backend().build(q)
+}
+
+/// A whole named statement with its values. Its parameters are numbered (`$1`), which PostgreSQL
+/// and SQLite both read; a number may appear more than once. (SQLite's statement log shows them
+/// unfilled: it fills only `?`.)
+pub fn named(db: &Db, sql: &str, values: impl IntoIterator<Item = Value>) -> Statement {
+    Statement::from_sql_and_values(db.get_database_backend(), sql, values)
+}
+
+/// A small SQL text builder with bound values, for the statements not yet built with sea-query.
 pub struct Sql {
     backend: DbBackend,
     text: String,
