@@ -9,8 +9,7 @@
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use sea_orm::sea_query::{Asterisk, Expr, ExprTrait, SelectStatement, UnionType};
-use sea_orm::{ActiveEnum, ConnectionTrait, DbBackend, QueryResult, Statement, TryGetable, Value};
-use std::fmt::Write;
+use sea_orm::{ActiveEnum, ConnectionTrait, QueryResult, Statement, TryGetable, Value};
 
 /// `table.column` of a table named by its alias in the statement.
 pub fn col(table: &'static str, column: &'static str) -> Expr {
@@ -77,122 +76,6 @@ pub fn statement(db: &Db, q: &SelectStatement) -> Statement {
 /// unfilled: it fills only `?`.)
 pub fn named(db: &Db, sql: &str, values: impl IntoIterator<Item = Value>) -> Statement {
     Statement::from_sql_and_values(db.get_database_backend(), sql, values)
-}
-
-/// A small SQL text builder with bound values, for the statements not yet built with sea-query.
-pub struct Sql {
-    backend: DbBackend,
-    text: String,
-    values: Vec<Value>,
-}
-
-impl Sql {
-    pub fn new(backend: DbBackend) -> Self {
-        Sql {
-            backend,
-            text: String::with_capacity(512),
-            values: Vec::new(),
-        }
-    }
-
-    /// Appends SQL text (never caller input: that goes through `bind`).
-    pub fn push(&mut self, s: &str) -> &mut Self {
-        self.text.push_str(s);
-        self
-    }
-
-    /// Appends a placeholder for `v`.
-    pub fn bind(&mut self, v: impl Into<Value>) -> &mut Self {
-        self.values.push(v.into());
-        match self.backend {
-            DbBackend::Postgres => {
-                let _ = write!(self.text, "${}", self.values.len());
-            }
-            _ => self.text.push('?'),
-        }
-        self
-    }
-
-    /// `(a, b, …)` with each item written by `item`; `(NULL)` (matches nothing) when there are none.
-    fn list<T>(
-        &mut self,
-        vs: impl IntoIterator<Item = T>,
-        mut item: impl FnMut(&mut Self, T),
-    ) -> &mut Self {
-        self.text.push('(');
-        let mut any = false;
-        for v in vs {
-            if any {
-                self.text.push_str(", ");
-            }
-            item(self, v);
-            any = true;
-        }
-        if !any {
-            self.text.push_str("NULL");
-        }
-        self.text.push(')');
-        self
-    }
-
-    /// Appends `(?, ?, …)` for the values.
-    pub fn bind_list<V: Into<Value>>(&mut self, vs: impl IntoIterator<Item = V>) -> &mut Self {
-        self.list(vs, |q, v| {
-            q.bind(v);
-        })
-    }
-
-    /// ` IN (1, 2, …)` with the integers written into the statement. These aggregates join three or
-    /// four tables: with parameters, PostgreSQL plans them afresh on every execution (a custom plan
-    /// wins over the generic one), which cost more than running them. Without parameters the
-    /// prepared statement keeps its plan, and a repeated dashboard query is only executed. Only
-    /// integers and enum constants are written this way; caller text always goes through `bind`.
-    pub fn in_ints(&mut self, vs: impl IntoIterator<Item = i64>) -> &mut Self {
-        self.push(" IN ").list(vs, |q, v| {
-            let _ = write!(q.text, "{v}");
-        })
-    }
-
-    /// An integer written into the statement (see `in_ints`).
-    pub fn push_int(&mut self, v: i64) -> &mut Self {
-        let _ = write!(self.text, "{v}");
-        self
-    }
-
-    /// `'YYYY-MM-DD'`: a date written into the statement (compares with DATE columns on
-    /// PostgreSQL and with the ISO text SQLite stores).
-    pub fn push_date(&mut self, d: chrono::NaiveDate) -> &mut Self {
-        let _ = write!(self.text, "'{}'", d.format("%Y-%m-%d"));
-        self
-    }
-
-    /// A region code's LIKE pattern: written in when it holds only digits and `%` (as stored
-    /// codes do), bound otherwise.
-    pub fn push_code_pattern(&mut self, pattern: &str) -> &mut Self {
-        if !pattern.is_empty() && pattern.bytes().all(|b| b.is_ascii_digit() || b == b'%') {
-            let _ = write!(self.text, "'{pattern}'");
-            self
-        } else {
-            self.bind(pattern.to_string())
-        }
-    }
-
-    /// `'VALUE'` for an enum value (a compile-time constant, never caller input).
-    pub fn push_enum<E: ActiveEnum<Value = String>>(&mut self, v: &E) -> &mut Self {
-        let _ = write!(self.text, "'{}'", v.to_value());
-        self
-    }
-
-    /// `('A', 'B')` for enum values.
-    pub fn push_enum_list<E: ActiveEnum<Value = String>>(&mut self, vs: &[E]) -> &mut Self {
-        self.list(vs, |q, v| {
-            q.push_enum(v);
-        })
-    }
-
-    pub fn build(self) -> Statement {
-        Statement::from_sql_and_values(self.backend, self.text, self.values)
-    }
 }
 
 /// The rows of an aggregate result, read by position. A read by name hashes the name on every
