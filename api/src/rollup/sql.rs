@@ -1,123 +1,81 @@
-//! A small SQL text builder with bound values, for the aggregate statements of this module.
-//! The statements are plain SQL that runs unchanged on SQLite and PostgreSQL; only the
-//! placeholder syntax differs (`?` against `$n`).
+//! Building the aggregate statements of this module, and reading their rows.
+//!
+//! A statement is built with sea-query when its shape depends on the request, and written out whole
+//! as a named `const` when only its values do. Caller input is always bound. Integers, dates and
+//! enum constants are written into the statement instead (`lit`): these aggregates join three or
+//! four tables, and with parameters PostgreSQL plans them afresh on every execution (a custom plan
+//! wins over the generic one), which cost more than running them. Without parameters the prepared
+//! statement keeps its plan, and a repeated dashboard query is only executed.
+use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use sea_orm::{ActiveEnum, DbBackend, QueryResult, Statement, TryGetable, Value};
-use std::fmt::Write;
+use sea_orm::sea_query::{Asterisk, Expr, ExprTrait, SelectStatement, UnionType};
+use sea_orm::{ActiveEnum, ConnectionTrait, QueryResult, Statement, TryGetable, Value};
 
-pub struct Sql {
-    backend: DbBackend,
-    text: String,
-    values: Vec<Value>,
+/// `table.column` of a table named by its alias in the statement.
+pub fn col(table: &'static str, column: &'static str) -> Expr {
+    Expr::col((table, column))
 }
 
-impl Sql {
-    pub fn new(backend: DbBackend) -> Self {
-        Sql {
-            backend,
-            text: String::with_capacity(512),
-            values: Vec::new(),
-        }
-    }
+/// A value written into the statement rather than bound (see above): never caller input.
+pub fn lit(v: impl Into<Value>) -> Expr {
+    Expr::Constant(v.into())
+}
 
-    /// Appends SQL text (never caller input: that goes through `bind`).
-    pub fn push(&mut self, s: &str) -> &mut Self {
-        self.text.push_str(s);
-        self
-    }
+/// Integers written into the statement, for `IN`.
+pub fn ints(vs: impl IntoIterator<Item = i64>) -> Vec<Expr> {
+    vs.into_iter().map(lit).collect()
+}
 
-    /// Appends a placeholder for `v`.
-    pub fn bind(&mut self, v: impl Into<Value>) -> &mut Self {
-        self.values.push(v.into());
-        match self.backend {
-            DbBackend::Postgres => {
-                let _ = write!(self.text, "${}", self.values.len());
-            }
-            _ => self.text.push('?'),
-        }
-        self
-    }
+/// An enum value written into the statement.
+pub fn enum_lit<E: ActiveEnum<Value = String>>(v: &E) -> Expr {
+    lit(v.to_value())
+}
 
-    /// `(a, b, …)` with each item written by `item`; `(NULL)` (matches nothing) when there are none.
-    fn list<T>(
-        &mut self,
-        vs: impl IntoIterator<Item = T>,
-        mut item: impl FnMut(&mut Self, T),
-    ) -> &mut Self {
-        self.text.push('(');
-        let mut any = false;
-        for v in vs {
-            if any {
-                self.text.push_str(", ");
-            }
-            item(self, v);
-            any = true;
-        }
-        if !any {
-            self.text.push_str("NULL");
-        }
-        self.text.push(')');
-        self
-    }
+/// Enum values written into the statement, for `IN`.
+pub fn enum_lits<E: ActiveEnum<Value = String>>(vs: &[E]) -> Vec<Expr> {
+    vs.iter().map(enum_lit).collect()
+}
 
-    /// Appends `(?, ?, …)` for the values.
-    pub fn bind_list<V: Into<Value>>(&mut self, vs: impl IntoIterator<Item = V>) -> &mut Self {
-        self.list(vs, |q, v| {
-            q.bind(v);
-        })
-    }
+/// `CAST(e AS BIGINT)`.
+pub fn bigint(e: impl Into<Expr>) -> Expr {
+    e.into().cast_as("BIGINT")
+}
 
-    /// ` IN (1, 2, …)` with the integers written into the statement. These aggregates join three or
-    /// four tables: with parameters, PostgreSQL plans them afresh on every execution (a custom plan
-    /// wins over the generic one), which cost more than running them. Without parameters the
-    /// prepared statement keeps its plan, and a repeated dashboard query is only executed. Only
-    /// integers and enum constants are written this way; caller text always goes through `bind`.
-    pub fn in_ints(&mut self, vs: impl IntoIterator<Item = i64>) -> &mut Self {
-        self.push(" IN ").list(vs, |q, v| {
-            let _ = write!(q.text, "{v}");
-        })
-    }
+/// `CAST(SUM(e) AS BIGINT)`: PostgreSQL's SUM of a bigint is NUMERIC.
+pub fn sum(e: impl Into<Expr>) -> Expr {
+    bigint(e.into().sum())
+}
 
-    /// An integer written into the statement (see `in_ints`).
-    pub fn push_int(&mut self, v: i64) -> &mut Self {
-        let _ = write!(self.text, "{v}");
-        self
-    }
+/// `CASE WHEN cond THEN e ELSE 0 END`.
+pub fn when(cond: Expr, e: Expr) -> Expr {
+    Expr::case(cond, e).finally(lit(0)).into()
+}
 
-    /// `'YYYY-MM-DD'`: a date written into the statement (compares with DATE columns on
-    /// PostgreSQL and with the ISO text SQLite stores).
-    pub fn push_date(&mut self, d: chrono::NaiveDate) -> &mut Self {
-        let _ = write!(self.text, "'{}'", d.format("%Y-%m-%d"));
-        self
-    }
+/// `COUNT(*)`.
+pub fn count_all() -> Expr {
+    Expr::col(Asterisk).count()
+}
 
-    /// A region code's LIKE pattern: written in when it holds only digits and `%` (as stored
-    /// codes do), bound otherwise.
-    pub fn push_code_pattern(&mut self, pattern: &str) -> &mut Self {
-        if !pattern.is_empty() && pattern.bytes().all(|b| b.is_ascii_digit() || b == b'%') {
-            let _ = write!(self.text, "'{pattern}'");
-            self
-        } else {
-            self.bind(pattern.to_string())
-        }
+/// The rows of each statement one after the other (`UNION ALL`); `None` without statements.
+pub fn union_all(rows: impl IntoIterator<Item = SelectStatement>) -> Option<SelectStatement> {
+    let mut rows = rows.into_iter();
+    let mut all = rows.next()?;
+    for row in rows {
+        all.union(UnionType::All, row);
     }
+    Some(all)
+}
 
-    /// `'VALUE'` for an enum value (a compile-time constant, never caller input).
-    pub fn push_enum<E: ActiveEnum<Value = String>>(&mut self, v: &E) -> &mut Self {
-        let _ = write!(self.text, "'{}'", v.to_value());
-        self
-    }
+/// The statement for the database `db` runs on.
+pub fn statement(db: &Db, q: &SelectStatement) -> Statement {
+    db.get_database_backend().build(q)
+}
 
-    /// `('A', 'B')` for enum values.
-    pub fn push_enum_list<E: ActiveEnum<Value = String>>(&mut self, vs: &[E]) -> &mut Self {
-        self.list(vs, |q, v| {
-            q.push_enum(v);
-        })
-    }
-
-    pub fn build(self) -> Statement {
-        Statement::from_sql_and_values(self.backend, self.text, self.values)
-    }
+/// A whole named statement with its values. Its parameters are numbered (`$1`), which PostgreSQL
+/// and SQLite both read; a number may appear more than once. (SQLite's statement log shows them
+/// unfilled: it fills only `?`.)
+pub fn named(db: &Db, sql: &str, values: impl IntoIterator<Item = Value>) -> Statement {
+    Statement::from_sql_and_values(db.get_database_backend(), sql, values)
 }
 
 /// The rows of an aggregate result, read by position. A read by name hashes the name on every

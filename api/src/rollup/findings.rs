@@ -1,0 +1,341 @@
+//! Data quality: records of a year that look incomplete or inconsistent.
+use super::service::{date, derived_indicators};
+use super::sql::{col, enum_lits, get, get_enum, lit, named, statement, union_all};
+use crate::db::Db;
+use crate::error::{AppError, AppResult};
+use chrono::{Duration, NaiveDate, NaiveTime, TimeZone};
+use entity::enums::{Indicator, LetterStatus, Program, RegionLevel, TransferStatus};
+use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Query};
+
+/// What a data-quality finding is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FindingKind {
+    MissingCommitment,
+    ReceiptOverdue,
+    MissingProgressReport,
+    ListedCountyWithoutDispatch,
+    ListedCountyWithoutTransfer,
+    FutureDatedEvent,
+}
+
+/// The record a finding points at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Subject {
+    Letter(i64),
+    Transfer(i64),
+    Dispatch(i64),
+    Report(i64),
+    Region(i64),
+}
+
+/// One data-quality finding.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Finding {
+    pub kind: FindingKind,
+    pub subject: Subject,
+    pub pairing_id: Option<i64>,
+    pub region_id: Option<i64>,
+    pub indicator: Option<Indicator>,
+    pub quarter: Option<i32>,
+    /// The date in question: allocation date, or the future event's date.
+    pub date: Option<NaiveDate>,
+    /// Which event is future-dated (`allocated`, `received`, `arrived`, `returned`, `verified`).
+    pub event: Option<&'static str>,
+}
+
+impl Finding {
+    fn new(kind: FindingKind, subject: Subject) -> Self {
+        Finding {
+            kind,
+            subject,
+            pairing_id: None,
+            region_id: None,
+            indicator: None,
+            quarter: None,
+            date: None,
+            event: None,
+        }
+    }
+}
+
+/// The quarters (1–4) of `year` that ended before `as_of`.
+fn ended_quarters(year: i32, as_of: NaiveDate) -> AppResult<Vec<i32>> {
+    let ends = [
+        date(year, 3, 31)?,
+        date(year, 6, 30)?,
+        date(year, 9, 30)?,
+        date(year, 12, 31)?,
+    ];
+    Ok((1..=4)
+        .filter(|q| ends[(*q - 1) as usize] < as_of)
+        .collect())
+}
+
+/// Transfers of year `$1` with status `$2` (ALLOCATED) allocated before `$3`.
+const ALLOCATED_BEFORE: &str = "\
+    SELECT t.id AS id, t.pairing_id AS pid, t.recipient_id AS rid, t.allocated_on AS d \
+    FROM fund_transfers t \
+    WHERE t.year = $1 AND t.status = $2 AND t.allocated_on < $3";
+
+/// Regions with `is_listed = $2` at level `$3` (COUNTY), and whether a dispatch or a counted
+/// transfer (the statuses of `COUNTED`) of year `$1` reached them or a region within them.
+const LISTED_COUNTIES: &str = "\
+    SELECT c.id AS id, \
+    CASE WHEN EXISTS (SELECT 1 FROM personnel_dispatches d \
+        JOIN regions rr ON rr.id = d.recipient_id \
+        WHERE d.year = $1 AND rr.code LIKE c.code || '%') \
+    THEN 1 ELSE 0 END AS has_dispatch, \
+    CASE WHEN EXISTS (SELECT 1 FROM fund_transfers t \
+        JOIN regions rr ON rr.id = t.recipient_id \
+        WHERE t.year = $1 AND t.status IN ('ALLOCATED', 'RECEIVED') \
+        AND rr.code LIKE c.code || '%') \
+    THEN 1 ELSE 0 END AS has_transfer \
+    FROM regions c WHERE c.is_listed = $2 AND c.level = $3";
+
+/// Transfers of year `$1` allocated or received after `$2`.
+const TRANSFERS_AFTER: &str = "\
+    SELECT t.id AS id, t.pairing_id AS pid, t.recipient_id AS rid, \
+    t.allocated_on AS a, t.received_on AS b \
+    FROM fund_transfers t \
+    WHERE t.year = $1 AND (t.allocated_on > $2 OR t.received_on > $2)";
+
+/// Dispatches of year `$1` arrived or returned after `$2`.
+const DISPATCHES_AFTER: &str = "\
+    SELECT d.id AS id, d.pairing_id AS pid, d.recipient_id AS rid, \
+    d.arrived_on AS a, d.returned_on AS b \
+    FROM personnel_dispatches d \
+    WHERE d.year = $1 AND (d.arrived_on > $2 OR d.returned_on > $2)";
+
+/// Progress reports of year `$1` verified at or after the instant `$2`.
+const VERIFIED_FROM: &str = "\
+    SELECT r.id AS id, r.pairing_id AS pid, r.indicator AS i, r.quarter AS q, \
+    r.verified_at AS v \
+    FROM progress_reports r WHERE r.year = $1 AND r.verified_at >= $2";
+
+/// All findings for a year, judged as of a date: seven statements.
+pub async fn findings(db: &Db, year: i32, as_of: NaiveDate) -> AppResult<Vec<Finding>> {
+    let mut out = Vec::new();
+
+    // 1. Letters of the year lacking a commitment for an indicator of their program.
+    let programs = [
+        Program::EastWest,
+        Program::DesignatedAssistance,
+        Program::CountyToCounty,
+        Program::EnterpriseVillage,
+    ];
+    // (program, indicator) rows, one per indicator of each program.
+    let expected = union_all(programs.into_iter().flat_map(|program| {
+        Indicator::for_program(program).iter().map(move |i| {
+            Query::select()
+                .expr_as(Expr::val(program.as_str()).cast_as("TEXT"), "prog")
+                .expr_as(Expr::val(i.as_str()).cast_as("TEXT"), "ind")
+                .take()
+        })
+    }))
+    .ok_or_else(|| AppError::Internal("no indicators".into()))?;
+    let mut q = Query::select();
+    q.expr_as(col("l", "id"), "lid")
+        .expr_as(col("l", "pairing_id"), "pid")
+        .expr_as(col("x", "ind"), "i")
+        .from_as("responsibility_letters", "l")
+        .join_as(
+            JoinType::Join,
+            "pairing_agreements",
+            "p",
+            col("p", "id").eq(col("l", "pairing_id")),
+        )
+        .join_subquery(
+            JoinType::Join,
+            expected,
+            "x",
+            col("x", "prog").eq(col("p", "program")),
+        )
+        .and_where(col("l", "year").eq(year))
+        .and_where(col("l", "status").ne(LetterStatus::Withdrawn.as_str()))
+        .and_where(Expr::not_exists(
+            Query::select()
+                .expr(lit(1))
+                .from_as("commitments", "c")
+                .and_where(col("c", "letter_id").eq(col("l", "id")))
+                .and_where(col("c", "indicator").eq(col("x", "ind")))
+                .take(),
+        ));
+    for row in db.query_all_raw(statement(db, &q)).await? {
+        let mut f = Finding::new(
+            FindingKind::MissingCommitment,
+            Subject::Letter(get(&row, "lid")?),
+        );
+        f.pairing_id = Some(get(&row, "pid")?);
+        f.indicator = Some(get_enum(&row, "i")?);
+        out.push(f);
+    }
+
+    // 2. Allocated but not confirmed as received more than 30 days after allocation.
+    let cutoff = as_of - Duration::days(30);
+    let q = named(
+        db,
+        ALLOCATED_BEFORE,
+        [
+            year.into(),
+            TransferStatus::Allocated.as_str().into(),
+            cutoff.into(),
+        ],
+    );
+    for row in db.query_all_raw(q).await? {
+        let mut f = Finding::new(
+            FindingKind::ReceiptOverdue,
+            Subject::Transfer(get(&row, "id")?),
+        );
+        f.pairing_id = Some(get(&row, "pid")?);
+        f.region_id = Some(get(&row, "rid")?);
+        f.date = get(&row, "d")?;
+        out.push(f);
+    }
+
+    // 3. Ended quarters without a progress report for a report-based indicator of a signed letter.
+    let quarters = ended_quarters(year, as_of)?;
+    let quarters = union_all(quarters.into_iter().map(|quarter| {
+        Query::select()
+            .expr_as(Expr::val(quarter).cast_as("INTEGER"), "q")
+            .take()
+    }));
+    if let Some(quarters) = quarters {
+        let mut q = Query::select();
+        q.expr_as(col("l", "id"), "lid")
+            .expr_as(col("l", "pairing_id"), "pid")
+            .expr_as(col("c", "indicator"), "i")
+            .expr_as(col("qs", "q"), "q")
+            .from_as("responsibility_letters", "l")
+            .join_as(
+                JoinType::Join,
+                "commitments",
+                "c",
+                col("c", "letter_id").eq(col("l", "id")),
+            )
+            // Every letter with every quarter (not CROSS JOIN, which fixes SQLite's join order).
+            .join_subquery(JoinType::Join, quarters, "qs", lit(1).eq(lit(1)))
+            .and_where(col("l", "year").eq(year))
+            .and_where(col("l", "status").eq(LetterStatus::Signed.as_str()))
+            .and_where(col("c", "indicator").is_not_in(enum_lits(&derived_indicators())))
+            .and_where(Expr::not_exists(
+                Query::select()
+                    .expr(lit(1))
+                    .from_as("progress_reports", "r")
+                    .and_where(col("r", "pairing_id").eq(col("l", "pairing_id")))
+                    .and_where(col("r", "indicator").eq(col("c", "indicator")))
+                    .and_where(col("r", "year").eq(col("l", "year")))
+                    .and_where(col("r", "quarter").eq(col("qs", "q")))
+                    .take(),
+            ));
+        for row in db.query_all_raw(statement(db, &q)).await? {
+            let mut f = Finding::new(
+                FindingKind::MissingProgressReport,
+                Subject::Letter(get(&row, "lid")?),
+            );
+            f.pairing_id = Some(get(&row, "pid")?);
+            f.indicator = Some(get_enum(&row, "i")?);
+            f.quarter = Some(get(&row, "q")?);
+            out.push(f);
+        }
+    }
+
+    // 4. Listed-supervision counties without a dispatch or without a transfer in the year.
+    let q = named(
+        db,
+        LISTED_COUNTIES,
+        [
+            year.into(),
+            true.into(),
+            RegionLevel::County.as_str().into(),
+        ],
+    );
+    for row in db.query_all_raw(q).await? {
+        let id: i64 = get(&row, "id")?;
+        let has_dispatch: i32 = get(&row, "has_dispatch")?;
+        let has_transfer: i32 = get(&row, "has_transfer")?;
+        for (has, kind) in [
+            (has_dispatch, FindingKind::ListedCountyWithoutDispatch),
+            (has_transfer, FindingKind::ListedCountyWithoutTransfer),
+        ] {
+            if has == 0 {
+                let mut f = Finding::new(kind, Subject::Region(id));
+                f.region_id = Some(id);
+                out.push(f);
+            }
+        }
+    }
+
+    // 5. Actual events dated after the as-of date.
+    let q = named(db, TRANSFERS_AFTER, [year.into(), as_of.into()]);
+    for row in db.query_all_raw(q).await? {
+        let id = get(&row, "id")?;
+        for (col, event) in [("a", "allocated"), ("b", "received")] {
+            let d: Option<NaiveDate> = get(&row, col)?;
+            if let Some(d) = d.filter(|d| *d > as_of) {
+                let mut f = Finding::new(FindingKind::FutureDatedEvent, Subject::Transfer(id));
+                f.pairing_id = Some(get(&row, "pid")?);
+                f.region_id = Some(get(&row, "rid")?);
+                f.date = Some(d);
+                f.event = Some(event);
+                out.push(f);
+            }
+        }
+    }
+    let q = named(db, DISPATCHES_AFTER, [year.into(), as_of.into()]);
+    for row in db.query_all_raw(q).await? {
+        let id = get(&row, "id")?;
+        for (col, event) in [("a", "arrived"), ("b", "returned")] {
+            let d: Option<NaiveDate> = get(&row, col)?;
+            if let Some(d) = d.filter(|d| *d > as_of) {
+                let mut f = Finding::new(FindingKind::FutureDatedEvent, Subject::Dispatch(id));
+                f.pairing_id = Some(get(&row, "pid")?);
+                f.region_id = Some(get(&row, "rid")?);
+                f.date = Some(d);
+                f.event = Some(event);
+                out.push(f);
+            }
+        }
+    }
+    // Verification times are instants: future means on or after the next China Standard Time day.
+    let next_day = (as_of + Duration::days(1)).and_time(NaiveTime::MIN);
+    let cst = chrono::FixedOffset::east_opt(8 * 3600)
+        .ok_or_else(|| AppError::Internal("time zone offset".into()))?;
+    let limit = cst
+        .from_local_datetime(&next_day)
+        .single()
+        .ok_or_else(|| AppError::Internal("time zone conversion".into()))?
+        .with_timezone(&chrono::Utc);
+    let q = named(db, VERIFIED_FROM, [year.into(), limit.into()]);
+    for row in db.query_all_raw(q).await? {
+        let mut f = Finding::new(
+            FindingKind::FutureDatedEvent,
+            Subject::Report(get(&row, "id")?),
+        );
+        f.pairing_id = Some(get(&row, "pid")?);
+        f.indicator = Some(get_enum(&row, "i")?);
+        f.quarter = Some(get(&row, "q")?);
+        let v: Option<chrono::DateTime<chrono::Utc>> = get(&row, "v")?;
+        f.date = v.map(|v| v.with_timezone(&cst).date_naive());
+        f.event = Some("verified");
+        out.push(f);
+    }
+
+    out.sort();
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listed_counties_count_the_counted_statuses() {
+        let statuses: Vec<String> = crate::rollup::service::COUNTED
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        let condition = format!("t.status IN ({})", statuses.join(", "));
+        assert!(LISTED_COUNTIES.contains(&condition), "{condition}");
+    }
+}

@@ -1,0 +1,220 @@
+//! Indicator rollups: targets of signed letters against what the records show.
+use super::service::{COUNTED, derived_indicators, indicator_of_fund, indicator_of_personnel};
+use super::sql::{
+    AggregateRow, AggregateRows, bigint, col, count_all, enum_lit, enum_lits, ints, lit, statement,
+    sum, when,
+};
+use crate::db::Db;
+use crate::error::AppResult;
+use entity::enums::{Indicator, LetterStatus, Program};
+use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Query, SelectStatement, UnionType};
+use std::collections::BTreeMap;
+
+/// What a rollup groups by. Every group is reached through the pairing of the record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    Pairing,
+    Helper,
+    RecipientProvince,
+    Program,
+}
+
+impl Scope {
+    /// The group key, reached through the pairing `p`.
+    fn key(self) -> Expr {
+        match self {
+            Scope::Pairing => col("p", "id"),
+            Scope::Helper => col("p", "helper_id"),
+            Scope::RecipientProvince => col("r", "province_id"),
+            Scope::Program => col("p", "program"),
+        }
+    }
+
+    /// Joins what the key needs beyond the pairing `p`.
+    fn join_key(self, q: &mut SelectStatement) {
+        if self == Scope::RecipientProvince {
+            q.join_as(
+                JoinType::Join,
+                "regions",
+                "r",
+                col("r", "id").eq(col("p", "recipient_id")),
+            );
+        }
+    }
+}
+
+/// The key of one rollup group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GroupKey {
+    Id(i64),
+    Program(Program),
+}
+
+/// One indicator's figures in one group and year. Amounts are in the indicator's smallest step.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Figures {
+    /// Sum of the targets of signed letters; `None` when no signed letter commits to it.
+    pub target: Option<i64>,
+    /// Signed letters committing to it.
+    pub letters: i64,
+    /// Achievement over every counted record.
+    pub achieved: i64,
+    pub counted: i64,
+    /// Achievement over verified records only (equal to the above for transfers and dispatches).
+    pub verified_achieved: i64,
+    pub verified_counted: i64,
+}
+
+pub type Rollup = BTreeMap<(GroupKey, i32, Indicator), Figures>;
+
+fn read_key(scope: Scope, row: &AggregateRow<'_>) -> AppResult<Option<GroupKey>> {
+    Ok(match scope {
+        Scope::Program => row.get::<Option<Program>>("k")?.map(GroupKey::Program),
+        _ => row.get::<Option<i64>>("k")?.map(GroupKey::Id),
+    })
+}
+
+/// Targets and achievements per group, year and indicator, in one statement whatever the number
+/// of groups: the four aggregates (targets, transfers, dispatches, progress reports) are joined
+/// with UNION ALL and told apart by `src`, so a rollup costs one round trip, not four.
+pub async fn rollup(
+    db: &Db,
+    scope: Scope,
+    years: &[i32],
+    ids: Option<&[i64]>,
+    program: Option<Program>,
+) -> AppResult<Rollup> {
+    const TARGETS: i64 = 1;
+    const TRANSFERS: i64 = 2;
+    const DISPATCHES: i64 = 3;
+    const REPORTS: i64 = 4;
+    let key = scope.key();
+    // What every aggregate keeps: rows of the years, groups and program asked for.
+    let scoped = |q: &mut SelectStatement, year: Expr| {
+        q.and_where(year.is_in(ints(years.iter().map(|y| i64::from(*y)))));
+        if let Some(ids) = ids {
+            q.and_where(key.clone().is_in(ints(ids.iter().copied())));
+        }
+        if let Some(p) = program {
+            q.and_where(col("p", "program").eq(enum_lit(&p)));
+        }
+    };
+
+    // Targets of the signed letters.
+    let mut q = Query::select();
+    q.expr_as(bigint(lit(TARGETS)), "src")
+        .expr_as(key.clone(), "k")
+        .expr_as(col("l", "year"), "y")
+        .expr_as(col("c", "indicator"), "i")
+        .expr_as(sum(col("c", "target")), "total")
+        .expr_as(count_all(), "n")
+        .expr_as(bigint(Expr::null()), "vtotal")
+        .expr_as(bigint(Expr::null()), "vn")
+        .from_as("commitments", "c")
+        .join_as(
+            JoinType::Join,
+            "responsibility_letters",
+            "l",
+            col("l", "id").eq(col("c", "letter_id")),
+        )
+        .join_as(
+            JoinType::Join,
+            "pairing_agreements",
+            "p",
+            col("p", "id").eq(col("l", "pairing_id")),
+        );
+    scope.join_key(&mut q);
+    q.and_where(col("l", "status").eq(enum_lit(&LetterStatus::Signed)));
+    scoped(&mut q, col("l", "year"));
+    q.add_group_by([key.clone(), col("l", "year"), col("c", "indicator")]);
+
+    // The records of `table` (`x`) by year and `kind`; `values` are total, n, vtotal and vn.
+    let records = |src: i64, table: &'static str, kind: &'static str, values: [Expr; 4]| {
+        let mut q = Query::select();
+        q.exprs([
+            bigint(lit(src)),
+            key.clone(),
+            col("x", "year"),
+            col("x", kind),
+        ])
+        .exprs(values)
+        .from_as(table, "x")
+        .join_as(
+            JoinType::Join,
+            "pairing_agreements",
+            "p",
+            col("p", "id").eq(col("x", "pairing_id")),
+        );
+        scope.join_key(&mut q);
+        scoped(&mut q, col("x", "year"));
+        q.add_group_by([key.clone(), col("x", "year"), col("x", kind)]);
+        q
+    };
+    // Transfers that reached at least ALLOCATED, by category.
+    let mut transfers = records(
+        TRANSFERS,
+        "fund_transfers",
+        "category",
+        [
+            sum(col("x", "amount_fen")),
+            count_all(),
+            Expr::null(),
+            Expr::null(),
+        ],
+    );
+    transfers.and_where(col("x", "status").is_in(enum_lits(COUNTED)));
+    // People dispatched in the year, by category.
+    let dispatches = records(
+        DISPATCHES,
+        "personnel_dispatches",
+        "category",
+        [count_all(), count_all(), Expr::null(), Expr::null()],
+    );
+    // Progress reports, all and verified only, for the indicators not derived from the above.
+    let verified = || col("x", "verified_at").is_not_null();
+    let mut reports = records(
+        REPORTS,
+        "progress_reports",
+        "indicator",
+        [
+            sum(col("x", "value")),
+            count_all(),
+            sum(when(verified(), col("x", "value"))),
+            sum(when(verified(), lit(1))),
+        ],
+    );
+    reports.and_where(col("x", "indicator").is_not_in(enum_lits(&derived_indicators())));
+    q.union(UnionType::All, transfers)
+        .union(UnionType::All, dispatches)
+        .union(UnionType::All, reports);
+
+    let mut out: Rollup = BTreeMap::new();
+    let rows = AggregateRows::new(db.query_all_raw(statement(db, &q)).await?);
+    for row in rows.iter() {
+        let Some(k) = read_key(scope, &row)? else {
+            continue;
+        };
+        let src: i64 = row.get("src")?;
+        let indicator = match src {
+            TRANSFERS => indicator_of_fund(row.get("i")?),
+            DISPATCHES => indicator_of_personnel(row.get("i")?),
+            _ => row.get("i")?,
+        };
+        let f = out.entry((k, row.get("y")?, indicator)).or_default();
+        let (total, n): (i64, i64) = (row.get("total")?, row.get("n")?);
+        if src == TARGETS {
+            f.target = Some(total);
+            f.letters = n;
+        } else {
+            // Transfers and dispatches count as verified as they stand.
+            let verified = (
+                row.get::<Option<i64>>("vtotal")?.unwrap_or(total),
+                row.get::<Option<i64>>("vn")?.unwrap_or(n),
+            );
+            (f.achieved, f.counted) = (total, n);
+            (f.verified_achieved, f.verified_counted) = verified;
+        }
+    }
+    Ok(out)
+}
