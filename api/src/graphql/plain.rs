@@ -168,19 +168,3 @@ where
         OutputType::resolve(&self.0, ctx, field).await
     }
 }
-
-/// An enum field: its GraphQL name.
-pub fn enumeration<T: async_graphql::resolver_utils::EnumType>(out: &mut Json, v: T) {
-    match T::items().iter().find(|item| item.value == v) {
-        Some(item) => out.name(item.name),
-        None => out.null(),
-    }
-}
-
-/// A nullable field: `null` when absent.
-pub fn nullable<T>(out: &mut Json, v: Option<T>, write: impl FnOnce(&mut Json, T)) {
-    match v {
-        Some(v) => write(out, v),
-        None => out.null(),
-    }
-}

@@ -402,3 +402,5 @@ pub struct ResponsibilityLetterPayload {
 
 /// Written by the executor (no direct path yet).
 impl crate::graphql::plain::PlainObject for ResponsibilityLetter {}
+
+crate::leaf_enums!(Indicator, IndicatorUnit);

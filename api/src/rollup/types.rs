@@ -60,26 +60,42 @@ pub fn rate(achieved: i64, target: Option<i64>) -> Option<f64> {
 }
 
 /// One indicator's target against what the records show.
-#[derive(SimpleObject, Clone, Debug)]
+#[derive(Clone, Debug)]
 pub struct IndicatorProgress {
-    /// The indicator.
     pub indicator: Indicator,
-    /// The unit of `target` and `achieved`.
     pub unit: IndicatorUnit,
-    /// Sum of the targets of the signed letters of the year; `null` when no signed letter commits
-    /// to this indicator.
     pub target: Option<Decimal>,
-    /// How many signed letters of the year commit to this indicator.
     pub committed_letters: i64,
-    /// What the records show (see `basis`).
     pub achieved: Decimal,
-    /// `achieved / target`; `null` when the target is 0 or missing.
     pub completion_rate: Option<f64>,
-    /// Which records `achieved` was derived from.
     pub basis: AchievementBasis,
-    /// How many records (transfers, dispatches or reports) `achieved` counted.
     pub counted_records: i64,
 }
+
+crate::object! {
+    /// One indicator's target against what the records show.
+    IndicatorProgress(self) as p {
+        /// The indicator.
+        indicator: Indicator [] = p.indicator;
+        /// The unit of `target` and `achieved`.
+        unit: IndicatorUnit [] = p.unit;
+        /// Sum of the targets of the signed letters of the year; `null` when no signed letter commits
+        /// to this indicator.
+        target: Option<Decimal> [] = p.target;
+        /// How many signed letters of the year commit to this indicator.
+        committedLetters: i64 [] = p.committed_letters;
+        /// What the records show (see `basis`).
+        achieved: Decimal [] = p.achieved;
+        /// `achieved / target`; `null` when the target is 0 or missing.
+        completionRate: Option<f64> [] = p.completion_rate;
+        /// Which records `achieved` was derived from.
+        basis: AchievementBasis [] = p.basis;
+        /// How many records (transfers, dispatches or reports) `achieved` counted.
+        countedRecords: i64 [] = p.counted_records;
+    }
+}
+
+crate::leaf_enums!(AchievementBasis);
 
 impl IndicatorProgress {
     pub fn new(indicator: enums::Indicator, f: &Figures, verified_only: bool) -> Self {
@@ -120,19 +136,7 @@ impl ProgressRollup {
 
 impl crate::graphql::plain::PlainObject for IndicatorProgress {
     fn plain_leaf(&self, out: &mut crate::graphql::json::Json, name: &str) -> bool {
-        use crate::graphql::plain::{enumeration, nullable};
-        match name {
-            "indicator" => enumeration(out, self.indicator),
-            "unit" => enumeration(out, self.unit),
-            "target" => nullable(out, self.target, |out, t| out.quoted(t.0)),
-            "committedLetters" => out.int(self.committed_letters),
-            "achieved" => out.quoted(self.achieved.0),
-            "completionRate" => out.value(&async_graphql::Value::from(self.completion_rate)),
-            "basis" => enumeration(out, self.basis),
-            "countedRecords" => out.int(self.counted_records),
-            _ => return false,
-        }
-        true
+        self.write_leaf(out, name)
     }
 }
 
