@@ -171,8 +171,12 @@ fn keyed(key: &str, field: &str) -> String {
     }
 }
 
-fn write_merged(items: &[Sel], out: &mut String) {
-    out.push_str("{ ");
+/// Writes `items`, each object's own selection through `selection`.
+fn write_fields(
+    items: &[Sel],
+    out: &mut String,
+    mut selection: impl FnMut(&str, &[Sel], &mut String),
+) {
     for item in items {
         match item {
             Sel::Leaf { key, field } => out.push_str(&keyed(key, field)),
@@ -180,15 +184,20 @@ fn write_merged(items: &[Sel], out: &mut String) {
                 key,
                 field,
                 args,
+                on,
                 items,
-                ..
             } => {
                 out.push_str(keyed(key, field).trim_end());
                 out.push_str(&format!("{args} "));
-                write_merged(items, out);
+                selection(on, items, out);
             }
         }
     }
+}
+
+fn write_merged(items: &[Sel], out: &mut String) {
+    out.push_str("{ ");
+    write_fields(items, out, |_, inner, out| write_merged(inner, out));
     out.push_str("} ");
 }
 
@@ -267,22 +276,9 @@ impl Splitter {
     }
 
     fn write_items(&mut self, items: &[Sel], form: usize, out: &mut String) {
-        for item in items {
-            match item {
-                Sel::Leaf { key, field } => out.push_str(&keyed(key, field)),
-                Sel::Object {
-                    key,
-                    field,
-                    args,
-                    on,
-                    items,
-                } => {
-                    out.push_str(keyed(key, field).trim_end());
-                    out.push_str(&format!("{args} "));
-                    self.write(on, items, form, out);
-                }
-            }
-        }
+        write_fields(items, out, |on, inner, out| {
+            self.write(on, inner, form, out)
+        });
     }
 }
 
