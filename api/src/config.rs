@@ -2,7 +2,6 @@
 use crate::auth::JwtSettings;
 use crate::db::PoolSettings;
 use crate::limits::OperationLimits;
-use crate::schema::SchemaLimits;
 use clap::Args;
 use std::time::Duration;
 
@@ -219,4 +218,23 @@ pub struct Settings {
     pub http: HttpArgs,
     pub demo: bool,
     pub workers: usize,
+}
+
+/// Limits the schema itself applies; depth, cost, aliases and root fields are checked before
+/// execution by `crate::limits` (with fragments expanded and the walk bounded).
+#[derive(Debug, Clone)]
+pub struct SchemaLimits {
+    pub recursive_depth: usize,
+    pub directives: usize,
+    pub introspection: bool,
+}
+
+impl Default for SchemaLimits {
+    fn default() -> Self {
+        SchemaLimits {
+            recursive_depth: 40,
+            directives: 8,
+            introspection: true,
+        }
+    }
 }

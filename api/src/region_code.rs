@@ -169,6 +169,14 @@ impl fmt::Display for RegionCode<'_> {
     }
 }
 
+/// Checks a code a caller typed into the input field `field`: `BAD_USER_INPUT` naming it when the
+/// code is not a GB/T 2260 code.
+pub fn check(field: &str, code: &str) -> crate::error::AppResult<()> {
+    parse(code)
+        .map(|_| ())
+        .map_err(|e| crate::error::AppError::bad_input(field, e.to_string()))
+}
+
 pub fn parse(code: &str) -> Result<RegionCode<'_>, InvalidCode> {
     RegionCode::parse(code)
 }

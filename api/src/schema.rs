@@ -1,5 +1,6 @@
 //! The schema's assembly: every domain's query and mutation fields merged into the root types,
 //! plus `node`/`nodes`. The one module that names every domain; none of them imports it.
+use crate::config::SchemaLimits;
 use crate::graphql::ContextExt;
 use crate::graphql::node::{NodeKind, parse_global_id};
 use crate::letter::ResponsibilityLetter;
@@ -162,25 +163,6 @@ pub struct Mutation(
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
-
-/// Limits the schema itself applies; depth, cost, aliases and root fields are checked before
-/// execution by `crate::limits` (with fragments expanded and the walk bounded).
-#[derive(Debug, Clone)]
-pub struct SchemaLimits {
-    pub recursive_depth: usize,
-    pub directives: usize,
-    pub introspection: bool,
-}
-
-impl Default for SchemaLimits {
-    fn default() -> Self {
-        SchemaLimits {
-            recursive_depth: 40,
-            directives: 8,
-            introspection: true,
-        }
-    }
-}
 
 pub fn build_schema(state: Option<crate::graphql::AppState>, limits: &SchemaLimits) -> AppSchema {
     build_schema_validating(state, limits, async_graphql::ValidationMode::Strict)

@@ -164,7 +164,7 @@ pub async fn region_by_code<C: sea_orm::ConnectionTrait>(
     code: &str,
 ) -> AppResult<entity::region::Model> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    crate::region::service::check_code(field, code)?;
+    crate::region_code::check(field, code)?;
     entity::region::Entity::find()
         .filter(entity::region::Column::Code.eq(code))
         .one(c)

@@ -131,12 +131,7 @@ pub async fn by_code(db: &Db, code: &str) -> AppResult<Option<Model>> {
     Ok(Entity::find().filter(Column::Code.eq(code)).one(db).await?)
 }
 
-/// A region code given as input: a valid GB/T 2260 code (see `region_code`), or BAD_USER_INPUT.
-pub fn check_code(field: &str, code: &str) -> AppResult<()> {
-    crate::region_code::parse(code)
-        .map(|_| ())
-        .map_err(|e| AppError::bad_input(field, e.to_string()))
-}
+pub use crate::region_code::check as check_code;
 
 // ---------------------------------------------------------------------------------------------
 // Writing regions (the national office).
