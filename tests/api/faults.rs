@@ -219,12 +219,12 @@ async fn ready(client: &reqwest::Client, base: &str) -> u16 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "PostgreSQL only (a cluster of its own); the PostgreSQL pass runs it with --include-ignored"]
 async fn postgres_outage_fails_fast_recovers_and_loses_no_write() {
-    // PostgreSQL only, once: the cluster is the test's own, so only the PostgreSQL pass runs it.
-    if !crate::harness::is_postgres() {
-        eprintln!("PostgreSQL only: this test runs in the PostgreSQL pass (TEST_DATABASE_URL)");
-        return;
-    }
+    assert!(
+        crate::harness::is_postgres(),
+        "PostgreSQL only: run it with TEST_DATABASE_URL=postgres://… (the PostgreSQL pass does)"
+    );
     // The PostgreSQL pass has PostgreSQL installed: missing server binaries fail, never skip.
     let bin = pg_bin().expect(
         "the PostgreSQL pass needs the server binaries (initdb, pg_ctl): under \

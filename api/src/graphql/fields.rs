@@ -2,7 +2,7 @@
 //! that one list its GraphQL resolvers, the columns each field reads (for pages that read only the
 //! columns their selection shows) and the direct writer of its scalar and enum fields (`plain`).
 //!
-//! ```ignore
+//! ```text
 //! object! {
 //!     /// A region.
 //!     Region(0) as m, columns entity::region {
