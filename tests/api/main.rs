@@ -7,6 +7,7 @@ mod faults;
 mod fixtures;
 mod harness;
 mod hostile;
+mod layers;
 mod limits;
 mod permissions;
 mod plain;
