@@ -237,10 +237,17 @@ where
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
     L: Loader<K>,
 {
-    // A short delay lets sibling resolvers join one batch.
-    DataLoader::new(loader, tokio::spawn)
-        .delay(batch_delay)
-        .max_batch_size(1000)
+    within(batch_delay, DataLoader::new(loader, tokio::spawn))
+}
+
+/// A short delay lets sibling resolvers join one batch.
+fn within<K, L, C>(batch_delay: std::time::Duration, loader: DataLoader<L, C>) -> DataLoader<L, C>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    L: Loader<K>,
+    C: async_graphql::dataloader::CacheFactory,
+{
+    loader.delay(batch_delay).max_batch_size(1000)
 }
 
 /// The request caches of loaders by row id. Hashed with foldhash: SipHash on `i64` keys was a
@@ -257,9 +264,11 @@ where
     E::Model: Clone + Send + Sync + entity::row::FromRow + 'static,
 {
     fn create(db: &Db, batch_delay: std::time::Duration) -> Self {
-        DataLoader::with_cache(ByIdLoader::new(db.clone()), tokio::spawn, IdCache::new())
-            .delay(batch_delay)
-            .max_batch_size(1000)
+        let loader = ByIdLoader::new(db.clone());
+        within(
+            batch_delay,
+            DataLoader::with_cache(loader, tokio::spawn, IdCache::new()),
+        )
     }
 }
 

@@ -119,7 +119,6 @@ macro_rules! define_connection {
             fn plain_field(
                 &self,
                 out: &mut $crate::graphql::json::Json,
-                loaders: &$crate::graphql::Loaders,
                 name: &str,
                 selection: &async_graphql::Positioned<async_graphql::parser::types::SelectionSet>,
             ) -> bool {
@@ -128,9 +127,7 @@ macro_rules! define_connection {
                         out.string(&self.cursor.encode());
                         true
                     }
-                    "node" => {
-                        $crate::graphql::plain::plain_object(&self.node.0, out, loaders, selection)
-                    }
+                    "node" => $crate::graphql::plain::plain_object(&self.node.0, out, selection),
                     _ => false,
                 }
             }

@@ -6,8 +6,8 @@
 //! items are written in one synchronous pass straight into JSON text, which the response writer
 //! copies as it is. Anything else falls back to the executor, so the answer is the same either
 //! way (tests compare both paths, and merged with split documents, on every list type).
+use super::RequestContext;
 use super::json::Json;
-use super::{Loaders, RequestContext};
 use async_graphql::parser::types::{Field, Selection, SelectionSet};
 use async_graphql::registry::Registry;
 use async_graphql::{ContextSelectionSet, OutputType, Positioned, ServerResult, Value};
@@ -21,7 +21,6 @@ pub trait PlainObject {
     fn plain_field(
         &self,
         out: &mut Json,
-        _loaders: &Loaders,
         name: &str,
         _selection: &Positioned<SelectionSet>,
     ) -> bool {
@@ -41,7 +40,6 @@ pub trait PlainObject {
 pub fn plain_object<T: PlainObject + OutputType>(
     obj: &T,
     out: &mut Json,
-    loaders: &Loaders,
     selection: &Positioned<SelectionSet>,
 ) -> bool {
     let items = &selection.node.items;
@@ -67,7 +65,7 @@ pub fn plain_object<T: PlainObject + OutputType>(
         out.punct(':');
         if name.node == "__typename" {
             out.name(&obj.introspection_type_name());
-        } else if !obj.plain_field(out, loaders, &name.node, selection_set) {
+        } else if !obj.plain_field(out, &name.node, selection_set) {
             return false;
         }
     }
@@ -75,12 +73,11 @@ pub fn plain_object<T: PlainObject + OutputType>(
     true
 }
 
-/// The loaders, when the operation allows the direct path: field collection merges no two fields
-/// anywhere in it (`collect`), so no written value ever has to be merged with another.
-fn loaders<'a>(ctx: &ContextSelectionSet<'a>) -> Option<&'a Loaders> {
+/// Whether the operation allows the direct path: field collection merges no two fields anywhere
+/// in it (`collect`), so no written value ever has to be merged with another.
+fn direct(ctx: &ContextSelectionSet<'_>) -> bool {
     ctx.data_opt::<RequestContext>()
-        .filter(|r| r.direct_items)
-        .map(|r| &r.loaders)
+        .is_some_and(|r| r.direct_items)
 }
 
 /// An object written by `plain_object` when its selection allows it, by the executor otherwise.
@@ -112,9 +109,9 @@ where
         ctx: &ContextSelectionSet<'_>,
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
-        if let Some(l) = loaders(ctx) {
+        if direct(ctx) {
             let mut out = Json::with_capacity(256);
-            if plain_object(&self.0, &mut out, l, ctx.item) {
+            if plain_object(&self.0, &mut out, ctx.item) {
                 return Ok(out.into_value());
             }
         }
@@ -147,7 +144,7 @@ where
         ctx: &ContextSelectionSet<'_>,
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
-        if let Some(l) = loaders(ctx) {
+        if direct(ctx) {
             let mut out = Json::with_capacity(64 + 512 * self.0.len());
             out.punct('[');
             let mut plain = true;
@@ -155,7 +152,7 @@ where
                 if i > 0 {
                     out.punct(',');
                 }
-                if !plain_object(item, &mut out, l, ctx.item) {
+                if !plain_object(item, &mut out, ctx.item) {
                     plain = false;
                     break;
                 }

@@ -1,6 +1,8 @@
 //! Fund flows, and the first-quarter allocation of committed funds.
 use super::service::{COUNTED, code_prefix_pattern, date};
-use super::sql::{col, count_all, enum_lits, get, get_enum_opt, ints, lit, statement, sum, when};
+use super::sql::{
+    col, count_all, enum_lits, from_commitments, get, get_enum_opt, ints, lit, statement, sum, when,
+};
 use crate::db::Db;
 use crate::error::AppResult;
 use entity::enums::{FundCategory, Indicator, LetterStatus, Program, TransferStatus};
@@ -191,25 +193,12 @@ pub async fn first_quarter(
     };
     // Committed: fund-indicator targets of the signed letters.
     let mut committed = Query::select();
-    committed
+    from_commitments(&mut committed)
         .expr_as(col("p", "helper_id"), "helper_id")
         .expr_as(col("c", "target"), "committed")
         .expr_as(lit(0), "q1")
         .expr_as(lit(0), "q1n")
         .expr_as(lit(0), "total")
-        .from_as("commitments", "c")
-        .join_as(
-            JoinType::Join,
-            "responsibility_letters",
-            "l",
-            col("l", "id").eq(col("c", "letter_id")),
-        )
-        .join_as(
-            JoinType::Join,
-            "pairing_agreements",
-            "p",
-            col("p", "id").eq(col("l", "pairing_id")),
-        )
         .and_where(col("l", "year").eq(year))
         .and_where(col("l", "status").eq(LetterStatus::Signed.as_str()))
         .and_where(col("c", "indicator").is_in(enum_lits(&fund_indicators)));

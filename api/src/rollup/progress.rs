@@ -1,8 +1,8 @@
 //! Indicator rollups: targets of signed letters against what the records show.
 use super::service::{COUNTED, derived_indicators, indicator_of_fund, indicator_of_personnel};
 use super::sql::{
-    AggregateRow, AggregateRows, bigint, col, count_all, enum_lit, enum_lits, ints, lit, statement,
-    sum, when,
+    AggregateRow, AggregateRows, bigint, col, count_all, enum_lit, enum_lits, from_commitments,
+    ints, lit, statement, sum, when,
 };
 use crate::db::Db;
 use crate::error::AppResult;
@@ -103,27 +103,15 @@ pub async fn rollup(
 
     // Targets of the signed letters.
     let mut q = Query::select();
-    q.expr_as(bigint(lit(TARGETS)), "src")
+    from_commitments(&mut q)
+        .expr_as(bigint(lit(TARGETS)), "src")
         .expr_as(key.clone(), "k")
         .expr_as(col("l", "year"), "y")
         .expr_as(col("c", "indicator"), "i")
         .expr_as(sum(col("c", "target")), "total")
         .expr_as(count_all(), "n")
         .expr_as(bigint(Expr::null()), "vtotal")
-        .expr_as(bigint(Expr::null()), "vn")
-        .from_as("commitments", "c")
-        .join_as(
-            JoinType::Join,
-            "responsibility_letters",
-            "l",
-            col("l", "id").eq(col("c", "letter_id")),
-        )
-        .join_as(
-            JoinType::Join,
-            "pairing_agreements",
-            "p",
-            col("p", "id").eq(col("l", "pairing_id")),
-        );
+        .expr_as(bigint(Expr::null()), "vn");
     scope.join_key(&mut q);
     q.and_where(col("l", "status").eq(enum_lit(&LetterStatus::Signed)));
     scoped(&mut q, col("l", "year"));

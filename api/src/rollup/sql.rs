@@ -66,6 +66,23 @@ pub fn union_all(rows: impl IntoIterator<Item = SelectStatement>) -> Option<Sele
     Some(all)
 }
 
+/// From `commitments c`, with their letters `l` and the letters' pairings `p`.
+pub fn from_commitments(q: &mut SelectStatement) -> &mut SelectStatement {
+    q.from_as("commitments", "c")
+        .join_as(
+            sea_orm::JoinType::Join,
+            "responsibility_letters",
+            "l",
+            col("l", "id").eq(col("c", "letter_id")),
+        )
+        .join_as(
+            sea_orm::JoinType::Join,
+            "pairing_agreements",
+            "p",
+            col("p", "id").eq(col("l", "pairing_id")),
+        )
+}
+
 /// The statement for the database `db` runs on.
 pub fn statement(db: &Db, q: &SelectStatement) -> Statement {
     db.get_database_backend().build(q)

@@ -276,7 +276,6 @@ impl crate::graphql::plain::PlainObject for FundTransfer {
     fn plain_field(
         &self,
         out: &mut crate::graphql::json::Json,
-        loaders: &crate::graphql::Loaders,
         name: &str,
         selection: &async_graphql::Positioned<async_graphql::parser::types::SelectionSet>,
     ) -> bool {
@@ -288,17 +287,17 @@ impl crate::graphql::plain::PlainObject for FundTransfer {
             "helper" => r
                 .helper
                 .as_ref()
-                .is_some_and(|o| plain_object(o, out, loaders, selection)),
+                .is_some_and(|o| plain_object(o, out, selection)),
             "recipient" => r
                 .recipient
                 .as_ref()
-                .is_some_and(|region| plain_object(region, out, loaders, selection)),
+                .is_some_and(|region| plain_object(region, out, selection)),
             "project" => match (self.row.project_id, &r.project) {
                 (None, _) => {
                     out.null();
                     true
                 }
-                (Some(_), Some(p)) => plain_object(p, out, loaders, selection),
+                (Some(_), Some(p)) => plain_object(p, out, selection),
                 (Some(_), None) => false,
             },
             _ => self.plain_leaf(out, name),
