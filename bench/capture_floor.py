@@ -2,7 +2,8 @@
 """Sends each scenario once to a server that traces its SQL (RUST_LOG=pairing::sql=trace,
 --log-format json) and writes the statements it ran as a pgbench script: the floor.
 
-Usage: capture_floor.py BASE_URL SERVER_LOG OUT_DIR VIEWER_TOKEN
+Usage: capture_floor.py BASE_URL SERVER_LOG OUT_DIR VIEWER_TOKEN [BODY_PREFIX]
+Reads OUT_DIR/BODY_PREFIX*.json (default "body-") and writes OUT_DIR/floor-NAME.sql.
 """
 import glob
 import json
@@ -12,9 +13,10 @@ import time
 import urllib.request
 
 base, log_path, out, token = sys.argv[1:5]
+prefix = sys.argv[5] if len(sys.argv) > 5 else "body-"
 
-for body_path in sorted(glob.glob(f"{out}/body-*.json")):
-    name = os.path.basename(body_path)[len("body-"):-len(".json")]
+for body_path in sorted(glob.glob(f"{out}/{prefix}*.json")):
+    name = os.path.basename(body_path)[len(prefix):-len(".json")]
     if name.startswith("f-"):
         continue  # a write cannot be replayed verbatim: its keys are unique
     body = open(body_path, "rb").read()

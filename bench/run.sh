@@ -4,6 +4,11 @@
 #
 #   bench/run.sh                    # 1,000,000 transfers, 16 connections, 20 s per scenario
 #   TRANSFERS=10000 DURATION=10s bench/run.sh
+#   BENCH_MIX=0 bench/run.sh         # without the portal mix against PostGraphile
+#
+# After the five scenarios, the portal mix (bench/mix/): question shapes generated from the schema
+# with a fixed seed, each run against this server, against PostGraphile v4 (bench/peer/, pinned, with
+# the connection-filter plugin and one worker per core) on the same database, and as its SQL floor.
 #
 # Results go to bench/out/ (a table in results.md, raw tool output beside it).
 set -euo pipefail
@@ -33,8 +38,9 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
   for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
 fi
 
-cargo build --profile production --bin pairing
-BIN=target/production/pairing
+# BENCH_BIN runs another build (a smoke test of this script with a debug build, say).
+BIN="${BENCH_BIN:-target/production/pairing}"
+[ -n "${BENCH_BIN:-}" ] || cargo build --profile production --bin pairing
 
 # Seed once per size: a database that already holds this size is reused.
 if [ "$(psql "$PG/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB'")" != "1" ] ||
@@ -50,6 +56,13 @@ SEED_SECONDS=$(cat "$OUT/seed-seconds-$TRANSFERS" 2>/dev/null || echo "?")
 psql "$PG/$DB" -qc "VACUUM (ANALYZE)"
 
 python3 bench/scenarios.py "$PG/$DB" "$OUT" "$TRANSFERS"
+MIX="${BENCH_MIX:-1}"
+MIX_DURATION="${MIX_DURATION:-10s}"
+PEER_PORT="${BENCH_PEER_PORT:-18490}"
+if [ "$MIX" != 0 ]; then
+  rm -rf "$OUT/mix"
+  python3 bench/mix/generate.py "$PG/$DB" "$OUT/mix"
+fi
 
 HELPER_TOKEN=$("$BIN" token --role HELPER --org "$(cat "$OUT/helper-org")" --ttl 2h --jwt-secret "$SECRET")
 VIEWER_TOKEN=$("$BIN" token --role VIEWER --ttl 2h --jwt-secret "$SECRET")
@@ -62,6 +75,7 @@ RUST_LOG="info,pairing::sql=trace" "$BIN" serve --bind "127.0.0.1:$PORT" --datab
 CAPTURE=$!
 wait_ready
 python3 bench/capture_floor.py "http://127.0.0.1:$PORT" "$OUT/capture.log" "$OUT" "$VIEWER_TOKEN"
+[ "$MIX" != 0 ] && python3 bench/capture_floor.py "http://127.0.0.1:$PORT" "$OUT/capture.log" "$OUT/mix" "$VIEWER_TOKEN" body-ours-
 kill "$CAPTURE"; wait "$CAPTURE" 2>/dev/null || true
 
 "$BIN" serve --bind "127.0.0.1:$PORT" --database-url "$DBURL" --jwt-secret "$SECRET" \
@@ -97,6 +111,57 @@ for body in "$OUT"/body-*.json; do
   fi
   printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$rps" "$p50" "$p99" "$errors" "$per_req" "$floor" "$ratio" >> "$OUT/table.md"
 done
+# The portal mix: each shape on this server, on PostGraphile, and as its SQL floor.
+field() { sed -E "s/.*$1=([0-9.]+).*/\1/" <<<"$2"; }
+warm() { # URL-BASE BODY TOKEN: one second of warm-up
+  BENCH_BODY="$2" BENCH_TOKEN="$3" BENCH_RUN="warm$RANDOM" wrk -t1 -c1 -d1s -s bench/graphql.lua "$1" > /dev/null
+}
+drive() { # URL-BASE BODY TOKEN OUT-FILE: the timed run; prints wrk's summary line
+  BENCH_BODY="$2" BENCH_TOKEN="$3" BENCH_RUN="run$RANDOM" \
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$MIX_DURATION" --latency -s bench/graphql.lua "$1" > "$4"
+  grep '^BENCH requests=' "$4"
+}
+if [ "$MIX" != 0 ]; then
+  (cd bench/peer && npm ci --silent --no-audit --no-fund)
+  bench/peer/node_modules/.bin/postgraphile -c "$DBURL" --schema public \
+    --append-plugins postgraphile-plugin-connection-filter --cluster-workers "$(nproc)" \
+    --port "$PEER_PORT" --host 127.0.0.1 --disable-query-log --disable-graphiql > "$OUT/peer.log" 2>&1 &
+  PEER=$!
+  trap 'kill $SERVER $PEER 2>/dev/null || true' EXIT
+  for _ in $(seq 1 300); do
+    curl -sf -H 'Content-Type: application/json' -d '{"query":"{__typename}"}' \
+      "http://127.0.0.1:$PEER_PORT/graphql" >/dev/null && break
+    sleep 0.2
+  done
+  # Both servers must answer every shape alike before either is timed.
+  python3 bench/mix/check.py "http://127.0.0.1:$PORT/graphql" "http://127.0.0.1:$PEER_PORT/graphql" \
+    "$OUT/mix" "$VIEWER_TOKEN" | tee "$OUT/mix-check.txt"
+  printf '| shape | req/s | p99 ms | SQL/req | PostGraphile req/s | PostGraphile p99 ms | ours / PostGraphile | floor tx/s | floor / ours |\n|---|---|---|---|---|---|---|---|---|\n' > "$OUT/mix-table.md"
+  for shape in "$OUT"/mix/mix-*.json; do
+    name=$(basename "$shape" .json)
+    warm "http://127.0.0.1:$PORT" "$OUT/mix/body-ours-$name.json" "$VIEWER_TOKEN"
+    before=$(metric pairing_sql_statements_total)
+    ours=$(drive "http://127.0.0.1:$PORT" "$OUT/mix/body-ours-$name.json" "$VIEWER_TOKEN" "$OUT/mix/wrk-ours-$name.txt")
+    after=$(metric pairing_sql_statements_total)
+    rps=$(field rps "$ours"); p99=$(field p99_ms "$ours"); requests=$(field requests "$ours")
+    [ "$(field errors "$ours")" = 0 ] || { echo "$name: errors on this server"; grep sample_error "$OUT/mix/wrk-ours-$name.txt"; exit 1; }
+    per_req=$(echo "scale=1; ($after - $before) / $requests" | bc)
+    peer_rps="-"; peer_p99="-"; vs="-"
+    if [ -f "$OUT/mix/body-peer-$name.json" ]; then
+      warm "http://127.0.0.1:$PEER_PORT" "$OUT/mix/body-peer-$name.json" ""
+      peer=$(drive "http://127.0.0.1:$PEER_PORT" "$OUT/mix/body-peer-$name.json" "" "$OUT/mix/wrk-peer-$name.txt")
+      peer_rps=$(field rps "$peer"); peer_p99=$(field p99_ms "$peer")
+      [ "$(field errors "$peer")" = 0 ] || { echo "$name: errors on PostGraphile"; exit 1; }
+      vs=$(echo "scale=2; $rps / $peer_rps" | bc)
+    fi
+    PGOPTIONS="$SERVER_SESSION" pgbench -n -M prepared -f "$OUT/mix/floor-$name.sql" -c "$CONNECTIONS" -j "$THREADS" \
+      -T "${MIX_DURATION%s}" "$DBURL" > "$OUT/mix/pgbench-$name.txt" 2>&1 || true
+    floor=$(awk '/^tps = / { printf "%.1f", $3 }' "$OUT/mix/pgbench-$name.txt")
+    ratio="-"; [ -n "$floor" ] && ratio=$(echo "scale=2; $floor / $rps" | bc)
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$rps" "$p99" "$per_req" "$peer_rps" "$peer_p99" "$vs" "$floor" "$ratio" | tee -a "$OUT/mix-table.md"
+  done
+fi
+
 PEAK_KB=$(awk '/^VmHWM/ { print $2 }' "/proc/$SERVER/status")
 {
   echo "transfers: $TRANSFERS; seed: ${SEED_SECONDS}s; connections: $CONNECTIONS; duration: $DURATION per scenario"
@@ -105,4 +170,10 @@ PEAK_KB=$(awk '/^VmHWM/ { print $2 }' "/proc/$SERVER/status")
   cat "$OUT/table.md"
   echo
   echo "ratio = floor throughput / API throughput (the same SQL run directly with pgbench at the same concurrency)."
+  if [ "$MIX" != 0 ]; then
+    echo
+    echo "Portal mix ($MIX_DURATION per shape and server; shapes and their PostGraphile equivalents in $OUT/mix/):"
+    echo
+    cat "$OUT/mix-table.md"
+  fi
 } | tee "$OUT/results.md"
