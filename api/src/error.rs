@@ -224,6 +224,20 @@ pub fn finalize_error(err: &mut async_graphql::ServerError, request_id: &str) {
     let lower = err.message.to_ascii_lowercase();
     let code = if LIMIT_MESSAGES.iter().any(|m| lower.contains(m)) {
         "QUERY_TOO_COMPLEX"
+    } else if let Some(field) = invalid_argument(&err.message) {
+        // A scalar refused during validation: name the argument, and say what fits.
+        let field = field.to_string();
+        if let Some(rule) = scalar_rule(&err.message) {
+            err.message = format!("{}: {rule}", err.message);
+        }
+        err.extensions
+            .get_or_insert_with(Default::default)
+            .set("field", field);
+        "BAD_USER_INPUT"
+    } else if err.message.starts_with("Failed to parse \"") {
+        // A value coerced only when its field resolves (e.g. a DateTime): still the input's fault.
+        tracing::info!(request_id, error = %err.message, "input value refused");
+        "BAD_USER_INPUT"
     } else if err.path.is_empty() {
         // parse, validation and variable-coercion failures
         "BAD_USER_INPUT"
@@ -235,4 +249,22 @@ pub fn finalize_error(err: &mut async_graphql::ServerError, request_id: &str) {
     err.extensions
         .get_or_insert_with(Default::default)
         .set("code", code);
+}
+
+/// The argument (path) named by async-graphql's "Invalid value for argument" validation message.
+fn invalid_argument(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("Invalid value for argument \"")?;
+    rest.split_once('"').map(|(name, _)| name)
+}
+
+/// What a value of the platform's own scalar named at the end of `message` must look like.
+fn scalar_rule(message: &str) -> Option<&'static str> {
+    use crate::graphql::scalars::{DATE_RULE, DECIMAL_RULE};
+    if message.ends_with("expected type \"Decimal\"") {
+        Some(DECIMAL_RULE)
+    } else if message.ends_with("expected type \"Date\"") {
+        Some(DATE_RULE)
+    } else {
+        None
+    }
 }

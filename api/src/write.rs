@@ -68,12 +68,26 @@ pub fn today() -> NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
 }
 
-/// An event that has happened cannot be dated in the future.
-pub fn not_future(field: &str, date: NaiveDate) -> AppResult<()> {
+/// The earliest day an event may be dated: the east–west cooperation began in 1996, so nothing
+/// the platform records happened before it (a year typed wrong is refused, not counted).
+pub fn earliest_event() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1996, 1, 1).unwrap_or(NaiveDate::MIN)
+}
+
+/// An event that has happened: dated within the platform's window, and not in the future.
+pub fn event_on(field: &str, date: NaiveDate) -> AppResult<()> {
     if date > today() {
         Err(AppError::bad_input(
             field,
             format!("{date} is in the future; record events once they have happened"),
+        ))
+    } else if date < earliest_event() {
+        Err(AppError::bad_input(
+            field,
+            format!(
+                "{date} lies before {}, when the east–west cooperation began",
+                earliest_event()
+            ),
         ))
     } else {
         Ok(())

@@ -18,5 +18,6 @@ mod rows;
 mod scope;
 mod shutdown;
 mod transport;
+mod trust;
 mod validation;
 mod writes;

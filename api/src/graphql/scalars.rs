@@ -14,22 +14,49 @@ pub struct Decimal(pub Dec);
 impl ScalarType for Decimal {
     fn parse(value: Value) -> InputValueResult<Self> {
         let parsed = match &value {
-            Value::String(s) => Dec::from_str(s.trim())
-                .map_err(|_| InputValueError::custom(format!("not a decimal number: {s:?}")))?,
+            Value::String(s) => parse_plain(s).map_err(InputValueError::custom)?,
             Value::Number(n) if n.is_i64() => Dec::from(n.as_i64().unwrap_or_default()),
             Value::Number(n) if n.is_u64() => Dec::from(n.as_u64().unwrap_or_default()),
-            _ => {
-                return Err(InputValueError::custom(
-                    "a decimal is written as a string, e.g. \"1250000.00\"",
-                ));
-            }
+            _ => return Err(InputValueError::custom(DECIMAL_RULE)),
         };
         Ok(Decimal(parsed))
+    }
+
+    // Checked during validation, so a bad value is the request's fault (BAD_USER_INPUT naming the
+    // argument) rather than a resolver's failure.
+    fn is_valid(value: &Value) -> bool {
+        Self::parse(value.clone()).is_ok()
     }
 
     fn to_value(&self) -> Value {
         Value::String(self.0.to_string())
     }
+}
+
+/// What a Decimal input looks like, for error messages.
+pub const DECIMAL_RULE: &str =
+    "a decimal is a string in plain notation with at most two decimals, e.g. \"1250000.00\"";
+
+/// The most digits a Decimal input may have before its point (beyond any amount or figure).
+const MAX_INTEGER_DIGITS: usize = 18;
+
+/// Plain decimal notation only: an optional minus, digits, and at most two decimals. No exponent,
+/// no `+`, no `_` separators, no spaces: a typo must not turn into a different amount.
+fn parse_plain(s: &str) -> Result<Dec, String> {
+    let bad = || format!("not a decimal number: {s:?}; {DECIMAL_RULE}");
+    let unsigned = s.strip_prefix('-').unwrap_or(s);
+    let (int, frac) = match unsigned.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (unsigned, None),
+    };
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if !digits(int)
+        || int.len() > MAX_INTEGER_DIGITS
+        || frac.is_some_and(|f| !digits(f) || f.len() > 2)
+    {
+        return Err(bad());
+    }
+    Dec::from_str(s).map_err(|_| bad())
 }
 
 impl Decimal {
@@ -57,20 +84,42 @@ pub struct Date(pub chrono::NaiveDate);
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
-            Value::String(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .map(Date)
-                .map_err(|_| {
-                    InputValueError::custom(format!("not a date in YYYY-MM-DD form: {s:?}"))
-                }),
-            _ => Err(InputValueError::custom(
-                "a date is written as a string, e.g. \"2019-03-31\"",
-            )),
+            Value::String(s) => parse_date(s).map(Date).ok_or_else(|| {
+                InputValueError::custom(format!("not a date in YYYY-MM-DD form: {s:?}"))
+            }),
+            _ => Err(InputValueError::custom(DATE_RULE)),
         }
+    }
+
+    // Checked during validation, as for Decimal.
+    fn is_valid(value: &Value) -> bool {
+        Self::parse(value.clone()).is_ok()
     }
 
     fn to_value(&self) -> Value {
         Value::String(self.to_string())
     }
+}
+
+/// What a Date input looks like, for error messages.
+pub const DATE_RULE: &str =
+    "a date is a string YYYY-MM-DD of a real calendar day, e.g. \"2019-03-31\"";
+
+/// Exactly `YYYY-MM-DD` with a four-digit year (chrono alone also reads signed and longer years).
+fn parse_date(s: &str) -> Option<chrono::NaiveDate> {
+    let b = s.as_bytes();
+    let shape = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shape {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<u32>().ok();
+    let year = i32::try_from(num(0..4)?).ok()?;
+    chrono::NaiveDate::from_ymd_opt(year, num(5..7)?, num(8..10)?)
 }
 
 impl std::fmt::Display for Date {
@@ -132,6 +181,43 @@ mod yuan_tests {
 #[cfg(test)]
 mod date_tests {
     use super::*;
+
+    #[test]
+    fn only_plain_amounts_and_four_digit_dates_are_read() {
+        for ok in ["0", "1250000.00", "-5.5", "007.10", "3"] {
+            assert!(parse_plain(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "1e3",
+            "1_000",
+            "+3",
+            " 3",
+            "3 ",
+            "1.",
+            ".5",
+            "0.001",
+            "NaN",
+            "inf",
+            "",
+            "-",
+            "1234567890123456789",
+        ] {
+            assert!(parse_plain(bad).is_err(), "{bad}");
+        }
+        assert!(parse_date("2019-03-31").is_some());
+        for bad in [
+            "2020-13-01",
+            "2019-02-29",
+            "-0001-06-01",
+            "+262142-01-01",
+            "2019-3-31",
+            "20190331",
+            "2019-03-31T00:00",
+            "２０１９-03-31",
+        ] {
+            assert!(parse_date(bad).is_none(), "{bad}");
+        }
+    }
 
     #[test]
     fn dates_are_written_as_chrono_writes_them() {

@@ -189,7 +189,7 @@ use super::types::{
 use crate::error::AppError;
 use crate::graphql::node::{NodeKind, expect_global_id};
 use crate::pairing::service::parties;
-use crate::write::{Writer, allow, illegal, not_future, region_by_code, year_in_pairing};
+use crate::write::{Writer, allow, event_on, illegal, region_by_code, year_in_pairing};
 use chrono::Datelike;
 use entity::enums::DispatchStatus;
 use entity::personnel_dispatch::ActiveModel;
@@ -374,7 +374,7 @@ pub async fn confirm_arrival(
     if d.status != DispatchStatus::Dispatched {
         return Err(illegal("dispatch", d.status.as_str(), "IN_POST"));
     }
-    not_future("input.arrivedOn", input.arrived_on.0)?;
+    event_on("input.arrivedOn", input.arrived_on.0)?;
     transition(
         w,
         "confirmPersonnelArrival",
@@ -393,7 +393,7 @@ pub async fn record_return(w: &Writer<'_>, input: RecordPersonnelReturnInput) ->
         return Err(illegal("dispatch", d.status.as_str(), "RETURNED"));
     }
     let returned = input.returned_on.0;
-    not_future("input.returnedOn", returned)?;
+    event_on("input.returnedOn", returned)?;
     if let Some(arrived) = d.arrived_on
         && returned < arrived
     {

@@ -265,9 +265,7 @@ use crate::error::AppError;
 use crate::graphql::node::{NodeKind, expect_global_id};
 use crate::pairing::service::parties;
 use crate::region_code;
-use crate::write::{
-    Writer, allow, amount_fen, illegal, not_future, region_by_code, year_in_pairing,
-};
+use crate::write::{Writer, allow, amount_fen, event_on, illegal, region_by_code, year_in_pairing};
 use entity::enums::{FundCategory, Indicator, TransferStatus};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, NotSet, Set, TransactionTrait};
@@ -363,10 +361,10 @@ pub async fn record(w: &Writer<'_>, input: RecordFundTransferInput) -> AppResult
     let amount = amount_fen("input.amount", &input.amount)?;
     year_in_pairing("input.year", input.year, &p.pairing)?;
     if let Some(d) = input.allocated_on {
-        not_future("input.allocatedOn", d.0)?;
+        allocated_in_year("input.allocatedOn", d.0, input.year)?;
     }
     if let Some(d) = input.publicized_on {
-        not_future("input.publicizedOn", d.0)?;
+        event_on("input.publicizedOn", d.0)?;
     }
     let project_id = match &input.project_id {
         None => None,
@@ -547,11 +545,24 @@ async fn transition(
     Ok(after)
 }
 
+/// Money counts toward the year it was paid out in or a later one: an allocation dated before
+/// its year would count as paid early (the first-quarter figure) without having been.
+fn allocated_in_year(field: &str, on: chrono::NaiveDate, year: i32) -> AppResult<()> {
+    event_on(field, on)?;
+    if chrono::Datelike::year(&on) < year {
+        return Err(AppError::bad_input(
+            field,
+            format!("{on} lies before the transfer's year {year}"),
+        ));
+    }
+    Ok(())
+}
+
 pub async fn allocate(w: &Writer<'_>, input: AllocateFundTransferInput) -> AppResult<Model> {
     w.require_user()?;
     let (t, helper, recipient) = load(w, &input.fund_transfer_id).await?;
     authorize(w, TransferAction::Allocate, &helper, &recipient)?;
-    not_future("input.allocatedOn", input.allocated_on.0)?;
+    allocated_in_year("input.allocatedOn", input.allocated_on.0, t.year)?;
     if t.status != TransferStatus::Planned {
         return Err(illegal("transfer", t.status.as_str(), "ALLOCATED"));
     }
@@ -574,7 +585,7 @@ pub async fn confirm_receipt(w: &Writer<'_>, input: ConfirmFundReceiptInput) -> 
         return Err(illegal("transfer", t.status.as_str(), "RECEIVED"));
     }
     let received = input.received_on.0;
-    not_future("input.receivedOn", received)?;
+    event_on("input.receivedOn", received)?;
     if let Some(allocated) = t.allocated_on
         && received < allocated
     {
