@@ -9,7 +9,7 @@ crate::model! {
     pub struct Model {
         #[sea_orm(primary_key)]
         pub id: i64,
-        #[sea_orm(unique)]
+        /// Unique per helper (`helper_id`), not across helpers.
         pub reference_no: String,
         pub pairing_id: i64,
         /// Copied from the pairing so that helper filters use an index.
@@ -29,6 +29,7 @@ crate::model! {
         pub received_on: Option<Date>,
         pub publicized_on: Option<Date>,
         pub purpose: Option<String>,
+        /// Unique per helper, like the reference number.
         pub idempotency_key: Option<String>,
         /// Hash of the request that created the row, to tell a retry from a reused key.
         pub request_hash: Option<String>,

@@ -410,9 +410,10 @@ pub async fn record(w: &Writer<'_>, input: RecordFundTransferInput) -> AppResult
         "publicizedOn": input.publicized_on.map(|d| d.0.to_string()),
     }));
 
-    // A retry of a recorded request returns what was recorded.
+    // A retry of a recorded request returns what was recorded: keys are the helper's own.
+    let helper_id = p.pairing.helper_id;
     if let Some(k) = &key
-        && let Some(existing) = replay(w.db, k, &hash).await?
+        && let Some(existing) = replay(w.db, helper_id, k, &hash).await?
     {
         return Ok(existing);
     }
@@ -420,7 +421,7 @@ pub async fn record(w: &Writer<'_>, input: RecordFundTransferInput) -> AppResult
         id: NotSet,
         reference_no: Set(reference_no),
         pairing_id: Set(pairing_id),
-        helper_id: Set(p.pairing.helper_id),
+        helper_id: Set(helper_id),
         recipient_id: Set(recipient.id),
         recipient_province_id: Set(recipient.province_id.unwrap_or(recipient.id)),
         project_id: Set(project_id),
@@ -463,25 +464,28 @@ pub async fn record(w: &Writer<'_>, input: RecordFundTransferInput) -> AppResult
         // A concurrent request with the same key won the race: answer as a retry would be.
         Err(AppError::Database(e)) if crate::error::is_conflict(&e) => {
             if let Some(k) = &key
-                && let Some(existing) = replay(w.db, k, &hash).await?
+                && let Some(existing) = replay(w.db, helper_id, k, &hash).await?
             {
                 return Ok(existing);
             }
             Err(AppError::Conflict(
-                "a transfer with this reference number is already recorded".into(),
+                "this helper already recorded a transfer with this reference number".into(),
             ))
         }
         Err(e) => Err(e),
     }
 }
 
-/// The transfer recorded under `key`, if its request matches `hash`; CONFLICT if it does not.
+/// The helper's transfer recorded under `key`, if its request matches `hash`; CONFLICT if it does
+/// not. Another helper's keys are never looked at: they neither block nor show.
 async fn replay(
     db: &sea_orm::DatabaseConnection,
+    helper_id: i64,
     key: &str,
     hash: &str,
 ) -> AppResult<Option<Model>> {
     let Some(existing) = Entity::find()
+        .filter(Column::HelperId.eq(helper_id))
         .filter(Column::IdempotencyKey.eq(key))
         .one(db)
         .await?

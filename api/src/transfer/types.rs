@@ -213,7 +213,7 @@ define_connection!(
 pub struct RecordFundTransferInput {
     /// The pairing (the caller must be its helper).
     pub pairing_agreement_id: ID,
-    /// The helper's reference number; unique across the platform.
+    /// The helper's reference number; unique among the helper's transfers.
     pub reference_no: String,
     /// The receiving region's code: the pairing's recipient or a region within it.
     pub recipient_code: String,
@@ -233,8 +233,9 @@ pub struct RecordFundTransferInput {
     pub purpose: Option<String>,
     /// When its use was published under the announcement system (not in the future).
     pub publicized_on: Option<Date>,
-    /// A key chosen by the client (at most 128 characters): a retry with the same key and payload
-    /// returns the transfer recorded first; the same key with a different payload is a CONFLICT.
+    /// A key chosen by the client (at most 128 characters), unique among the helper's transfers: a
+    /// retry with the same key and payload returns the transfer recorded first; the same key with a
+    /// different payload is a CONFLICT.
     pub idempotency_key: Option<String>,
 }
 
