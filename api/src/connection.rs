@@ -732,6 +732,65 @@ fn project<E: EntityTrait>(select: Select<E>, columns: Columns) -> Select<E> {
     )
 }
 
+/// A page of a list computed in memory (already filtered and in its final order), under the same
+/// Relay rules as a table's pages. A cursor holds the item's position in the list, so a list that
+/// changes between two requests may shift by the items added or removed before the cursor.
+pub fn page_of_list<T>(items: Vec<T>, name: &'static str, args: &PageArgs) -> AppResult<Page<T>> {
+    let (limit, backwards) = page_size(args)?;
+    let total = items.len();
+    let position = |field: &str, raw: &Option<String>| -> AppResult<Option<usize>> {
+        raw.as_deref()
+            .map(|raw| {
+                let c = decode_cursor(field, raw, name)?;
+                usize::try_from(c.id).map_err(|_| {
+                    AppError::bad_input(
+                        field,
+                        "malformed cursor; use a cursor returned by this list",
+                    )
+                })
+            })
+            .transpose()
+    };
+    // The window between the cursors: (after, before), exclusive.
+    let start = position("after", &args.after)?
+        .map_or(0, |p| p + 1)
+        .min(total);
+    let end = position("before", &args.before)?
+        .unwrap_or(total)
+        .clamp(start, total);
+    let limit = limit as usize;
+    let (from, to) = if backwards {
+        (end.saturating_sub(limit).max(start), end)
+    } else {
+        (start, (start + limit).min(end))
+    };
+    let rows = items
+        .into_iter()
+        .enumerate()
+        .skip(from)
+        .take(to - from)
+        .map(|(i, item)| {
+            let cursor = Cursor {
+                o: name.into(),
+                v: SortValue::Int(i as i64),
+                id: i as i64,
+            };
+            (cursor, item)
+        })
+        .collect();
+    let (has_next_page, has_previous_page) = if backwards {
+        (args.before.is_some(), from > start)
+    } else {
+        (to < end, args.after.is_some())
+    };
+    Ok(Page {
+        rows,
+        has_next_page,
+        has_previous_page,
+        total: TotalCount::Known(total as i64),
+    })
+}
+
 #[cfg(test)]
 mod id_list_tests {
     use super::*;

@@ -28,6 +28,8 @@ pub enum Node {
     Project(Project),
     ProgressReport(ProgressReport),
     AuditEvent(crate::audit::types::AuditEvent),
+    Announcement(crate::publicity::Announcement),
+    Expenditure(crate::expenditure::Expenditure),
 }
 
 /// The most ids `nodes` takes at once.
@@ -81,6 +83,7 @@ async fn resolve_node(ctx: &Context<'_>, field: &str, id: &ID) -> Result<Option<
             .loader::<crate::graphql::loader::ById<entity::project::Entity>>()
             .load_one(n)
             .await?
+            .filter(|m| crate::project::service::visible(who, m))
             .map(|m| Node::Project(Project(m))),
         NodeKind::ProgressReport => ctx
             .loader::<crate::graphql::loader::ById<entity::progress_report::Entity>>()
@@ -100,6 +103,17 @@ async fn resolve_node(ctx: &Context<'_>, field: &str, id: &ID) -> Result<Option<
                 }),
             Err(_) => None,
         },
+        NodeKind::Announcement => ctx
+            .loader::<crate::graphql::loader::ById<entity::announcement::Entity>>()
+            .load_one(n)
+            .await?
+            .map(|m| Node::Announcement(crate::publicity::Announcement(m))),
+        NodeKind::Expenditure => ctx
+            .loader::<crate::graphql::loader::ById<entity::expenditure::Entity>>()
+            .load_one(n)
+            .await?
+            .filter(|_| who.is_authenticated())
+            .map(|m| Node::Expenditure(crate::expenditure::Expenditure(m))),
     })
 }
 
@@ -147,6 +161,7 @@ pub struct Query(
     crate::rollup::query::RollupQuery,
     crate::audit::query::AuditQuery,
     crate::viewer::ViewerQuery,
+    crate::publicity::query::PublicityQuery,
 );
 
 /// The platform's writes: each one input object, one transaction, one audit event.
@@ -160,6 +175,8 @@ pub struct Mutation(
     crate::pairing::mutation::PairingMutation,
     crate::region::mutation::RegionMutation,
     crate::organization::mutation::OrganizationMutation,
+    crate::publicity::mutation::PublicityMutation,
+    crate::expenditure::mutation::ExpenditureMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

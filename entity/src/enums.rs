@@ -171,3 +171,10 @@ impl Indicator {
         }
     }
 }
+
+string_enum!(PublicityChannel {
+    CountyWebsite = "COUNTY_WEBSITE",
+    TownshipNoticeBoard = "TOWNSHIP_NOTICE_BOARD",
+    VillageNoticeBoard = "VILLAGE_NOTICE_BOARD",
+    Other = "OTHER"
+});

@@ -1,7 +1,9 @@
 //! SeaORM entities of the paired-assistance platform, one module per table.
+pub mod announcement;
 pub mod audit_event;
 pub mod commitment;
 pub mod enums;
+pub mod expenditure;
 pub mod fund_transfer;
 pub mod letter_revision;
 pub mod organization;
@@ -9,6 +11,7 @@ pub mod pairing_agreement;
 pub mod personnel_dispatch;
 pub mod progress_report;
 pub mod project;
+pub mod project_target;
 pub mod region;
 pub mod responsibility_letter;
 pub mod row;

@@ -16,6 +16,13 @@ crate::model! {
         pub beneficiaries: Option<i32>,
         pub status: ProjectStatus,
         pub created_at: DateTimeUtc,
+        /// The year the project entered the county's library.
+        pub library_year: Option<i32>,
+        pub planned_start: Option<Date>,
+        pub planned_end: Option<Date>,
+        pub completed_on: Option<Date>,
+        /// Start of its first publicity; anonymous callers see publicized projects only.
+        pub publicized_on: Option<Date>,
     }
 }
 

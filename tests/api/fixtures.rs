@@ -428,6 +428,9 @@ pub async fn world(db: &DatabaseConnection) -> World {
         beneficiaries: Set(Some(1200)),
         status: Set(ProjectStatus::InProgress),
         created_at: Set(Utc::now()),
+        // Publicized, so that anonymous callers see it.
+        publicized_on: Set(Some(d(2019, 5, 1))),
+        ..Default::default()
     }
     .insert(db)
     .await

@@ -64,6 +64,9 @@ enum Target {
     ExistingOrganization,
     NewProject,
     ExistingProject,
+    PublicizeTransfer,
+    PublicizeProject,
+    NewExpenditure,
 }
 
 use May::*;
@@ -198,6 +201,24 @@ const MATRIX: &[(&str, &str, Target, &[May])] = &[
         ExistingProject,
         &[RecipientOwn],
     ),
+    (
+        "publicizeFundTransfer",
+        "PublicizeFundTransferInput",
+        PublicizeTransfer,
+        &[RecipientOwn, Admin],
+    ),
+    (
+        "publicizeProject",
+        "PublicizeProjectInput",
+        PublicizeProject,
+        &[RecipientOwn, Admin],
+    ),
+    (
+        "recordExpenditure",
+        "RecordExpenditureInput",
+        NewExpenditure,
+        &[RecipientOwn],
+    ),
 ];
 
 fn expected(caller: Caller, own: bool, may: &[May]) -> &'static str {
@@ -281,6 +302,54 @@ impl Maker<'_> {
             2019,
             allocated,
             None,
+            None,
+            None,
+        )
+        .await
+    }
+
+    /// A project of its own in the pairing's county (Xiangyun, or Du'an for the other side).
+    async fn project(&mut self, own: bool) -> i64 {
+        let county = if own { self.w.xiangyun } else { self.w.du_an };
+        entity::project::ActiveModel {
+            id: NotSet,
+            county_id: Set(county),
+            name: Set("项目".into()),
+            sector: Set("industry".into()),
+            budget_fen: Set(100),
+            beneficiaries: Set(None),
+            status: Set(ProjectStatus::Planned),
+            created_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        }
+        .insert(&self.app.db)
+        .await
+        .expect("insert project")
+        .id
+    }
+
+    /// A transfer received on 1 April 2019 (100,000 fen).
+    async fn received_transfer(&mut self, own: bool) -> i64 {
+        let n = self.next();
+        let w = self.w;
+        let (pairing, helper, recipient, province) = if own {
+            (w.sh_yn, w.sh_gov, w.xiangyun, w.yunnan)
+        } else {
+            (w.gd_gx, w.gd_gov, w.du_an, w.guangxi)
+        };
+        transfer(
+            &self.app.db,
+            &format!("MATRIX-R-{n}"),
+            pairing,
+            helper,
+            recipient,
+            province,
+            FundCategory::FiscalAid,
+            100_000,
+            TransferStatus::Received,
+            2019,
+            Some(d(2019, 3, 1)),
+            Some(d(2019, 4, 1)),
             None,
             None,
         )
@@ -444,11 +513,28 @@ impl Maker<'_> {
                     beneficiaries: Set(None),
                     status: Set(ProjectStatus::Planned),
                     created_at: Set(chrono::Utc::now()),
+                    ..Default::default()
                 }
                 .insert(&self.app.db)
                 .await
                 .expect("insert project");
                 json!({ "projectId": gid("Project", p.id), "name": "改名" })
+            }
+            PublicizeTransfer => {
+                let id = self.received_transfer(own).await;
+                json!({ "fundTransferId": gid("FundTransfer", id), "periodStart": "2019-04-10",
+                        "periodEnd": "2019-04-20", "channel": "COUNTY_WEBSITE", "documentRef": "公示〔2019〕1号" })
+            }
+            PublicizeProject => {
+                let id = self.project(own).await;
+                json!({ "projectId": gid("Project", id), "periodStart": "2019-04-10",
+                        "periodEnd": "2019-04-20", "channel": "VILLAGE_NOTICE_BOARD", "documentRef": "公示〔2019〕2号" })
+            }
+            NewExpenditure => {
+                let transfer = self.received_transfer(own).await;
+                let project = self.project(own).await;
+                json!({ "projectId": gid("Project", project), "fundTransferId": gid("FundTransfer", transfer),
+                        "amount": "100.00", "spentOn": "2019-05-01", "purpose": "大棚钢材", "voucherRef": "记-2019-05-001" })
             }
         };
         json!({ "input": input })

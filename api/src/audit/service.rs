@@ -90,6 +90,8 @@ fn entity_of(id: &async_graphql::ID) -> AppResult<(String, i64)> {
         NodeKind::PersonnelDispatch => "PersonnelDispatch",
         NodeKind::Project => "Project",
         NodeKind::ProgressReport => "ProgressReport",
+        NodeKind::Announcement => "Announcement",
+        NodeKind::Expenditure => "Expenditure",
         NodeKind::AuditEvent => {
             return Err(AppError::bad_input(
                 "filter.entityId",

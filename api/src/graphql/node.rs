@@ -16,6 +16,8 @@ pub enum NodeKind {
     Project,
     ProgressReport,
     AuditEvent,
+    Announcement,
+    Expenditure,
 }
 
 impl NodeKind {
@@ -30,6 +32,8 @@ impl NodeKind {
             NodeKind::Project => "Project",
             NodeKind::ProgressReport => "ProgressReport",
             NodeKind::AuditEvent => "AuditEvent",
+            NodeKind::Announcement => "Announcement",
+            NodeKind::Expenditure => "Expenditure",
         }
     }
 
@@ -45,6 +49,8 @@ impl NodeKind {
             Project,
             ProgressReport,
             AuditEvent,
+            Announcement,
+            Expenditure,
         ]
         .into_iter()
         .find(|k| k.tag() == tag)

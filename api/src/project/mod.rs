@@ -1,4 +1,5 @@
 //! Projects: a county's project library that assistance funds go to.
+pub mod loader;
 pub mod mutation;
 pub mod query;
 pub mod service;

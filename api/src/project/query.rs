@@ -23,6 +23,7 @@ impl ProjectQuery {
     ) -> Result<ProjectConnection> {
         let page = super::service::list(
             ctx.db(),
+            ctx.identity(),
             &filter.unwrap_or_default(),
             order_by.unwrap_or_default(),
             &PageArgs::new(first, after, last, before),

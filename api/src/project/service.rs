@@ -40,13 +40,37 @@ fn ordering(order: ProjectOrder) -> Ordering<Entity> {
     }
 }
 
+/// Whether the caller may see this project: anonymous callers see publicized projects only.
+pub fn visible(identity: &crate::auth::Identity, p: &Model) -> bool {
+    identity.is_authenticated() || p.publicized_on.is_some()
+}
+
+/// A project's performance targets, through the request's batching loader.
+pub async fn targets(
+    ctx: &async_graphql::Context<'_>,
+    project_id: i64,
+) -> AppResult<Vec<super::types::ProjectTarget>> {
+    use crate::graphql::ContextExt;
+    let rows = ctx
+        .loader::<async_graphql::dataloader::DataLoader<super::loader::TargetsLoader>>()
+        .load_one(project_id)
+        .await?
+        .unwrap_or_default();
+    Ok(rows.iter().map(super::types::ProjectTarget::from).collect())
+}
+
+/// Projects of the library; anonymous callers see publicized projects only.
 pub async fn list(
     db: &Db,
+    identity: &crate::auth::Identity,
     f: &ProjectFilter,
     order: ProjectOrder,
     args: &PageArgs,
 ) -> AppResult<Page<Model>> {
     let mut q = Entity::find();
+    if !identity.is_authenticated() {
+        q = q.filter(Column::PublicizedOn.is_not_null());
+    }
     if let Some(code) = &f.county_code {
         check_code("filter.countyCode", code)?;
         q = q.filter(sea_orm::sea_query::ExprTrait::eq(
@@ -134,6 +158,110 @@ fn may_move(from: ProjectStatus, to: ProjectStatus) -> bool {
         )
 }
 
+/// A validated performance target.
+struct Target {
+    indicator: String,
+    unit: String,
+    target: i64,
+    achieved: Option<i64>,
+}
+
+fn centi(field: &str, v: &Decimal) -> AppResult<i64> {
+    let c = v
+        .to_minor(2)
+        .ok_or_else(|| AppError::bad_input(field, "at most two decimals"))?;
+    if !(0..=MAX_AMOUNT_FEN).contains(&c) {
+        return Err(AppError::bad_input(field, "zero to 10,000,000,000"));
+    }
+    Ok(c)
+}
+
+fn check_targets(targets: &[super::types::ProjectTargetInput]) -> AppResult<Vec<Target>> {
+    if targets.len() > 20 {
+        return Err(AppError::bad_input("input.targets", "at most 20 targets"));
+    }
+    let mut out: Vec<Target> = Vec::new();
+    for t in targets {
+        let indicator = crate::write::text("input.targets.indicator", &t.indicator, 64)?;
+        if out.iter().any(|o| o.indicator == indicator) {
+            return Err(AppError::bad_input(
+                "input.targets",
+                format!("the indicator {indicator:?} is listed twice"),
+            ));
+        }
+        out.push(Target {
+            indicator,
+            unit: crate::write::text("input.targets.unit", &t.unit, 32)?,
+            target: centi("input.targets.target", &t.target)?,
+            achieved: t
+                .achieved
+                .as_ref()
+                .map(|a| centi("input.targets.achieved", a))
+                .transpose()?,
+        });
+    }
+    Ok(out)
+}
+
+/// Sets the targets (each replaces the project's target of its indicator).
+async fn write_targets<C: sea_orm::ConnectionTrait>(
+    c: &C,
+    project_id: i64,
+    targets: Vec<Target>,
+) -> AppResult<()> {
+    use entity::project_target as pt;
+    for t in targets {
+        pt::Entity::delete_many()
+            .filter(pt::Column::ProjectId.eq(project_id))
+            .filter(pt::Column::Indicator.eq(t.indicator.as_str()))
+            .exec(c)
+            .await?;
+        pt::ActiveModel {
+            id: NotSet,
+            project_id: Set(project_id),
+            indicator: Set(t.indicator),
+            unit: Set(t.unit),
+            target_centi: Set(t.target),
+            achieved_centi: Set(t.achieved),
+        }
+        .insert(c)
+        .await?;
+    }
+    Ok(())
+}
+
+fn check_library_year(y: Option<i32>) -> AppResult<()> {
+    match y {
+        Some(y) if !(2000..=2100).contains(&y) => Err(AppError::bad_input(
+            "input.libraryYear",
+            "a year from 2000 to 2100",
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn check_plan(start: Option<chrono::NaiveDate>, end: Option<chrono::NaiveDate>) -> AppResult<()> {
+    match (start, end) {
+        (Some(s), Some(e)) if e < s => Err(AppError::bad_input(
+            "input.plannedEnd",
+            format!("{e} is before the planned start {s}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The current performance targets of a project, for the audit image.
+async fn targets_of<C: sea_orm::ConnectionTrait>(
+    c: &C,
+    project_id: i64,
+) -> AppResult<Vec<entity::project_target::Model>> {
+    use entity::project_target as pt;
+    Ok(pt::Entity::find()
+        .filter(pt::Column::ProjectId.eq(project_id))
+        .all(c)
+        .await?)
+}
+
 pub async fn create(w: &Writer<'_>, input: CreateProjectInput) -> AppResult<Model> {
     w.require_user()?;
     let county = region_by_code(w.db, "input.countyCode", &input.county_code).await?;
@@ -158,6 +286,12 @@ pub async fn create(w: &Writer<'_>, input: CreateProjectInput) -> AppResult<Mode
             "a new project is PLANNED or IN_PROGRESS",
         ));
     }
+    check_library_year(input.library_year)?;
+    check_plan(
+        input.planned_start.map(|d| d.0),
+        input.planned_end.map(|d| d.0),
+    )?;
+    let targets = check_targets(input.targets.as_deref().unwrap_or_default())?;
     let txn = w.db.begin().await?;
     let p = entity::project::ActiveModel {
         id: NotSet,
@@ -168,9 +302,17 @@ pub async fn create(w: &Writer<'_>, input: CreateProjectInput) -> AppResult<Mode
         beneficiaries: Set(input.beneficiaries),
         status: Set(status),
         created_at: Set(chrono::Utc::now()),
+        library_year: Set(input.library_year),
+        planned_start: Set(input.planned_start.map(|d| d.0)),
+        planned_end: Set(input.planned_end.map(|d| d.0)),
+        completed_on: Set(None),
+        publicized_on: Set(None),
     }
     .insert(&txn)
     .await?;
+    write_targets(&txn, p.id, targets).await?;
+    let image = crate::write::with_note(&p, None);
+    let image = with_targets(image, targets_of(&txn, p.id).await?);
     crate::audit::record(
         &txn,
         w,
@@ -178,7 +320,7 @@ pub async fn create(w: &Writer<'_>, input: CreateProjectInput) -> AppResult<Mode
         ENTITY,
         p.id,
         None::<&()>,
-        Some(&p),
+        Some(&image),
     )
     .await?;
     txn.commit().await?;
@@ -219,11 +361,42 @@ pub async fn update(w: &Writer<'_>, input: UpdateProjectInput) -> AppResult<Mode
         am.status = Set(to);
     }
     // Always write the status: the statement then has a column to set even when nothing changed.
-    am.status = Set(input
+    let status = input
         .status
         .map(ProjectStatus::from)
-        .unwrap_or(before.status));
+        .unwrap_or(before.status);
+    am.status = Set(status);
+    check_library_year(input.library_year)?;
+    if let Some(y) = input.library_year {
+        am.library_year = Set(Some(y));
+    }
+    let start = input.planned_start.map(|d| d.0).or(before.planned_start);
+    let end = input.planned_end.map(|d| d.0).or(before.planned_end);
+    check_plan(start, end)?;
+    am.planned_start = Set(start);
+    am.planned_end = Set(end);
+    if let Some(d) = input.completed_on {
+        crate::write::not_future("input.completedOn", d.0)?;
+        if status != ProjectStatus::Completed {
+            return Err(AppError::bad_input(
+                "input.completedOn",
+                "only a COMPLETED project has a completion date",
+            ));
+        }
+    }
+    if status == ProjectStatus::Completed && before.status != ProjectStatus::Completed {
+        am.completed_on = Set(Some(
+            input
+                .completed_on
+                .map(|d| d.0)
+                .unwrap_or_else(crate::write::today),
+        ));
+    } else if let Some(d) = input.completed_on {
+        am.completed_on = Set(Some(d.0));
+    }
+    let targets = check_targets(input.targets.as_deref().unwrap_or_default())?;
     let txn = w.db.begin().await?;
+    let targets_before = targets_of(&txn, id).await?;
     // Only if nobody moved the project meanwhile: the status read is the one being changed.
     let done = Entity::update_many()
         .set(am)
@@ -241,16 +414,36 @@ pub async fn update(w: &Writer<'_>, input: UpdateProjectInput) -> AppResult<Mode
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::not_found(ENTITY, id))?;
+    write_targets(&txn, id, targets).await?;
+    let before_image = with_targets(crate::write::with_note(&before, None), targets_before);
+    let after_image = with_targets(
+        crate::write::with_note(&after, None),
+        targets_of(&txn, id).await?,
+    );
     crate::audit::record(
         &txn,
         w,
         "updateProject",
         ENTITY,
         id,
-        Some(&before),
-        Some(&after),
+        Some(&before_image),
+        Some(&after_image),
     )
     .await?;
     txn.commit().await?;
     Ok(after)
+}
+
+/// An audit image of a project with its performance targets.
+fn with_targets(
+    mut image: serde_json::Value,
+    targets: Vec<entity::project_target::Model>,
+) -> serde_json::Value {
+    if let Some(obj) = image.as_object_mut() {
+        obj.insert(
+            "targets".into(),
+            serde_json::to_value(targets).unwrap_or_default(),
+        );
+    }
+    image
 }

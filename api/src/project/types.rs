@@ -1,8 +1,9 @@
+use crate::connection::PageArgs;
 use crate::graphql::node::{NodeKind, global_id};
-use crate::graphql::scalars::Decimal;
+use crate::graphql::scalars::{Date, Decimal};
 use crate::graphql::{ContextExt, OrderDirection, define_connection};
 use crate::region::Region;
-use async_graphql::{Context, Enum, ID, InputObject, Result};
+use async_graphql::{Context, Enum, ID, InputObject, Result, SimpleObject};
 use entity::enums;
 use entity::project::Model;
 
@@ -45,6 +46,16 @@ crate::object! {
         beneficiaries: Option<i32> [Beneficiaries] = m.beneficiaries;
         /// Where the project stands.
         status: ProjectStatus [Status] = m.status.into();
+        /// The year the project entered the county's library.
+        libraryYear: Option<i32> [LibraryYear] = m.library_year;
+        /// When work is planned to start.
+        plannedStart: Option<Date> [PlannedStart] = m.planned_start.map(Date);
+        /// When work is planned to end; past it and not completed, the project is overdue.
+        plannedEnd: Option<Date> [PlannedEnd] = m.planned_end.map(Date);
+        /// When the project was completed.
+        completedOn: Option<Date> [CompletedOn] = m.completed_on.map(Date);
+        /// When the county first publicized the project (start of the publicity period).
+        publicizedOn: Option<Date> [PublicizedOn] = m.publicized_on.map(Date);
     }
     related {
         /// The county whose library holds the project.
@@ -54,6 +65,40 @@ crate::object! {
                 crate::error::AppError::not_found("Region", self.0.county_id)
             })?))
         }
+        /// Transfers earmarked for the project that reached ALLOCATED or RECEIVED, in yuan.
+        [Id] async fn fundedAmount(&self, ctx: &Context<'_>) -> Result<Decimal> {
+            let fen = crate::expenditure::loader::figure(ctx, crate::expenditure::loader::SpendKey::ProjectFunded(self.0.id)).await?;
+            Ok(Decimal::from_minor(fen, 2))
+        }
+        /// Spent on the project (recorded expenditures, from any transfer), in yuan.
+        [Id] async fn spent(&self, ctx: &Context<'_>) -> Result<Decimal> {
+            let fen = crate::expenditure::loader::figure(ctx, crate::expenditure::loader::SpendKey::ProjectSpent(self.0.id)).await?;
+            Ok(Decimal::from_minor(fen, 2))
+        }
+        /// Performance targets (households benefiting, km of road, people employed …).
+        [Id] async fn targets(&self, ctx: &Context<'_>) -> Result<Vec<ProjectTarget>> {
+            Ok(super::service::targets(ctx, self.0.id).await?)
+        }
+    }
+    other {
+    /// Transfers earmarked for the project (anonymous callers see publicized transfers only).
+    async fn fund_transfers(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return at most this many from the start (0 to 100).")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return at most this many from the end (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Sort order; by id ascending when omitted.")] order_by: Option<
+            crate::transfer::types::FundTransferOrder,
+        >,
+    ) -> Result<crate::transfer::types::FundTransferConnection> {
+        let filter = crate::transfer::types::FundTransferFilter {
+            project_id: Some(global_id(NodeKind::Project, self.0.id)),
+            ..Default::default()
+        };
+        crate::transfer::query::list(ctx, filter, order_by, PageArgs::new(first, after, last, before)).await
+    }
     }
 }
 
@@ -118,6 +163,14 @@ pub struct CreateProjectInput {
     pub beneficiaries: Option<i32>,
     /// Initial status: PLANNED (the default) or IN_PROGRESS.
     pub status: Option<ProjectStatus>,
+    /// The year the project enters the library.
+    pub library_year: Option<i32>,
+    /// When work is planned to start.
+    pub planned_start: Option<Date>,
+    /// When work is planned to end (not before `plannedStart`).
+    pub planned_end: Option<Date>,
+    /// Performance targets (at most 20, one per indicator).
+    pub targets: Option<Vec<ProjectTargetInput>>,
 }
 
 /// A recipient updates a project of its library; omitted fields stay as they are.
@@ -135,6 +188,17 @@ pub struct UpdateProjectInput {
     pub beneficiaries: Option<i32>,
     /// New status: PLANNED → IN_PROGRESS → COMPLETED, or CANCELLED before completion.
     pub status: Option<ProjectStatus>,
+    /// New library year.
+    pub library_year: Option<i32>,
+    /// New planned start.
+    pub planned_start: Option<Date>,
+    /// New planned end.
+    pub planned_end: Option<Date>,
+    /// When the project was completed (not in the future); required when moving to COMPLETED,
+    /// defaults to today then.
+    pub completed_on: Option<Date>,
+    /// Performance targets to set: each replaces the target of its indicator, others stay.
+    pub targets: Option<Vec<ProjectTargetInput>>,
 }
 
 /// The project as it stands after the write.
@@ -148,4 +212,48 @@ impl crate::graphql::plain::PlainObject for Project {
     fn plain_leaf(&self, out: &mut crate::graphql::json::Json, name: &str) -> bool {
         self.write_leaf(out, name)
     }
+}
+
+/// A project's performance target and what has been achieved of it.
+#[derive(SimpleObject, Clone)]
+pub struct ProjectTarget {
+    /// What is measured, e.g. households benefiting, km of road, people employed.
+    pub indicator: String,
+    /// The unit, e.g. households, km, persons.
+    pub unit: String,
+    /// The target, in the unit.
+    pub target: Decimal,
+    /// What has been achieved, in the unit; `null` until reported.
+    pub achieved: Option<Decimal>,
+    /// `achieved` divided by `target`; `null` without an achievement or with a zero target.
+    pub completion_rate: Option<f64>,
+}
+
+impl From<&entity::project_target::Model> for ProjectTarget {
+    fn from(m: &entity::project_target::Model) -> Self {
+        ProjectTarget {
+            indicator: m.indicator.clone(),
+            unit: m.unit.clone(),
+            target: Decimal::from_minor(m.target_centi, 2),
+            achieved: m.achieved_centi.map(|a| Decimal::from_minor(a, 2)),
+            completion_rate: m
+                .achieved_centi
+                .filter(|_| m.target_centi > 0)
+                .map(|a| a as f64 / m.target_centi as f64),
+        }
+    }
+}
+
+/// A performance target as written by the county (replaces the project's target of the same
+/// indicator).
+#[derive(InputObject, Clone)]
+pub struct ProjectTargetInput {
+    /// What is measured (at most 64 characters).
+    pub indicator: String,
+    /// The unit (at most 32 characters).
+    pub unit: String,
+    /// The target, zero or more, at most two decimals.
+    pub target: Decimal,
+    /// What has been achieved so far.
+    pub achieved: Option<Decimal>,
 }

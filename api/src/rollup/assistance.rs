@@ -60,6 +60,8 @@ pub struct Assistance {
     pub allocated_count: i64,
     pub projects_funded: i64,
     pub project_funds_fen: i64,
+    /// Spent (expenditures recorded) from the year's counted transfers.
+    pub spent_fen: i64,
     pub in_post: Vec<InPost>,
     pub in_post_total: i64,
 }
@@ -87,7 +89,8 @@ fn scopes_table(scopes: &[RegionScope]) -> Option<SelectStatement> {
 }
 
 /// Funds (by program, category and helper, and in total), funded projects and people in post
-/// for a batch of regions and one year: four statements whatever the number of regions.
+/// for a batch of regions and one year, and what was spent of those funds: five statements
+/// whatever the number of regions.
 pub async fn assistance(
     db: &Db,
     scopes: &[RegionScope],
@@ -165,6 +168,23 @@ pub async fn assistance(
                 allocated_fen: get(&row, "atotal")?,
                 allocated_count: get(&row, "an")?,
             });
+        }
+    }
+
+    // Spent of the counted transfers: their expenditures, summed per region.
+    let mut q = transfers.clone();
+    q.join_as(
+        JoinType::Join,
+        "expenditures",
+        "e",
+        col("e", "fund_transfer_id").eq(col("t", "id")),
+    )
+    .expr_as(sum(col("e", "amount_fen")), "spent")
+    .add_group_by([col("s", "sid")]);
+    for row in db.query_all_raw(statement(db, &q)).await? {
+        let sid: i64 = get(&row, "sid")?;
+        if let Some(a) = out.get_mut(&sid) {
+            a.spent_fen = get(&row, "spent")?;
         }
     }
 

@@ -17,6 +17,30 @@ pub enum FindingKind {
     ListedCountyWithoutDispatch,
     ListedCountyWithoutTransfer,
     FutureDatedEvent,
+    PublicityOverdue,
+    FundsIdle,
+    ProjectOverdue,
+}
+
+/// How many days the time-based findings allow, each overridable per request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Thresholds {
+    /// RECEIPT_OVERDUE: days from allocation to confirmed receipt.
+    pub receipt_days: i64,
+    /// PUBLICITY_OVERDUE: days from receipt to publicity.
+    pub publicity_days: i64,
+    /// FUNDS_IDLE: days from receipt to the first expenditure.
+    pub idle_days: i64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            receipt_days: 30,
+            publicity_days: 30,
+            idle_days: 90,
+        }
+    }
 }
 
 /// The record a finding points at.
@@ -27,6 +51,7 @@ pub enum Subject {
     Dispatch(i64),
     Report(i64),
     Region(i64),
+    Project(i64),
 }
 
 /// One data-quality finding.
@@ -38,7 +63,8 @@ pub struct Finding {
     pub region_id: Option<i64>,
     pub indicator: Option<Indicator>,
     pub quarter: Option<i32>,
-    /// The date in question: allocation date, or the future event's date.
+    /// The date in question: allocation date, receipt date (publicity and idle funds), planned
+    /// end (overdue project), or the future event's date.
     pub date: Option<NaiveDate>,
     /// Which event is future-dated (`allocated`, `received`, `arrived`, `returned`, `verified`).
     pub event: Option<&'static str>,
@@ -113,8 +139,34 @@ const VERIFIED_FROM: &str = "\
     r.verified_at AS v \
     FROM progress_reports r WHERE r.year = $1 AND r.verified_at >= $2";
 
-/// All findings for a year, judged as of a date: seven statements.
-pub async fn findings(db: &Db, year: i32, as_of: NaiveDate) -> AppResult<Vec<Finding>> {
+/// Received transfers of year `$1` (status `$2`): `late` when received before `$3` and not
+/// publicized by `$5`, `idle` when received before `$4` with nothing spent by `$5`.
+const RECEIVED_BEFORE: &str = "\
+    SELECT t.id AS id, t.pairing_id AS pid, t.recipient_id AS rid, t.received_on AS d, \
+    CASE WHEN t.received_on < $3 AND (t.publicized_on IS NULL OR t.publicized_on > $5) \
+    THEN 1 ELSE 0 END AS late, \
+    CASE WHEN t.received_on < $4 AND NOT EXISTS (SELECT 1 FROM expenditures e \
+        WHERE e.fund_transfer_id = t.id AND e.spent_on <= $5) \
+    THEN 1 ELSE 0 END AS idle \
+    FROM fund_transfers t \
+    WHERE t.year = $1 AND t.status = $2 AND (t.received_on < $3 OR t.received_on < $4)";
+
+/// Projects due by `$1` (31 December of the year) whose planned end is before `$2` (the as-of
+/// date), neither cancelled nor completed by then.
+const OVERDUE_PROJECTS: &str = "\
+    SELECT p.id AS id, p.county_id AS rid, p.planned_end AS d \
+    FROM projects p \
+    WHERE p.planned_end <= $1 AND p.planned_end < $2 AND p.status <> 'CANCELLED' \
+    AND (p.completed_on IS NULL OR p.completed_on > $2) \
+    AND NOT (p.status = 'COMPLETED' AND p.completed_on IS NULL)";
+
+/// All findings for a year, judged as of a date under the thresholds: nine statements.
+pub async fn findings(
+    db: &Db,
+    year: i32,
+    as_of: NaiveDate,
+    th: Thresholds,
+) -> AppResult<Vec<Finding>> {
     let mut out = Vec::new();
 
     // 1. Letters of the year lacking a commitment for an indicator of their program.
@@ -171,8 +223,8 @@ pub async fn findings(db: &Db, year: i32, as_of: NaiveDate) -> AppResult<Vec<Fin
         out.push(f);
     }
 
-    // 2. Allocated but not confirmed as received more than 30 days after allocation.
-    let cutoff = as_of - Duration::days(30);
+    // 2. Allocated but not confirmed as received more than the threshold's days after allocation.
+    let cutoff = as_of - Duration::days(th.receipt_days);
     let q = named(
         db,
         ALLOCATED_BEFORE,
@@ -321,8 +373,124 @@ pub async fn findings(db: &Db, year: i32, as_of: NaiveDate) -> AppResult<Vec<Fin
         out.push(f);
     }
 
+    // 6. Received, not publicized, and idle funds (one statement); 7. projects past their
+    // planned end.
+    let q = named(
+        db,
+        RECEIVED_BEFORE,
+        [
+            year.into(),
+            TransferStatus::Received.as_str().into(),
+            (as_of - Duration::days(th.publicity_days)).into(),
+            (as_of - Duration::days(th.idle_days)).into(),
+            as_of.into(),
+        ],
+    );
+    for row in db.query_all_raw(q).await? {
+        let late: i32 = get(&row, "late")?;
+        let idle: i32 = get(&row, "idle")?;
+        for (flag, kind) in [
+            (late, FindingKind::PublicityOverdue),
+            (idle, FindingKind::FundsIdle),
+        ] {
+            if flag == 1 {
+                let mut f = Finding::new(kind, Subject::Transfer(get(&row, "id")?));
+                f.pairing_id = Some(get(&row, "pid")?);
+                f.region_id = Some(get(&row, "rid")?);
+                f.date = get(&row, "d")?;
+                out.push(f);
+            }
+        }
+    }
+    let q = named(
+        db,
+        OVERDUE_PROJECTS,
+        [date(year, 12, 31)?.into(), as_of.into()],
+    );
+    for row in db.query_all_raw(q).await? {
+        let mut f = Finding::new(
+            FindingKind::ProjectOverdue,
+            Subject::Project(get(&row, "id")?),
+        );
+        f.region_id = Some(get(&row, "rid")?);
+        f.date = get(&row, "d")?;
+        out.push(f);
+    }
+
     out.sort();
     Ok(out)
+}
+
+/// Narrows findings: kinds, the region they concern (their region, else their pairing's
+/// recipient) lying within a region, their pairing's helper.
+#[derive(Clone, Debug, Default)]
+pub struct FindingFilter {
+    pub kinds: Option<Vec<FindingKind>>,
+    /// LIKE pattern of the codes within the region.
+    pub region_pattern: Option<String>,
+    pub helper_code: Option<String>,
+}
+
+/// Keeps the findings that pass the filter: two statements (regions, pairings) at most.
+pub async fn filter(db: &Db, found: Vec<Finding>, f: &FindingFilter) -> AppResult<Vec<Finding>> {
+    let mut found: Vec<Finding> = match &f.kinds {
+        Some(kinds) => found
+            .into_iter()
+            .filter(|x| kinds.contains(&x.kind))
+            .collect(),
+        None => found,
+    };
+    if f.region_pattern.is_none() && f.helper_code.is_none() {
+        return Ok(found);
+    }
+    use std::collections::{BTreeSet, HashMap};
+    // The pairings' helpers (with codes) and recipients.
+    let pairing_ids: BTreeSet<i64> = found.iter().filter_map(|x| x.pairing_id).collect();
+    let mut pairings: HashMap<i64, (String, i64)> = HashMap::new();
+    if !pairing_ids.is_empty() {
+        let ids: Vec<String> = pairing_ids.iter().map(i64::to_string).collect();
+        let sql = format!(
+            "SELECT p.id AS id, o.code AS h, p.recipient_id AS rid FROM pairing_agreements p \
+             JOIN organizations o ON o.id = p.helper_id WHERE p.id IN ({})",
+            ids.join(", ")
+        );
+        for row in db.query_all_raw(named(db, &sql, [])).await? {
+            pairings.insert(get(&row, "id")?, (get(&row, "h")?, get(&row, "rid")?));
+        }
+    }
+    let region_of = |x: &Finding| {
+        x.region_id
+            .or_else(|| x.pairing_id.and_then(|p| pairings.get(&p).map(|v| v.1)))
+    };
+    let mut codes: HashMap<i64, String> = HashMap::new();
+    if f.region_pattern.is_some() {
+        let region_ids: BTreeSet<i64> = found.iter().filter_map(region_of).collect();
+        if !region_ids.is_empty() {
+            let ids: Vec<String> = region_ids.iter().map(i64::to_string).collect();
+            let sql = format!(
+                "SELECT id, code FROM regions WHERE id IN ({})",
+                ids.join(", ")
+            );
+            for row in db.query_all_raw(named(db, &sql, [])).await? {
+                codes.insert(get(&row, "id")?, get(&row, "code")?);
+            }
+        }
+    }
+    found.retain(|x| {
+        let helper_ok = f.helper_code.as_ref().is_none_or(|h| {
+            x.pairing_id
+                .and_then(|p| pairings.get(&p))
+                .is_some_and(|(code, _)| code == h)
+        });
+        let region_ok = f.region_pattern.as_ref().is_none_or(|pat| {
+            let prefix = pat.trim_end_matches('%');
+            region_of(x)
+                .and_then(|r| codes.get(&r))
+                .is_some_and(|code| code.starts_with(prefix))
+        });
+        helper_ok && region_ok
+    });
+    Ok(found)
 }
 
 #[cfg(test)]

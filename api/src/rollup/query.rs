@@ -3,9 +3,11 @@
 use super::loader::{AssistanceKey, RollupKey};
 use super::service::{self, FlowDim, FlowFilter, GroupKey, RegionScope, Scope};
 use super::types::{
-    DataQualityFinding, FirstQuarterAllocation, FundFlowDimension, FundFlowFilter, FundFlowGroup,
-    IndicatorProgress, ProgressGroup, ProgressGroupBy, ProgressRollup, RegionAssistance,
+    DataQualityFinding, DataQualityFindingConnection, DataQualityFindingFilter, FindingThresholds,
+    FirstQuarterAllocation, FundFlowDimension, FundFlowFilter, FundFlowGroup, IndicatorProgress,
+    ProgressGroup, ProgressGroupBy, ProgressRollup, RegionAssistance,
 };
+use crate::connection::PageArgs;
 use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::scalars::Date;
@@ -213,15 +215,25 @@ impl RollupQuery {
         Ok(rows.into_iter().map(FirstQuarterAllocation).collect())
     }
 
-    /// Records of a year that look incomplete or inconsistent, judged as of a date. Requires
-    /// authentication.
+    /// Records of a year that look incomplete or inconsistent, judged as of a date, in a stable
+    /// order (kind, then record). The time-based kinds allow the days of `thresholds` (receipt 30,
+    /// publicity 30, idle funds 90 by default). Requires authentication.
+    #[allow(clippy::too_many_arguments)]
     async fn data_quality_findings(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The year of the letters and records.")] year: i32,
         #[graphql(desc = "Judge as of this date (China Standard Time); today when omitted.")]
         as_of: Option<Date>,
-    ) -> Result<Vec<DataQualityFinding>> {
+        #[graphql(desc = "Narrows the list.")] filter: Option<DataQualityFindingFilter>,
+        #[graphql(desc = "The days the time-based findings allow.")] thresholds: Option<
+            FindingThresholds,
+        >,
+        #[graphql(desc = "Return at most this many from the start (0 to 100).")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return at most this many from the end (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor.")] before: Option<String>,
+    ) -> Result<DataQualityFindingConnection> {
         if !ctx.identity().is_authenticated() {
             return Err(
                 AppError::Unauthenticated("data-quality findings require a token".into()).into(),
@@ -229,7 +241,44 @@ impl RollupQuery {
         }
         service::check_year("year", year)?;
         let as_of = as_of.map(|d| d.0).unwrap_or_else(service::today);
-        let rows = service::findings(ctx.db(), year, as_of).await?;
-        Ok(rows.into_iter().map(DataQualityFinding).collect())
+        let mut th = service::Thresholds::default();
+        if let Some(t) = thresholds {
+            for (field, days) in [
+                ("thresholds.receiptDays", t.receipt_days),
+                ("thresholds.publicityDays", t.publicity_days),
+                ("thresholds.idleDays", t.idle_days),
+            ] {
+                if !(0..=3650).contains(&days) {
+                    return Err(AppError::bad_input(field, "0 to 3650 days").into());
+                }
+            }
+            th = service::Thresholds {
+                receipt_days: t.receipt_days.into(),
+                publicity_days: t.publicity_days.into(),
+                idle_days: t.idle_days.into(),
+            };
+        }
+        let f = filter.unwrap_or_default();
+        let region_pattern = match &f.region_code {
+            Some(code) => {
+                check_code("filter.regionCode", code)?;
+                Some(service::code_prefix_pattern(code))
+            }
+            None => None,
+        };
+        let spec = service::FindingFilter {
+            kinds: f.kinds.map(|ks| ks.into_iter().map(Into::into).collect()),
+            region_pattern,
+            helper_code: f.helper_code,
+        };
+        let args = PageArgs::new(first, after, last, before);
+        crate::connection::page_size(&args)?;
+        let rows = service::findings(ctx.db(), year, as_of, th).await?;
+        let rows = crate::rollup::findings::filter(ctx.db(), rows, &spec).await?;
+        let page = crate::connection::page_of_list(rows, "finding.position", &args)?;
+        Ok(DataQualityFindingConnection::from_page(
+            page,
+            DataQualityFinding,
+        ))
     }
 }

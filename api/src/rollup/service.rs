@@ -8,7 +8,7 @@
 //! The aggregates live in `progress`, `flows`, `assistance` and `findings`; this module names them
 //! all, with what they share.
 pub use super::assistance::{Assistance, FundsReceived, InPost, RegionScope, assistance};
-pub use super::findings::{Finding, FindingKind, Subject, findings};
+pub use super::findings::{Finding, FindingFilter, FindingKind, Subject, Thresholds, findings};
 pub use super::flows::{FirstQuarter, FlowDim, FlowFilter, FlowGroup, first_quarter, fund_flows};
 pub use super::progress::{Figures, GroupKey, Rollup, Scope, rollup};
 use crate::error::{AppError, AppResult};

@@ -465,6 +465,11 @@ impl RegionAssistance {
     async fn project_funds(&self) -> Decimal {
         Decimal::from_minor(self.data.project_funds_fen, 2)
     }
+    /// Spent on projects (recorded expenditures) from the year's transfers that `allocated`
+    /// counted, in yuan. Never more than `received`: only received funds are spent.
+    async fn spent(&self) -> Decimal {
+        Decimal::from_minor(self.data.spent_fen, 2)
+    }
     /// People in post at some time during the year (arrived by 31 December, not returned before
     /// 1 January), by category and helper.
     async fn personnel_in_post(&self) -> Vec<PersonnelInPost> {
@@ -499,6 +504,15 @@ pub enum DataQualityFindingKind {
     /// An actual event (allocation, receipt, arrival, return, verification) is dated after the
     /// as-of date.
     FutureDatedEvent,
+    /// A transfer of the year was received more than `thresholds.publicityDays` (default 30)
+    /// days before the as-of date and not publicized by then.
+    PublicityOverdue,
+    /// A transfer of the year was received more than `thresholds.idleDays` (default 90) days
+    /// before the as-of date and nothing of it was spent by then.
+    FundsIdle,
+    /// A project's planned end lies in or before the year and before the as-of date, and it was
+    /// neither completed nor cancelled by then.
+    ProjectOverdue,
 }
 
 impl From<Kind> for DataQualityFindingKind {
@@ -510,9 +524,65 @@ impl From<Kind> for DataQualityFindingKind {
             Kind::ListedCountyWithoutDispatch => Self::ListedCountyWithoutDispatch,
             Kind::ListedCountyWithoutTransfer => Self::ListedCountyWithoutTransfer,
             Kind::FutureDatedEvent => Self::FutureDatedEvent,
+            Kind::PublicityOverdue => Self::PublicityOverdue,
+            Kind::FundsIdle => Self::FundsIdle,
+            Kind::ProjectOverdue => Self::ProjectOverdue,
         }
     }
 }
+
+impl From<DataQualityFindingKind> for Kind {
+    fn from(k: DataQualityFindingKind) -> Self {
+        use DataQualityFindingKind as D;
+        match k {
+            D::MissingCommitment => Kind::MissingCommitment,
+            D::ReceiptOverdue => Kind::ReceiptOverdue,
+            D::MissingProgressReport => Kind::MissingProgressReport,
+            D::ListedCountyWithoutDispatch => Kind::ListedCountyWithoutDispatch,
+            D::ListedCountyWithoutTransfer => Kind::ListedCountyWithoutTransfer,
+            D::FutureDatedEvent => Kind::FutureDatedEvent,
+            D::PublicityOverdue => Kind::PublicityOverdue,
+            D::FundsIdle => Kind::FundsIdle,
+            D::ProjectOverdue => Kind::ProjectOverdue,
+        }
+    }
+}
+
+/// Narrows data-quality findings.
+#[derive(async_graphql::InputObject, Default, Clone)]
+pub struct DataQualityFindingFilter {
+    /// Only findings of these kinds.
+    pub kinds: Option<Vec<DataQualityFindingKind>>,
+    /// Only findings concerning this region or a region within it (the finding's region, else
+    /// its pairing's recipient).
+    pub region_code: Option<String>,
+    /// Only findings of pairings of the helper organization with this code.
+    pub helper_code: Option<String>,
+}
+
+/// The days the time-based findings allow; each defaults to the value shown.
+#[derive(async_graphql::InputObject, Clone, Copy)]
+pub struct FindingThresholds {
+    /// RECEIPT_OVERDUE: days from allocation to confirmed receipt.
+    #[graphql(default = 30)]
+    pub receipt_days: i32,
+    /// PUBLICITY_OVERDUE: days from receipt to publicity.
+    #[graphql(default = 30)]
+    pub publicity_days: i32,
+    /// FUNDS_IDLE: days from receipt to the first expenditure.
+    #[graphql(default = 90)]
+    pub idle_days: i32,
+}
+
+crate::graphql::define_connection!(
+    DataQualityFindingConnection,
+    DataQualityFindingEdge,
+    DataQualityFinding,
+    "A page of data-quality findings.",
+    "A data-quality finding in a page, with its cursor."
+);
+
+impl crate::graphql::plain::PlainObject for DataQualityFinding {}
 
 /// A record that looks incomplete or inconsistent.
 pub struct DataQualityFinding(pub service::Finding);
@@ -524,7 +594,8 @@ impl DataQualityFinding {
     async fn kind(&self) -> DataQualityFindingKind {
         self.0.kind.into()
     }
-    /// Global id of the record concerned (letter, transfer, dispatch, progress report or county).
+    /// Global id of the record concerned (letter, transfer, dispatch, progress report, county or
+    /// project).
     async fn subject_id(&self) -> ID {
         match self.0.subject {
             Subject::Letter(id) => global_id(NodeKind::ResponsibilityLetter, id),
@@ -532,6 +603,7 @@ impl DataQualityFinding {
             Subject::Dispatch(id) => global_id(NodeKind::PersonnelDispatch, id),
             Subject::Report(id) => global_id(NodeKind::ProgressReport, id),
             Subject::Region(id) => global_id(NodeKind::Region, id),
+            Subject::Project(id) => global_id(NodeKind::Project, id),
         }
     }
     /// The pairing concerned, if any.
@@ -557,7 +629,8 @@ impl DataQualityFinding {
     async fn quarter(&self) -> Option<i32> {
         self.0.quarter
     }
-    /// The date concerned: the allocation date of an overdue receipt, or the future event's date.
+    /// The date concerned: the allocation date of an overdue receipt, the receipt date of an
+    /// unpublicized or idle transfer, an overdue project's planned end, or the future event's date.
     async fn date(&self) -> Option<Date> {
         self.0.date.map(Date)
     }
@@ -572,8 +645,16 @@ impl DataQualityFinding {
         match f.kind {
             Kind::MissingCommitment => format!("the letter has no commitment for {ind}"),
             Kind::ReceiptOverdue => {
-                "allocated more than 30 days ago and receipt not confirmed".to_string()
+                "allocated longer ago than the threshold allows and receipt not confirmed"
+                    .to_string()
             }
+            Kind::PublicityOverdue => {
+                "received longer ago than the threshold allows and not publicized".to_string()
+            }
+            Kind::FundsIdle => {
+                "received longer ago than the threshold allows and nothing spent".to_string()
+            }
+            Kind::ProjectOverdue => "past its planned end and not completed".to_string(),
             Kind::MissingProgressReport => format!(
                 "no progress report for {ind} in quarter {}",
                 f.quarter.unwrap_or_default()

@@ -419,6 +419,11 @@ pub fn generate() -> Result<DemoData, DbErr> {
                 beneficiaries: Some(rng.random_range(200..=20_000)),
                 status,
                 created_at: at(created, office_hours(&mut rng)),
+                library_year: None,
+                planned_start: None,
+                planned_end: None,
+                completed_on: None,
+                publicized_on: None,
             });
             projects.entry(c).or_default().push(ProjectRef { id, name });
         }

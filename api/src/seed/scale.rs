@@ -273,6 +273,11 @@ pub async fn load_scale(
                 beneficiaries: Some(rng.random_range(100..5_000)),
                 status: ProjectStatus::InProgress,
                 created_at: stamp(day(FIRST_YEAR, 10)),
+                library_year: None,
+                planned_start: None,
+                planned_end: None,
+                completed_on: None,
+                publicized_on: None,
             });
             pairs.push(Pair {
                 id,

@@ -30,7 +30,13 @@ pub async fn list(
         ),
         helper: related_columns::<organization::Entity>(ctx, "helper", Organization::field_columns),
         recipient: related_columns::<region::Entity>(ctx, "recipient", Region::field_columns),
-        project: related_columns::<project::Entity>(ctx, "project", Project::field_columns),
+        project: related_columns::<project::Entity>(ctx, "project", Project::field_columns).map(
+            |c| {
+                c.union(crate::connection::positions::<project::Entity>(&[
+                    project::Column::PublicizedOn,
+                ]))
+            },
+        ),
         pairing: items_select(ctx, "pairingAgreement"),
         total: wants_total(ctx),
     };

@@ -100,14 +100,30 @@ pub async fn page(
     args: PageArgs,
     projection: &Projection,
 ) -> AppResult<Page<Listed>> {
+    let authenticated = identity.is_authenticated();
+    // Anonymous callers see a transfer's project only once it is publicized (the projection
+    // reads its `publicized_on`).
+    let hide = move |mut l: Listed| {
+        if !authenticated
+            && l.project
+                .as_ref()
+                .is_some_and(|p| p.publicized_on.is_none())
+        {
+            l.project = None;
+            l.row.project_id = None;
+        }
+        l
+    };
     let parent = filter.pairing_id.take();
     let spec = TransferListSpec {
         filter,
         order,
-        authenticated: identity.is_authenticated(),
+        authenticated,
     };
     let Some(parent) = parent else {
-        return root_page(db, loaders, spec, args, projection).await;
+        return Ok(root_page(db, loaders, spec, args, projection)
+            .await?
+            .map(hide));
     };
     let by_pairing = loaders.get::<TransfersByPairing>();
     let page = child_page(&by_pairing.0, parent, spec, args, projection.total).await?;
@@ -129,12 +145,14 @@ pub async fn page(
             false
         ),
     )?;
-    Ok(page.map(|row| Listed {
-        helper: helpers.get(&row.helper_id).cloned(),
-        recipient: recipients.get(&row.recipient_id).cloned(),
-        project: row.project_id.and_then(|id| projects.get(&id)).cloned(),
-        row,
-    }))
+    Ok(page
+        .map(|row| Listed {
+            helper: helpers.get(&row.helper_id).cloned(),
+            recipient: recipients.get(&row.recipient_id).cloned(),
+            project: row.project_id.and_then(|id| projects.get(&id)).cloned(),
+            row,
+        })
+        .map(hide))
 }
 
 async fn root_page(
@@ -213,6 +231,14 @@ pub fn build(spec: &TransferListSpec) -> AppResult<(Select<Entity>, Ordering<Ent
     }
     if let Some(id) = f.pairing_id {
         q = q.filter(Column::PairingId.eq(id));
+    }
+    if let Some(id) = &f.project_id {
+        let id = crate::graphql::node::expect_global_id(
+            "filter.projectId",
+            id,
+            crate::graphql::node::NodeKind::Project,
+        )?;
+        q = q.filter(Column::ProjectId.eq(id));
     }
     if let Some(y) = f.year {
         q = q.filter(crate::connection::int_eq(Column::Year, y.into()));

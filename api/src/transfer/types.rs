@@ -145,7 +145,19 @@ crate::object! {
             if let Some(p) = &self.related.project {
                 return Ok(Some(p.clone()));
             }
-            Ok(ctx.loader::<crate::graphql::loader::ById<entity::project::Entity>>().load_one(id).await?.map(Project))
+            let p = ctx.loader::<crate::graphql::loader::ById<entity::project::Entity>>().load_one(id).await?;
+            Ok(p.filter(|p| crate::project::service::visible(ctx.identity(), p)).map(Project))
+        }
+        /// Spent from this transfer so far (recorded expenditures), in yuan.
+        [Id] async fn spent(&self, ctx: &Context<'_>) -> Result<Decimal> {
+            let fen = crate::expenditure::loader::figure(ctx, crate::expenditure::loader::SpendKey::TransferSpent(self.row.id)).await?;
+            Ok(Decimal::from_minor(fen, 2))
+        }
+        /// `spent` divided by `amount` (0 to 1).
+        [Id, AmountFen] async fn spendRate(&self, ctx: &Context<'_>) -> Result<f64> {
+            let fen = crate::expenditure::loader::figure(ctx, crate::expenditure::loader::SpendKey::TransferSpent(self.row.id)).await?;
+            // Amounts are more than zero (checked on every write and in the table).
+            Ok(fen as f64 / self.row.amount_fen.max(1) as f64)
         }
     }
 }
@@ -171,6 +183,8 @@ pub struct FundTransferFilter {
     pub province_code: Option<String>,
     /// Only transfers whose use has been publicized.
     pub publicized_only: Option<bool>,
+    /// Only transfers earmarked for this project.
+    pub project_id: Option<ID>,
     #[graphql(skip)]
     pub pairing_id: Option<i64>,
 }

@@ -1,0 +1,204 @@
+//! Recording spending. The sum of a transfer's expenditures never exceeds its amount: the check
+//! and the insert run in one transaction that first takes the transfer's row lock.
+use super::types::RecordExpenditureInput;
+use crate::error::{AppError, AppResult};
+use crate::graphql::node::{NodeKind, expect_global_id};
+use crate::graphql::scalars::Decimal;
+use crate::region_code;
+use crate::write::{Writer, allow, amount_fen, not_future};
+use entity::enums::TransferStatus;
+use entity::expenditure::{ActiveModel, Column, Entity, Model};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QuerySelect,
+    Set, TransactionTrait,
+};
+
+const ENTITY: &str = "Expenditure";
+
+/// A county's spending is recorded by a recipient whose region contains the project's county.
+pub fn authorize(w: &Writer<'_>, county_code: &str) -> AppResult<()> {
+    allow(
+        w,
+        w.covers_region(county_code),
+        "only a recipient whose region contains the project's county records its spending",
+    )
+}
+
+/// What was spent of a transfer so far, in fen.
+pub async fn spent_of<C: ConnectionTrait>(c: &C, transfer_id: i64) -> AppResult<i64> {
+    let row = Entity::find()
+        .select_only()
+        .column_as(Expr::col(Column::AmountFen).sum().cast_as("BIGINT"), "s")
+        .filter(Column::FundTransferId.eq(transfer_id))
+        .into_tuple::<Option<i64>>()
+        .one(c)
+        .await?;
+    Ok(row.flatten().unwrap_or(0))
+}
+
+pub async fn record(w: &Writer<'_>, input: RecordExpenditureInput) -> AppResult<Model> {
+    w.require_user()?;
+    let project_id = expect_global_id("input.projectId", &input.project_id, NodeKind::Project)?;
+    let transfer_id = expect_global_id(
+        "input.fundTransferId",
+        &input.fund_transfer_id,
+        NodeKind::FundTransfer,
+    )?;
+    let project = entity::project::Entity::find_by_id(project_id)
+        .one(w.db)
+        .await?
+        .ok_or_else(|| AppError::bad_input("input.projectId", "no such project"))?;
+    let county = entity::region::Entity::find_by_id(project.county_id)
+        .one(w.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("Region", project.county_id))?;
+    authorize(w, &county.code)?;
+    let transfer = entity::fund_transfer::Entity::find_by_id(transfer_id)
+        .one(w.db)
+        .await?
+        .ok_or_else(|| AppError::bad_input("input.fundTransferId", "no such transfer"))?;
+    let recipient = entity::region::Entity::find_by_id(transfer.recipient_id)
+        .one(w.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("Region", transfer.recipient_id))?;
+    if !(region_code::covers(&recipient.code, &county.code)
+        || region_code::covers(&county.code, &recipient.code))
+    {
+        return Err(AppError::bad_input(
+            "input.fundTransferId",
+            format!(
+                "the transfer went to {} ({}), which neither contains nor lies within the project's county {}",
+                recipient.name, recipient.code, county.code
+            ),
+        ));
+    }
+    let Some(received_on) = transfer
+        .received_on
+        .filter(|_| transfer.status == TransferStatus::Received)
+    else {
+        return Err(AppError::bad_input(
+            "input.fundTransferId",
+            format!(
+                "only received funds are spent; the transfer is {}",
+                transfer.status.as_str()
+            ),
+        ));
+    };
+    let amount = amount_fen("input.amount", &input.amount)?;
+    let spent_on = input.spent_on.0;
+    not_future("input.spentOn", spent_on)?;
+    if spent_on < received_on {
+        return Err(AppError::bad_input(
+            "input.spentOn",
+            format!("spent on {spent_on}, before the funds were received on {received_on}"),
+        ));
+    }
+    let purpose = crate::write::text("input.purpose", &input.purpose, 2000)?;
+    let voucher = crate::write::text("input.voucherRef", &input.voucher_ref, 128)?;
+    let key = crate::write::opt_text(
+        "input.idempotencyKey",
+        input.idempotency_key.as_deref(),
+        128,
+    )?;
+    let hash = crate::write::request_hash(&serde_json::json!({
+        "project": project_id,
+        "transfer": transfer_id,
+        "amountFen": amount,
+        "spentOn": spent_on.to_string(),
+        "purpose": purpose,
+        "voucherRef": voucher,
+    }));
+    if let Some(k) = &key
+        && let Some(existing) = replay(w.db, k, &hash).await?
+    {
+        return Ok(existing);
+    }
+    let row = ActiveModel {
+        id: NotSet,
+        project_id: Set(project_id),
+        fund_transfer_id: Set(transfer_id),
+        amount_fen: Set(amount),
+        spent_on: Set(spent_on),
+        purpose: Set(purpose),
+        voucher_ref: Set(voucher),
+        recorded_by: Set(w.actor()),
+        idempotency_key: Set(key.clone()),
+        request_hash: Set(Some(hash.clone())),
+        created_at: Set(chrono::Utc::now()),
+    };
+    let attempt = async {
+        let txn = w.db.begin().await?;
+        // Takes the transfer's row lock (a write lock on SQLite), so concurrent expenditures
+        // from one transfer check its balance one after the other.
+        entity::fund_transfer::Entity::update_many()
+            .col_expr(
+                entity::fund_transfer::Column::Status,
+                Expr::col(entity::fund_transfer::Column::Status),
+            )
+            .filter(entity::fund_transfer::Column::Id.eq(transfer_id))
+            .exec(&txn)
+            .await?;
+        let spent = spent_of(&txn, transfer_id).await?;
+        if spent + amount > transfer.amount_fen {
+            return Err(AppError::bad_input(
+                "input.amount",
+                format!(
+                    "exceeds what the transfer brought: {} yuan, of which {} already spent; at most {} remains",
+                    Decimal::from_minor(transfer.amount_fen, 2).0,
+                    Decimal::from_minor(spent, 2).0,
+                    Decimal::from_minor(transfer.amount_fen - spent, 2).0
+                ),
+            ));
+        }
+        let e = row.insert(&txn).await?;
+        crate::audit::record(
+            &txn,
+            w,
+            "recordExpenditure",
+            ENTITY,
+            e.id,
+            None::<&()>,
+            Some(&e),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok::<Model, AppError>(e)
+    };
+    match attempt.await {
+        Ok(e) => Ok(e),
+        Err(AppError::Database(e)) if crate::error::is_conflict(&e) => {
+            if let Some(k) = &key
+                && let Some(existing) = replay(w.db, k, &hash).await?
+            {
+                return Ok(existing);
+            }
+            Err(AppError::Conflict(
+                "the expenditure conflicts with one recorded concurrently; retry".into(),
+            ))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The expenditure recorded under `key`, if its request matches `hash`; CONFLICT if it does not.
+async fn replay(
+    db: &sea_orm::DatabaseConnection,
+    key: &str,
+    hash: &str,
+) -> AppResult<Option<Model>> {
+    let Some(existing) = Entity::find()
+        .filter(Column::IdempotencyKey.eq(key))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if existing.request_hash.as_deref() == Some(hash) {
+        Ok(Some(existing))
+    } else {
+        Err(AppError::Conflict(
+            "this idempotency key was already used for a different expenditure".into(),
+        ))
+    }
+}
