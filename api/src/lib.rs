@@ -9,6 +9,7 @@ pub mod db;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod inspection;
 pub mod letter;
 pub mod limits;
 pub mod observability;

@@ -28,6 +28,7 @@ pub enum Node {
     Project(Project),
     ProgressReport(ProgressReport),
     AuditEvent(crate::audit::types::AuditEvent),
+    InspectionFinding(crate::inspection::InspectionFinding),
 }
 
 /// The most ids `nodes` takes at once.
@@ -100,6 +101,12 @@ async fn resolve_node(ctx: &Context<'_>, field: &str, id: &ID) -> Result<Option<
                 }),
             Err(_) => None,
         },
+        NodeKind::InspectionFinding => ctx
+            .loader::<crate::graphql::loader::ById<entity::inspection_finding::Entity>>()
+            .load_one(n)
+            .await?
+            .filter(|_| crate::inspection::service::visible(who))
+            .map(|m| Node::InspectionFinding(crate::inspection::InspectionFinding(m))),
     })
 }
 
@@ -147,6 +154,7 @@ pub struct Query(
     crate::rollup::query::RollupQuery,
     crate::audit::query::AuditQuery,
     crate::viewer::ViewerQuery,
+    crate::inspection::query::InspectionQuery,
 );
 
 /// The platform's writes: each one input object, one transaction, one audit event.
@@ -160,6 +168,7 @@ pub struct Mutation(
     crate::pairing::mutation::PairingMutation,
     crate::region::mutation::RegionMutation,
     crate::organization::mutation::OrganizationMutation,
+    crate::inspection::mutation::InspectionMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

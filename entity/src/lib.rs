@@ -3,6 +3,7 @@ pub mod audit_event;
 pub mod commitment;
 pub mod enums;
 pub mod fund_transfer;
+pub mod inspection_finding;
 pub mod letter_revision;
 pub mod organization;
 pub mod pairing_agreement;

@@ -3,6 +3,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_domain_schema;
 mod m20261129_000001_rollup_indexes;
+mod m20261207_000003_verified_delivery;
 
 pub struct Migrator;
 
@@ -12,6 +13,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261128_000001_domain_schema::Migration),
             Box::new(m20261129_000001_rollup_indexes::Migration),
+            Box::new(m20261207_000003_verified_delivery::Migration),
         ]
     }
 }

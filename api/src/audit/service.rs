@@ -90,6 +90,7 @@ fn entity_of(id: &async_graphql::ID) -> AppResult<(String, i64)> {
         NodeKind::PersonnelDispatch => "PersonnelDispatch",
         NodeKind::Project => "Project",
         NodeKind::ProgressReport => "ProgressReport",
+        NodeKind::InspectionFinding => "InspectionFinding",
         NodeKind::AuditEvent => {
             return Err(AppError::bad_input(
                 "filter.entityId",

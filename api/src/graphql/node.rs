@@ -16,6 +16,7 @@ pub enum NodeKind {
     Project,
     ProgressReport,
     AuditEvent,
+    InspectionFinding,
 }
 
 impl NodeKind {
@@ -30,6 +31,7 @@ impl NodeKind {
             NodeKind::Project => "Project",
             NodeKind::ProgressReport => "ProgressReport",
             NodeKind::AuditEvent => "AuditEvent",
+            NodeKind::InspectionFinding => "InspectionFinding",
         }
     }
 
@@ -45,6 +47,7 @@ impl NodeKind {
             Project,
             ProgressReport,
             AuditEvent,
+            InspectionFinding,
         ]
         .into_iter()
         .find(|k| k.tag() == tag)
