@@ -17,6 +17,8 @@ pub enum Role {
     Helper,
     /// A county government, scoped to its region and everything below it.
     Recipient,
+    /// A survey team or spot-check inspector: records inspection findings and closes them.
+    Inspector,
     /// The national office.
     Admin,
 }
@@ -28,6 +30,7 @@ impl Role {
             Role::Auditor => "AUDITOR",
             Role::Helper => "HELPER",
             Role::Recipient => "RECIPIENT",
+            Role::Inspector => "INSPECTOR",
             Role::Admin => "ADMIN",
         }
     }
@@ -82,6 +85,11 @@ impl Identity {
 
     pub fn is_admin(&self) -> bool {
         self.role() == Some(Role::Admin)
+    }
+
+    /// The national office or an inspector: they record and close inspection findings.
+    pub fn inspects(&self) -> bool {
+        matches!(self.role(), Some(Role::Admin | Role::Inspector))
     }
 
     /// The organization code of a helper.

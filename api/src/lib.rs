@@ -10,6 +10,7 @@ pub mod error;
 pub mod expenditure;
 pub mod graphql;
 pub mod http;
+pub mod inspection;
 pub mod letter;
 pub mod limits;
 pub mod observability;

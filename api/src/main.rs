@@ -70,7 +70,7 @@ enum Command {
 /// What the token says and how it is signed.
 #[derive(clap::Args)]
 struct TokenArgs {
-    /// The caller's role: VIEWER, AUDITOR, HELPER, RECIPIENT or ADMIN.
+    /// The caller's role: VIEWER, AUDITOR, HELPER, RECIPIENT, INSPECTOR or ADMIN.
     #[arg(long, value_parser = parse_role)]
     role: pairing_api::auth::Role,
     /// The organization code a HELPER acts for.
@@ -96,8 +96,9 @@ struct TokenArgs {
 }
 
 fn parse_role(s: &str) -> Result<pairing_api::auth::Role, String> {
-    serde_json::from_value(serde_json::Value::String(s.to_ascii_uppercase()))
-        .map_err(|_| format!("not a role: {s} (VIEWER, AUDITOR, HELPER, RECIPIENT or ADMIN)"))
+    serde_json::from_value(serde_json::Value::String(s.to_ascii_uppercase())).map_err(|_| {
+        format!("not a role: {s} (VIEWER, AUDITOR, HELPER, RECIPIENT, INSPECTOR or ADMIN)")
+    })
 }
 
 fn mint_token(args: TokenArgs) -> Result<String, String> {

@@ -30,6 +30,7 @@ pub enum Node {
     AuditEvent(crate::audit::types::AuditEvent),
     Announcement(crate::publicity::Announcement),
     Expenditure(crate::expenditure::Expenditure),
+    InspectionFinding(crate::inspection::InspectionFinding),
 }
 
 /// The most ids `nodes` takes at once.
@@ -114,6 +115,12 @@ async fn resolve_node(ctx: &Context<'_>, field: &str, id: &ID) -> Result<Option<
             .await?
             .filter(|_| who.is_authenticated())
             .map(|m| Node::Expenditure(crate::expenditure::Expenditure(m))),
+        NodeKind::InspectionFinding => ctx
+            .loader::<crate::graphql::loader::ById<entity::inspection_finding::Entity>>()
+            .load_one(n)
+            .await?
+            .filter(|_| crate::inspection::service::visible(who))
+            .map(|m| Node::InspectionFinding(crate::inspection::InspectionFinding(m))),
     })
 }
 
@@ -162,6 +169,7 @@ pub struct Query(
     crate::audit::query::AuditQuery,
     crate::viewer::ViewerQuery,
     crate::publicity::query::PublicityQuery,
+    crate::inspection::query::InspectionQuery,
 );
 
 /// The platform's writes: each one input object, one transaction, one audit event.
@@ -177,6 +185,7 @@ pub struct Mutation(
     crate::organization::mutation::OrganizationMutation,
     crate::publicity::mutation::PublicityMutation,
     crate::expenditure::mutation::ExpenditureMutation,
+    crate::inspection::mutation::InspectionMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -97,6 +97,10 @@ string_enum!(TransferStatus { Planned = "PLANNED", Allocated = "ALLOCATED", Rece
 string_enum!(PersonnelCategory { PartyGovernmentCadre = "PARTY_GOVERNMENT_CADRE", ProfessionalTechnician = "PROFESSIONAL_TECHNICIAN" });
 string_enum!(DispatchStatus { Dispatched = "DISPATCHED", InPost = "IN_POST", Returned = "RETURNED" });
 string_enum!(ProjectStatus { Planned = "PLANNED", InProgress = "IN_PROGRESS", Completed = "COMPLETED", Cancelled = "CANCELLED" });
+string_enum!(FindingSource { GeneralSurvey = "GENERAL_SURVEY", SpotCheck = "SPOT_CHECK", Audit = "AUDIT", Complaint = "COMPLAINT" });
+string_enum!(FindingSeverity { Minor = "MINOR", Serious = "SERIOUS", Critical = "CRITICAL" });
+string_enum!(FindingStatus { Open = "OPEN", Rectifying = "RECTIFYING", Rectified = "RECTIFIED", Closed = "CLOSED", Reopened = "REOPENED" });
+string_enum!(FindingRecordKind { FundTransfer = "FUND_TRANSFER", PersonnelDispatch = "PERSONNEL_DISPATCH", Project = "PROJECT" });
 
 impl Indicator {
     /// The unit an indicator is counted in.

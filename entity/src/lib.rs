@@ -5,6 +5,7 @@ pub mod commitment;
 pub mod enums;
 pub mod expenditure;
 pub mod fund_transfer;
+pub mod inspection_finding;
 pub mod letter_revision;
 pub mod organization;
 pub mod pairing_agreement;

@@ -2,6 +2,7 @@
 mod auth;
 mod bench_queries;
 mod collection;
+mod delivery;
 mod demo;
 mod faults;
 mod fixtures;

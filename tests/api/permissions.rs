@@ -7,6 +7,7 @@
 use crate::fixtures::{World, d, dispatch, letter, transfer, world};
 use crate::harness::{TestApp, error_code, token};
 use crate::writes::gid;
+use entity::enums::FindingStatus;
 use entity::enums::{
     DispatchStatus, FundCategory, Indicator, LetterStatus, PairingStatus, PersonnelCategory,
     Program, ProjectStatus, TransferStatus,
@@ -23,15 +24,17 @@ enum Caller {
     Helper,
     Recipient,
     Admin,
+    Inspector,
 }
 
-const CALLERS: [Caller; 6] = [
+const CALLERS: [Caller; 7] = [
     Caller::Anonymous,
     Caller::Viewer,
     Caller::Auditor,
     Caller::Helper,
     Caller::Recipient,
     Caller::Admin,
+    Caller::Inspector,
 ];
 
 /// Who may: the helper on its own records, the recipient on records in its region, the admin on any.
@@ -40,6 +43,8 @@ enum May {
     HelperOwn,
     RecipientOwn,
     Admin,
+    /// An INSPECTOR, on any record (its work is national).
+    Inspector,
 }
 
 /// The record each call acts on (made fresh for every call).
@@ -67,6 +72,10 @@ enum Target {
     PublicizeTransfer,
     PublicizeProject,
     NewExpenditure,
+    NewFinding,
+    OpenFinding,
+    RectifyingFinding,
+    RectifiedFinding,
 }
 
 use May::*;
@@ -219,6 +228,36 @@ const MATRIX: &[(&str, &str, Target, &[May])] = &[
         NewExpenditure,
         &[RecipientOwn],
     ),
+    (
+        "openInspectionFinding",
+        "OpenInspectionFindingInput",
+        NewFinding,
+        &[Inspector, Admin],
+    ),
+    (
+        "startRectification",
+        "StartRectificationInput",
+        OpenFinding,
+        &[HelperOwn],
+    ),
+    (
+        "reportRectification",
+        "ReportRectificationInput",
+        RectifyingFinding,
+        &[HelperOwn],
+    ),
+    (
+        "closeInspectionFinding",
+        "CloseInspectionFindingInput",
+        RectifiedFinding,
+        &[Inspector, Admin],
+    ),
+    (
+        "reopenInspectionFinding",
+        "ReopenInspectionFindingInput",
+        RectifiedFinding,
+        &[Inspector, Admin],
+    ),
 ];
 
 fn expected(caller: Caller, own: bool, may: &[May]) -> &'static str {
@@ -227,6 +266,7 @@ fn expected(caller: Caller, own: bool, may: &[May]) -> &'static str {
         Caller::Helper => own && may.contains(&HelperOwn),
         Caller::Recipient => own && may.contains(&RecipientOwn),
         Caller::Admin => may.contains(&Admin),
+        Caller::Inspector => may.contains(&Inspector),
         Caller::Viewer | Caller::Auditor => false,
     };
     if allowed { "OK" } else { "FORBIDDEN" }
@@ -240,6 +280,7 @@ fn token_of(caller: Caller) -> Option<String> {
         Caller::Helper => Some(token(Role::Helper, Some("310000"), None)),
         Caller::Recipient => Some(token(Role::Recipient, None, Some("530000"))),
         Caller::Admin => Some(token(Role::Admin, None, None)),
+        Caller::Inspector => Some(token(Role::Inspector, None, None)),
     }
 }
 
@@ -535,6 +576,29 @@ impl Maker<'_> {
                 let project = self.project(own).await;
                 json!({ "projectId": gid("Project", project), "fundTransferId": gid("FundTransfer", transfer),
                         "amount": "100.00", "spentOn": "2019-05-01", "purpose": "大棚钢材", "voucherRef": "记-2019-05-001" })
+            }
+            NewFinding => {
+                let code = if own { "532923" } else { "451228" };
+                json!({ "source": "SPOT_CHECK", "severity": "MINOR", "description": "matrix",
+                        "regionCode": code, "foundOn": "2020-01-01", "dueOn": "2020-06-30" })
+            }
+            OpenFinding | RectifyingFinding | RectifiedFinding => {
+                let status = match target {
+                    OpenFinding => FindingStatus::Open,
+                    RectifyingFinding => FindingStatus::Rectifying,
+                    _ => FindingStatus::Rectified,
+                };
+                let (county, province, org) = if own {
+                    (w.xiangyun, w.yunnan, w.sh_gov)
+                } else {
+                    (w.du_an, w.guangxi, w.gd_gov)
+                };
+                let id =
+                    crate::delivery::finding(&self.app.db, county, province, Some(org), status)
+                        .await;
+                json!({ "inspectionFindingId": gid("InspectionFinding", id), "plan": "matrix",
+                        "evidence": "matrix", "rectifiedOn": "2020-03-01", "closedOn": "2020-04-01",
+                        "reason": "matrix" })
             }
         };
         json!({ "input": input })

@@ -18,6 +18,7 @@ pub enum NodeKind {
     AuditEvent,
     Announcement,
     Expenditure,
+    InspectionFinding,
 }
 
 impl NodeKind {
@@ -34,6 +35,7 @@ impl NodeKind {
             NodeKind::AuditEvent => "AuditEvent",
             NodeKind::Announcement => "Announcement",
             NodeKind::Expenditure => "Expenditure",
+            NodeKind::InspectionFinding => "InspectionFinding",
         }
     }
 
@@ -51,6 +53,7 @@ impl NodeKind {
             AuditEvent,
             Announcement,
             Expenditure,
+            InspectionFinding,
         ]
         .into_iter()
         .find(|k| k.tag() == tag)

@@ -2,6 +2,7 @@
 //!
 //! Everything is generated in memory first (deterministically), then written in one transaction
 //! with multi-row inserts.
+mod delivery;
 mod generate;
 mod names;
 mod reference;
@@ -66,6 +67,7 @@ pub async fn load_demo(db: &DatabaseConnection) -> Result<(), DbErr> {
             .await?;
         }
     }
+    delivery::load(&txn).await?;
     txn.commit().await
 }
 

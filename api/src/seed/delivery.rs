@@ -1,0 +1,163 @@
+//! Demo data of verified delivery: inspection findings in every status, against transfers of the
+//! demo, a project and listed counties. Dates are fixed, so which ones are overdue is stable.
+use chrono::NaiveDate;
+use entity::enums::{
+    FindingRecordKind, FindingSeverity, FindingSource, FindingStatus, RegionLevel,
+};
+use entity::inspection_finding::ActiveModel;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, NotSet, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+
+fn day(y: i32, m: u32, d: u32) -> Result<NaiveDate, DbErr> {
+    NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| DbErr::Custom(format!("{y}-{m}-{d}")))
+}
+
+/// One finding's story so far: status, and the dates and texts its steps left.
+struct Story {
+    source: FindingSource,
+    severity: FindingSeverity,
+    status: FindingStatus,
+    description: &'static str,
+    found: (i32, u32, u32),
+    due: (i32, u32, u32),
+}
+
+const ON_TRANSFERS: [Story; 4] = [
+    Story {
+        source: FindingSource::SpotCheck,
+        severity: FindingSeverity::Serious,
+        status: FindingStatus::Open,
+        description: "资金拨付凭证与到账记录金额不一致 (allocation voucher and receipt differ)",
+        found: (2021, 3, 15),
+        due: (2021, 6, 30),
+    },
+    Story {
+        source: FindingSource::GeneralSurvey,
+        severity: FindingSeverity::Minor,
+        status: FindingStatus::Rectifying,
+        description: "资金使用情况未按规定公示 (use of funds not publicized)",
+        found: (2021, 4, 10),
+        due: (2021, 9, 30),
+    },
+    Story {
+        source: FindingSource::Audit,
+        severity: FindingSeverity::Serious,
+        status: FindingStatus::Rectified,
+        description: "项目资金闲置超过一年 (funds idle for over a year)",
+        found: (2021, 5, 20),
+        due: (2021, 12, 31),
+    },
+    Story {
+        source: FindingSource::SpotCheck,
+        severity: FindingSeverity::Minor,
+        status: FindingStatus::Closed,
+        description: "到账确认日期晚于实际到账 (receipt confirmed late)",
+        found: (2020, 11, 5),
+        due: (2021, 2, 28),
+    },
+];
+
+/// Loads the demo's findings (after the records they point at), within the demo's transaction.
+pub async fn load<C: ConnectionTrait>(c: &C) -> Result<(), DbErr> {
+    let transfers = entity::fund_transfer::Entity::find()
+        .order_by_asc(entity::fund_transfer::Column::Id)
+        .limit(ON_TRANSFERS.len() as u64)
+        .all(c)
+        .await?;
+    for (t, s) in transfers.iter().zip(ON_TRANSFERS.iter()) {
+        let mut f = base(s)?;
+        f.region_id = Set(t.recipient_id);
+        f.province_id = Set(t.recipient_province_id);
+        f.pairing_id = Set(Some(t.pairing_id));
+        f.record_kind = Set(Some(FindingRecordKind::FundTransfer));
+        f.record_id = Set(Some(t.id));
+        f.responsible_org_id = Set(Some(t.helper_id));
+        f.insert(c).await?;
+    }
+    // A project reopened after a rectification that did not hold.
+    if let Some(p) = entity::project::Entity::find()
+        .order_by_asc(entity::project::Column::Id)
+        .one(c)
+        .await?
+        && let Some(county) = entity::region::Entity::find_by_id(p.county_id)
+            .one(c)
+            .await?
+    {
+        let mut f = base(&Story {
+            source: FindingSource::Complaint,
+            severity: FindingSeverity::Critical,
+            status: FindingStatus::Reopened,
+            description: "群众反映项目建成后未投入使用 (project built but unused)",
+            found: (2021, 1, 12),
+            due: (2021, 7, 31),
+        })?;
+        f.region_id = Set(county.id);
+        f.province_id = Set(county.province_id.unwrap_or(county.id));
+        f.record_kind = Set(Some(FindingRecordKind::Project));
+        f.record_id = Set(Some(p.id));
+        f.reopened = Set(1);
+        f.insert(c).await?;
+    }
+    // Listed counties answering for themselves: open, due well ahead.
+    let listed = entity::region::Entity::find()
+        .filter(entity::region::Column::IsListed.eq(true))
+        .filter(entity::region::Column::Level.eq(RegionLevel::County))
+        .order_by_asc(entity::region::Column::Code)
+        .limit(2)
+        .all(c)
+        .await?;
+    for county in listed {
+        let mut f = base(&Story {
+            source: FindingSource::GeneralSurvey,
+            severity: FindingSeverity::Serious,
+            status: FindingStatus::Open,
+            description: "挂牌督战作战方案未按期推进 (combat plan behind schedule)",
+            found: (2020, 9, 1),
+            due: (2030, 6, 30),
+        })?;
+        f.region_id = Set(county.id);
+        f.province_id = Set(county.province_id.unwrap_or(county.id));
+        f.insert(c).await?;
+    }
+    Ok(())
+}
+
+/// A finding as its story left it, without its subject.
+fn base(s: &Story) -> Result<ActiveModel, DbErr> {
+    let found = day(s.found.0, s.found.1, s.found.2)?;
+    let due = day(s.due.0, s.due.1, s.due.2)?;
+    let past = |st: &[FindingStatus]| st.contains(&s.status);
+    use FindingStatus::*;
+    let started = past(&[Rectifying, Rectified, Closed, Reopened]);
+    let rectified = past(&[Rectified, Closed, Reopened]);
+    Ok(ActiveModel {
+        id: NotSet,
+        source: Set(s.source),
+        severity: Set(s.severity),
+        status: Set(s.status),
+        region_id: NotSet,
+        province_id: NotSet,
+        pairing_id: Set(None),
+        record_kind: Set(None),
+        record_id: Set(None),
+        responsible_org_id: Set(None),
+        description: Set(s.description.into()),
+        found_on: Set(found),
+        due_on: Set(due),
+        opened_by: Set("demo-inspector".into()),
+        rectification_plan: Set(
+            started.then(|| "整改方案：逐笔核对并补正 (check and correct each item)".into())
+        ),
+        rectification_evidence: Set(
+            rectified.then(|| "整改报告 (rectification report) DEMO-RECT-1".into())
+        ),
+        rectified_on: Set(rectified.then_some(due)),
+        closed_on: Set((s.status == Closed).then_some(due)),
+        reopened: Set(0),
+        idempotency_key: Set(None),
+        request_hash: Set(None),
+        created_at: Set(chrono::Utc::now()),
+    })
+}

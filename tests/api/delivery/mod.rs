@@ -1,0 +1,46 @@
+//! Verified delivery beyond money: inspection findings and their rectification.
+mod inspection;
+
+use entity::enums::{FindingSeverity, FindingSource, FindingStatus};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, NotSet, Set};
+
+/// A finding in `status` against `county`, `org` responsible (none: the county itself), found on
+/// 2020-01-01, due on 2020-06-30, rectified (when it is) on 2020-03-01.
+pub async fn finding(
+    db: &DatabaseConnection,
+    county: i64,
+    province: i64,
+    org: Option<i64>,
+    status: FindingStatus,
+) -> i64 {
+    let d = crate::fixtures::d;
+    let rectified = matches!(status, FindingStatus::Rectified | FindingStatus::Closed);
+    entity::inspection_finding::ActiveModel {
+        id: NotSet,
+        source: Set(FindingSource::SpotCheck),
+        severity: Set(FindingSeverity::Minor),
+        status: Set(status),
+        region_id: Set(county),
+        province_id: Set(province),
+        pairing_id: Set(None),
+        record_kind: Set(None),
+        record_id: Set(None),
+        responsible_org_id: Set(org),
+        description: Set("fixture".into()),
+        found_on: Set(d(2020, 1, 1)),
+        due_on: Set(d(2020, 6, 30)),
+        opened_by: Set("fixture".into()),
+        rectification_plan: Set(None),
+        rectification_evidence: Set(rectified.then(|| "fixture".into())),
+        rectified_on: Set(rectified.then(|| d(2020, 3, 1))),
+        closed_on: Set((status == FindingStatus::Closed).then(|| d(2020, 4, 1))),
+        reopened: Set(0),
+        idempotency_key: Set(None),
+        request_hash: Set(None),
+        created_at: Set(chrono::Utc::now()),
+    }
+    .insert(db)
+    .await
+    .expect("insert finding")
+    .id
+}
