@@ -5,10 +5,8 @@ use actix_web::middleware;
 /// For JSON answers: nothing may load, nothing may frame them.
 const CSP_JSON: &str =
     "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
-/// For GraphiQL: its scripts and styles come from unpkg and inline; it talks only to this origin.
-pub(super) const CSP_GRAPHIQL: &str = "default-src 'none'; script-src 'unsafe-inline' https://unpkg.com; style-src 'unsafe-inline' https://unpkg.com; img-src data: https:; font-src data: https://unpkg.com; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-/// Security headers on every response (a handler's own, e.g. GraphiQL's CSP, take precedence).
+/// Security headers on every response (a handler's own, e.g. a page's CSP, take precedence).
 pub(super) fn security_headers() -> middleware::DefaultHeaders {
     middleware::DefaultHeaders::new()
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))

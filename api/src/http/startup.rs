@@ -150,6 +150,8 @@ impl Application {
             App::new()
                 .app_data(shared.clone())
                 .configure(routes)
+                .configure(crate::web::routes)
+                .configure(crate::export::routes)
                 .default_service(web::to(not_found))
                 .wrap(security_headers())
                 .wrap(cors(&origins))

@@ -1,7 +1,6 @@
 //! GraphQL over HTTP: the POST and GET handlers, from the HTTP request to the operations.
 use super::Shared;
 use super::executor::run_with_deadline;
-use super::headers::CSP_GRAPHIQL;
 use super::pipeline::is_mutation;
 use super::response::{Format, JSON, error_response, negotiate, respond};
 use crate::auth::identify;
@@ -10,7 +9,6 @@ use crate::observability::RequestId;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
-use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, Request};
 use futures_util::StreamExt;
 use std::sync::atomic::Ordering;
@@ -232,15 +230,7 @@ pub(super) async fn graphql_get(shared: web::Data<Shared>, req: HttpRequest) -> 
         .is_some_and(|a| a.contains("text/html"));
     let Some(query) = params.query else {
         if wants_html {
-            return HttpResponse::Ok()
-                .content_type("text/html; charset=utf-8")
-                .insert_header((header::CONTENT_SECURITY_POLICY, CSP_GRAPHIQL))
-                .body(
-                    GraphiQLSource::build()
-                        .endpoint("/graphql")
-                        .title("Paired assistance — GraphiQL")
-                        .finish(),
-                );
+            return crate::web::graphiql();
         }
         return error_response(
             StatusCode::BAD_REQUEST,

@@ -162,42 +162,7 @@ impl RollupQuery {
             FundFlowDimension,
         >,
     ) -> Result<Vec<FundFlowGroup>> {
-        let f = filter.unwrap_or_default();
-        for (n, d) in group_by.iter().enumerate() {
-            if group_by[..n].contains(d) {
-                return Err(AppError::bad_input("groupBy", "a dimension is listed twice").into());
-            }
-        }
-        for (field, y) in [
-            ("filter.fromYear", f.from_year),
-            ("filter.toYear", f.to_year),
-        ] {
-            if let Some(y) = y {
-                service::check_year(field, y)?;
-            }
-        }
-        if let Some(code) = &f.province_code {
-            check_code("filter.provinceCode", code)?;
-        }
-        if let Some(code) = &f.recipient_code {
-            check_code("filter.recipientCode", code)?;
-        }
-        let flow = FlowFilter {
-            years: f.years,
-            from_year: f.from_year,
-            to_year: f.to_year,
-            program: f.program.map(Into::into),
-            categories: f
-                .categories
-                .map(|cs| cs.into_iter().map(Into::into).collect()),
-            statuses: f
-                .statuses
-                .map(|ss| ss.into_iter().map(Into::into).collect()),
-            helper_code: f.helper_code,
-            province_code: f.province_code,
-            recipient_code: f.recipient_code,
-        };
-        let dims: Vec<FlowDim> = group_by.into_iter().map(Into::into).collect();
+        let (flow, dims) = flow_request(filter.unwrap_or_default(), group_by)?;
         let groups = service::fund_flows(ctx.db(), &flow, &dims).await?;
         Ok(groups.into_iter().map(FundFlowGroup).collect())
     }
@@ -281,4 +246,51 @@ impl RollupQuery {
             DataQualityFinding,
         ))
     }
+}
+
+/// A fund-flow request checked and turned into the aggregate's filter and dimensions: the
+/// `fundFlows` field and the CSV export share it.
+pub fn flow_request(
+    f: FundFlowFilter,
+    group_by: Vec<FundFlowDimension>,
+) -> Result<(FlowFilter, Vec<FlowDim>), AppError> {
+    for (n, d) in group_by.iter().enumerate() {
+        if group_by[..n].contains(d) {
+            return Err(AppError::bad_input(
+                "groupBy",
+                "a dimension is listed twice",
+            ));
+        }
+    }
+    for (field, y) in [
+        ("filter.fromYear", f.from_year),
+        ("filter.toYear", f.to_year),
+    ] {
+        if let Some(y) = y {
+            service::check_year(field, y)?;
+        }
+    }
+    if let Some(code) = &f.province_code {
+        check_code("filter.provinceCode", code)?;
+    }
+    if let Some(code) = &f.recipient_code {
+        check_code("filter.recipientCode", code)?;
+    }
+    let flow = FlowFilter {
+        years: f.years,
+        from_year: f.from_year,
+        to_year: f.to_year,
+        program: f.program.map(Into::into),
+        categories: f
+            .categories
+            .map(|cs| cs.into_iter().map(Into::into).collect()),
+        statuses: f
+            .statuses
+            .map(|ss| ss.into_iter().map(Into::into).collect()),
+        helper_code: f.helper_code,
+        province_code: f.province_code,
+        recipient_code: f.recipient_code,
+    };
+    let dims: Vec<FlowDim> = group_by.into_iter().map(Into::into).collect();
+    Ok((flow, dims))
 }
