@@ -5,7 +5,7 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::node::{NodeKind, expect_global_id};
 use crate::graphql::scalars::Decimal;
 use crate::region_code;
-use crate::write::{Writer, allow, amount_fen, not_future};
+use crate::write::{Writer, allow, amount_fen, event_on};
 use entity::enums::TransferStatus;
 use entity::expenditure::{ActiveModel, Column, Entity, Model};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -87,7 +87,7 @@ pub async fn record(w: &Writer<'_>, input: RecordExpenditureInput) -> AppResult<
     };
     let amount = amount_fen("input.amount", &input.amount)?;
     let spent_on = input.spent_on.0;
-    not_future("input.spentOn", spent_on)?;
+    event_on("input.spentOn", spent_on)?;
     if spent_on < received_on {
         return Err(AppError::bad_input(
             "input.spentOn",

@@ -198,7 +198,7 @@ use super::types::{
 };
 use crate::graphql::node::{NodeKind, expect_global_id, parse_global_id};
 use crate::region_code;
-use crate::write::{Writer, allow, illegal, not_future, opt_text, organization_by_code, text};
+use crate::write::{Writer, allow, event_on, illegal, opt_text, organization_by_code, text};
 use sea_orm::{ActiveModelTrait, NotSet, Set, TransactionTrait};
 
 /// The acts on a finding, each with its one permission rule.
@@ -365,7 +365,7 @@ async fn subject(w: &Writer<'_>, input: &OpenInspectionFindingInput) -> AppResul
 pub async fn open(w: &Writer<'_>, input: OpenInspectionFindingInput) -> AppResult<Model> {
     authorize(w, FindingAction::Open, None).await?;
     let description = text("input.description", &input.description, 4000)?;
-    not_future("input.foundOn", input.found_on.0)?;
+    event_on("input.foundOn", input.found_on.0)?;
     if input.due_on.0 < input.found_on.0 {
         return Err(AppError::bad_input(
             "input.dueOn",
@@ -550,7 +550,7 @@ pub async fn report_rectification(
     authorize(w, FindingAction::Rectify, Some(&f)).await?;
     let evidence = text("input.evidence", &input.evidence, 4000)?;
     let on = input.rectified_on.0;
-    not_future("input.rectifiedOn", on)?;
+    event_on("input.rectifiedOn", on)?;
     if on < f.found_on {
         return Err(AppError::bad_input(
             "input.rectifiedOn",
@@ -580,7 +580,7 @@ pub async fn close(w: &Writer<'_>, input: CloseInspectionFindingInput) -> AppRes
     authorize(w, FindingAction::Judge, Some(&f)).await?;
     let note = opt_text("input.note", input.note.as_deref(), 2000)?;
     let on = input.closed_on.0;
-    not_future("input.closedOn", on)?;
+    event_on("input.closedOn", on)?;
     if f.status != FindingStatus::Rectified {
         return Err(illegal("finding", f.status.as_str(), "CLOSED"));
     }

@@ -376,7 +376,7 @@ pub async fn update(w: &Writer<'_>, input: UpdateProjectInput) -> AppResult<Mode
     am.planned_start = Set(start);
     am.planned_end = Set(end);
     if let Some(d) = input.completed_on {
-        crate::write::not_future("input.completedOn", d.0)?;
+        crate::write::event_on("input.completedOn", d.0)?;
         if status != ProjectStatus::Completed {
             return Err(AppError::bad_input(
                 "input.completedOn",

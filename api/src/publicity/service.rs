@@ -5,7 +5,7 @@ use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::graphql::node::{NodeKind, expect_global_id};
-use crate::write::{Writer, allow, not_future};
+use crate::write::{Writer, allow, event_on};
 use chrono::{Datelike, NaiveDate};
 use entity::announcement::{ActiveModel, Column, Entity, Model};
 use entity::enums::TransferStatus;
@@ -84,7 +84,7 @@ fn publicity(
     supersedes: Option<&async_graphql::ID>,
     key: Option<&str>,
 ) -> AppResult<Publicity> {
-    not_future("input.periodStart", period_start)?;
+    event_on("input.periodStart", period_start)?;
     if period_end < period_start {
         return Err(AppError::bad_input(
             "input.periodEnd",
