@@ -659,8 +659,9 @@ async fn hostile_input_does_not_hurt_the_server() {
             let status = r.status().as_u16();
             let body = r.text().await.unwrap_or_default();
             check_answer(&name, status, &body);
+            // A hang, not a speed check (speed is measured in bench/): generous for a loaded machine.
             assert!(
-                case_started.elapsed() < Duration::from_secs(5),
+                case_started.elapsed() < Duration::from_secs(20),
                 "{name} took {:?}",
                 case_started.elapsed()
             );
