@@ -254,11 +254,12 @@ impl Splitter {
                 self.write(on, &b, form + 1, out);
             }
             2 => {
-                let name = format!("F{}", self.fragments.len());
+                // The slot is reserved before the body is written: the body may add fragments.
+                let i = self.fragments.len();
+                let name = format!("F{i}");
                 self.fragments.push(String::new());
                 let mut body = String::new();
                 self.write(on, &b, form + 1, &mut body);
-                let i = self.fragments.len() - 1;
                 self.fragments[i] = format!("fragment {name} on {on} {body}");
                 out.push_str(&format!("...{name} "));
             }

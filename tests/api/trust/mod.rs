@@ -2,6 +2,7 @@
 //! is never INTERNAL, and the demo secret stays on a developer's machine.
 mod keys;
 mod scalars;
+mod subjects;
 
 use crate::harness::TestApp;
 use serde_json::Value;
