@@ -3,6 +3,7 @@
 mod demo;
 mod keys;
 mod scalars;
+mod smaller;
 mod subjects;
 
 use crate::harness::TestApp;
