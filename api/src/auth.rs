@@ -343,9 +343,17 @@ pub fn parse_ttl(text: &str) -> Result<i64, String> {
     if n <= 0 {
         return Err("the lifetime must be positive".into());
     }
-    n.checked_mul(factor)
-        .ok_or_else(|| "the lifetime is too long".to_string())
+    match n.checked_mul(factor) {
+        Some(secs) if secs <= MAX_TTL_SECS => Ok(secs),
+        _ => Err(format!(
+            "the lifetime {text:?} is too long: at most 366d (a token outliving a year should be \
+             a key rotation instead)"
+        )),
+    }
 }
+
+/// The longest lifetime `pairing token` mints: 366 days.
+pub const MAX_TTL_SECS: i64 = 366 * 86_400;
 
 /// What the `token` command asks for.
 #[derive(Debug, Clone)]

@@ -220,6 +220,32 @@ pub struct Settings {
     pub workers: usize,
 }
 
+impl Settings {
+    /// Demo mode installs a public development secret and demo data: it is for a developer's own
+    /// machine, so it listens on a loopback address only (every address the bind resolves to).
+    pub fn check_demo_bind(&self) -> Result<(), String> {
+        use std::net::ToSocketAddrs;
+        if !self.demo {
+            return Ok(());
+        }
+        let loopback = self
+            .bind
+            .to_socket_addrs()
+            .map(|addrs| addrs.collect::<Vec<_>>())
+            .is_ok_and(|addrs| !addrs.is_empty() && addrs.iter().all(|a| a.ip().is_loopback()));
+        if loopback {
+            Ok(())
+        } else {
+            Err(format!(
+                "--demo (PAIRING_DEMO) refused on {}: demo mode trusts a public development secret \
+                 and listens on a loopback address only (e.g. 127.0.0.1:8080); configure \
+                 PAIRING_JWT_SECRET or PAIRING_JWT_PUBLIC_KEY and drop --demo to serve others",
+                self.bind
+            ))
+        }
+    }
+}
+
 /// Limits the schema itself applies; depth, cost, aliases and root fields are checked before
 /// execution by `crate::limits` (with fragments expanded and the walk bounded).
 #[derive(Debug, Clone)]

@@ -464,6 +464,60 @@ fn into_page<E: EntityTrait, T>(
     }
 }
 
+/// Whether a cursor's value has the type of the column it seeks on (a text where a number is
+/// ordered would otherwise reach the database as a comparison of mismatched types).
+fn value_fits<C: ColumnTrait>(column: C, v: &SortValue) -> bool {
+    use sea_orm::sea_query::ColumnType as T;
+    matches!(
+        (column.def().get_column_type(), v),
+        (T::Date, SortValue::Date(_))
+            | (
+                T::TinyInteger
+                    | T::SmallInteger
+                    | T::Integer
+                    | T::BigInteger
+                    | T::TinyUnsigned
+                    | T::SmallUnsigned
+                    | T::Unsigned
+                    | T::BigUnsigned,
+                SortValue::Int(_),
+            )
+            | (T::String(_) | T::Text | T::Char(_), SortValue::Text(_))
+    )
+}
+
+/// A `nameContains` filter: the text matched literally (`%`, `_` and `\` escaped), at most `max`
+/// characters, and no NUL (PostgreSQL refuses it in text; SQLite ended the pattern there, so it
+/// matched everything).
+pub fn contains_pattern(
+    field: &str,
+    text: &str,
+    max: usize,
+) -> AppResult<sea_orm::sea_query::LikeExpr> {
+    if text.chars().count() > max {
+        return Err(AppError::bad_input(
+            field,
+            format!("at most {max} characters"),
+        ));
+    }
+    if text.contains('\0') {
+        return Err(AppError::bad_input(
+            field,
+            "must not contain a NUL character",
+        ));
+    }
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    Ok(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\'))
+}
+
 /// Adds the `after`/`before` seek conditions of `args` to `select`.
 fn apply_cursors<E: EntityTrait>(
     select: Select<E>,
@@ -480,6 +534,12 @@ fn apply_cursors<E: EntityTrait>(
     ] {
         let Some(raw) = raw else { continue };
         let c = decode_cursor(field, raw, ordering.name)?;
+        if !value_fits(ordering.column, &c.v) {
+            return Err(AppError::bad_input(
+                field,
+                "the cursor's value does not fit this ordering; use a cursor returned by this list",
+            ));
+        }
         query = query.filter(if same_column {
             let v = Expr::val(c.id);
             if greater {

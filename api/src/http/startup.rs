@@ -87,6 +87,7 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, String> {
+        settings.check_demo_bind()?;
         let mut db = crate::db::connect(&settings.database_url, &settings.pool)
             .await
             .map_err(|e| format!("cannot connect to the database: {e}"))?;
@@ -94,6 +95,7 @@ impl Application {
             .await
             .map_err(|e| format!("migration failed: {e}"))?;
         if settings.demo {
+            crate::seed::check_demo_database(&db).await?;
             crate::seed::load_demo_if_empty(&db)
                 .await
                 .map_err(|e| format!("demo data failed: {e}"))?;

@@ -1,7 +1,9 @@
 use crate::graphql::node::{NodeKind, global_id};
 use crate::graphql::scalars::Decimal;
 use crate::graphql::{ContextExt, OrderDirection, define_connection};
+use crate::organization::Organization;
 use crate::pairing::PairingAgreement;
+use crate::pairing::service::{self as pairing_service, Acting};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::enums;
@@ -70,6 +72,18 @@ pub enum IndicatorUnit {
 /// The annual compact under a pairing: a set of commitments.
 pub struct ResponsibilityLetter(pub Model);
 
+impl ResponsibilityLetter {
+    async fn subject_shown(&self, ctx: &Context<'_>, acting: Acting) -> Result<bool> {
+        Ok(pairing_service::may_read_subject(
+            ctx.loaders(),
+            ctx.identity(),
+            self.0.pairing_id,
+            acting,
+        )
+        .await?)
+    }
+}
+
 /// The annual compact under a pairing: a set of commitments.
 #[Object]
 impl ResponsibilityLetter {
@@ -103,17 +117,29 @@ impl ResponsibilityLetter {
     async fn submitted_at(&self) -> Option<DateTime<Utc>> {
         self.0.submitted_at
     }
-    /// Who submitted it.
-    async fn submitted_by(&self) -> Option<&str> {
-        self.0.submitted_by.as_deref()
+    /// Who submitted it (a token subject): shown to AUDITOR, ADMIN and the helper organization
+    /// itself, `null` to others, who see `submittedByOrganization`.
+    async fn submitted_by(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        let shown = self.subject_shown(ctx, Acting::Helper).await?;
+        Ok(self.0.submitted_by.as_deref().filter(|_| shown))
+    }
+    /// The organization that submitted it (the pairing's helper); `null` until submitted.
+    async fn submitted_by_organization(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+        if self.0.submitted_by.is_none() {
+            return Ok(None);
+        }
+        let helper = pairing_service::helper_of(ctx.loaders(), self.0.pairing_id).await?;
+        Ok(Some(Organization(helper)))
     }
     /// When the national office signed it.
     async fn signed_at(&self) -> Option<DateTime<Utc>> {
         self.0.signed_at
     }
-    /// Who signed it.
-    async fn signed_by(&self) -> Option<&str> {
-        self.0.signed_by.as_deref()
+    /// Who signed it for the national office (a token subject): shown to AUDITOR and ADMIN only;
+    /// letters are always signed by the national office.
+    async fn signed_by(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        let shown = self.subject_shown(ctx, Acting::NationalOffice).await?;
+        Ok(self.0.signed_by.as_deref().filter(|_| shown))
     }
     /// The commitments, one per indicator.
     async fn commitments(&self, ctx: &Context<'_>) -> Result<Vec<Commitment>> {
@@ -137,7 +163,13 @@ impl ResponsibilityLetter {
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(LetterRevision).collect())
+        Ok(rows
+            .into_iter()
+            .map(|row| LetterRevision {
+                row,
+                pairing_id: self.0.pairing_id,
+            })
+            .collect())
     }
 }
 
@@ -228,7 +260,11 @@ impl Commitment {
 }
 
 /// A kept version of a letter's commitment set.
-pub struct LetterRevision(pub entity::letter_revision::Model);
+pub struct LetterRevision {
+    pub row: entity::letter_revision::Model,
+    /// The letter's pairing, whose helper made the change.
+    pub pairing_id: i64,
+}
 
 /// An indicator's target as it stood in a revision.
 #[derive(SimpleObject)]
@@ -250,12 +286,12 @@ struct StoredCommitment {
 impl LetterRevision {
     /// The letter version this revision produced.
     async fn version(&self) -> i32 {
-        self.0.version
+        self.row.version
     }
     /// The commitments as they stood in this version.
     async fn commitments(&self) -> Vec<RevisedCommitment> {
         let stored: Vec<StoredCommitment> =
-            serde_json::from_str(&self.0.commitments).unwrap_or_default();
+            serde_json::from_str(&self.row.commitments).unwrap_or_default();
         stored
             .into_iter()
             .map(|c| RevisedCommitment {
@@ -266,15 +302,28 @@ impl LetterRevision {
     }
     /// Why the commitments changed (required for amendments).
     async fn rationale(&self) -> Option<&str> {
-        self.0.rationale.as_deref()
+        self.row.rationale.as_deref()
     }
-    /// Who made the change.
-    async fn actor(&self) -> &str {
-        &self.0.actor
+    /// Who made the change (a token subject): shown to AUDITOR, ADMIN and the helper organization
+    /// itself, `null` to others, who see `organization`.
+    async fn actor(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        let shown = pairing_service::may_read_subject(
+            ctx.loaders(),
+            ctx.identity(),
+            self.pairing_id,
+            Acting::Helper,
+        )
+        .await?;
+        Ok(shown.then_some(self.row.actor.as_str()))
+    }
+    /// The organization that made the change (the pairing's helper).
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
+        let helper = pairing_service::helper_of(ctx.loaders(), self.pairing_id).await?;
+        Ok(Organization(helper))
     }
     /// When.
     async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+        self.row.created_at
     }
 }
 

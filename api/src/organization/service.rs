@@ -68,13 +68,8 @@ pub async fn list(
         ));
     }
     if let Some(text) = &f.name_contains {
-        if text.chars().count() > 50 {
-            return Err(AppError::bad_input(
-                "filter.nameContains",
-                "at most 50 characters",
-            ));
-        }
-        q = q.filter(Column::Name.contains(text));
+        let pattern = crate::connection::contains_pattern("filter.nameContains", text, 50)?;
+        q = q.filter(Column::Name.like(pattern));
     }
     fetch_page(db, q, &ordering(order), args).await
 }

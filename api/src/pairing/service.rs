@@ -346,3 +346,74 @@ crate::child_page_loader!(
     RecipientId,
     |m| m.recipient_id
 );
+
+/// The party of a pairing that acted on a record (submitted, amended, signed, reported, verified).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Acting {
+    /// The pairing's helper organization.
+    Helper,
+    /// The pairing's recipient (a recipient whose region contains it).
+    Recipient,
+    /// The national office (ADMIN).
+    NationalOffice,
+}
+
+/// Whether the caller may read who acted (a token subject, which an identity provider may make
+/// personal: a staff number, an e-mail): AUDITOR and ADMIN may, and so may the acting party itself
+/// about its own people. Everyone else sees the acting party only.
+pub async fn may_read_subject(
+    loaders: &Loaders,
+    identity: &crate::auth::Identity,
+    pairing_id: i64,
+    acting: Acting,
+) -> AppResult<bool> {
+    use crate::auth::Role;
+    match (identity.role(), acting) {
+        (Some(Role::Admin | Role::Auditor), _) => Ok(true),
+        (Some(Role::Helper), Acting::Helper) => {
+            let helper = helper_of(loaders, pairing_id).await?;
+            Ok(Some(helper.code.as_str()) == identity.helper_org())
+        }
+        (Some(Role::Recipient), Acting::Recipient) => {
+            let recipient = recipient_of(loaders, pairing_id).await?;
+            Ok(identity
+                .recipient_region()
+                .is_some_and(|scope| crate::region_code::covers(scope, &recipient.code)))
+        }
+        _ => Ok(false),
+    }
+}
+
+async fn pairing_of(loaders: &Loaders, pairing_id: i64) -> AppResult<std::sync::Arc<Model>> {
+    loaders
+        .get::<crate::graphql::loader::ById<Entity>>()
+        .load_one(pairing_id)
+        .await?
+        .ok_or_else(|| crate::error::AppError::not_found("PairingAgreement", pairing_id))
+}
+
+/// The helper organization of a pairing.
+pub async fn helper_of(
+    loaders: &Loaders,
+    pairing_id: i64,
+) -> AppResult<std::sync::Arc<organization::Model>> {
+    let p = pairing_of(loaders, pairing_id).await?;
+    loaders
+        .get::<crate::graphql::loader::ById<organization::Entity>>()
+        .load_one(p.helper_id)
+        .await?
+        .ok_or_else(|| crate::error::AppError::not_found("Organization", p.helper_id))
+}
+
+/// The recipient region of a pairing.
+pub async fn recipient_of(
+    loaders: &Loaders,
+    pairing_id: i64,
+) -> AppResult<std::sync::Arc<region::Model>> {
+    let p = pairing_of(loaders, pairing_id).await?;
+    loaders
+        .get::<crate::graphql::loader::ById<region::Entity>>()
+        .load_one(p.recipient_id)
+        .await?
+        .ok_or_else(|| crate::error::AppError::not_found("Region", p.recipient_id))
+}

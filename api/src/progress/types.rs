@@ -2,13 +2,28 @@ use crate::graphql::node::{NodeKind, global_id};
 use crate::graphql::scalars::Decimal;
 use crate::graphql::{ContextExt, OrderDirection, define_connection};
 use crate::letter::types::{Indicator, IndicatorUnit};
+use crate::organization::Organization;
 use crate::pairing::PairingAgreement;
+use crate::pairing::service::{self as pairing_service, Acting};
+use crate::region::Region;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::progress_report::Model;
 
 /// A reported figure for one indicator, pairing and quarter.
 pub struct ProgressReport(pub Model);
+
+impl ProgressReport {
+    async fn subject_shown(&self, ctx: &Context<'_>, acting: Acting) -> Result<bool> {
+        Ok(pairing_service::may_read_subject(
+            ctx.loaders(),
+            ctx.identity(),
+            self.0.pairing_id,
+            acting,
+        )
+        .await?)
+    }
+}
 
 /// A reported figure for one indicator, pairing and quarter.
 #[Object]
@@ -47,17 +62,36 @@ impl ProgressReport {
     async fn value(&self) -> Decimal {
         Decimal::from_minor(self.0.value, self.0.indicator.scale())
     }
-    /// Who reported it.
-    async fn reported_by(&self) -> &str {
-        &self.0.reported_by
+    /// Who reported it (a token subject): shown to AUDITOR, ADMIN and the helper organization
+    /// itself, `null` to others, who see `reportedByOrganization`.
+    async fn reported_by(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        let shown = self.subject_shown(ctx, Acting::Helper).await?;
+        Ok(shown.then_some(self.0.reported_by.as_str()))
+    }
+    /// The organization that reported it (the pairing's helper).
+    async fn reported_by_organization(&self, ctx: &Context<'_>) -> Result<Organization> {
+        let helper = pairing_service::helper_of(ctx.loaders(), self.0.pairing_id).await?;
+        Ok(Organization(helper))
     }
     /// When it was reported.
     async fn reported_at(&self) -> DateTime<Utc> {
         self.0.reported_at
     }
-    /// Who verified it for the recipient; `null` while unverified.
-    async fn verified_by(&self) -> Option<&str> {
-        self.0.verified_by.as_deref()
+    /// Who verified it for the recipient (a token subject); `null` while unverified. Shown to
+    /// AUDITOR, ADMIN and recipients whose region contains the pairing's recipient; others see
+    /// `verifiedByRegion`.
+    async fn verified_by(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        let shown = self.subject_shown(ctx, Acting::Recipient).await?;
+        Ok(self.0.verified_by.as_deref().filter(|_| shown))
+    }
+    /// The recipient region it was verified for (the pairing's recipient); `null` while
+    /// unverified.
+    async fn verified_by_region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
+        if self.0.verified_by.is_none() {
+            return Ok(None);
+        }
+        let recipient = pairing_service::recipient_of(ctx.loaders(), self.0.pairing_id).await?;
+        Ok(Some(Region(recipient)))
     }
     /// When it was verified.
     async fn verified_at(&self) -> Option<DateTime<Utc>> {

@@ -115,13 +115,8 @@ pub fn build(spec: &RegionListSpec) -> AppResult<(Select<Entity>, Ordering<Entit
         q = q.filter(Column::IsPoor.eq(true));
     }
     if let Some(text) = &f.name_contains {
-        if text.chars().count() > 50 {
-            return Err(AppError::bad_input(
-                "filter.nameContains",
-                "at most 50 characters",
-            ));
-        }
-        q = q.filter(Column::Name.contains(text));
+        let pattern = crate::connection::contains_pattern("filter.nameContains", text, 50)?;
+        q = q.filter(Column::Name.like(pattern));
     }
     Ok((q, ordering(spec.order)))
 }

@@ -24,6 +24,43 @@ pub async fn is_empty(db: &DatabaseConnection) -> Result<bool, DbErr> {
         && entity::organization::Entity::find().count(db).await? == 0)
 }
 
+/// Demo mode runs over an empty database (it loads the demo set) or over the demo set itself,
+/// never over other data: the public development secret must not guard real records. The demo set
+/// is recognized by its own generated transfers (the first and the last, as generated).
+pub async fn check_demo_database(db: &DatabaseConnection) -> Result<(), String> {
+    let refused = |why: String| {
+        format!(
+            "--demo (PAIRING_DEMO) refused: {why}; demo mode runs only over an empty database or \
+             the demo data set (start it on a fresh database, e.g. --database-url \
+             sqlite://demo.db?mode=rwc)"
+        )
+    };
+    let failed = |e: DbErr| refused(format!("the database could not be checked ({e})"));
+    if is_empty(db).await.map_err(failed)? {
+        return Ok(());
+    }
+    let data = generate().map_err(failed)?;
+    for t in [data.transfers.first(), data.transfers.last()]
+        .into_iter()
+        .flatten()
+    {
+        let row = entity::fund_transfer::Entity::find_by_id(t.id)
+            .one(db)
+            .await
+            .map_err(failed)?;
+        let same = row.is_some_and(|r| {
+            (&r.reference_no, r.amount_fen, r.helper_id, r.year)
+                == (&t.reference_no, t.amount_fen, t.helper_id, t.year)
+        });
+        if !same {
+            return Err(refused(
+                "the database holds data that the demo did not load".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Loads the demo data set unless the database already has regions or organizations.
 pub async fn load_demo_if_empty(db: &DatabaseConnection) -> Result<bool, DbErr> {
     if !is_empty(db).await? {

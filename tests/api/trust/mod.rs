@@ -1,7 +1,10 @@
 //! Issue 18: one helper cannot block another, who acted is shown only to those entitled, bad input
 //! is never INTERNAL, and the demo secret stays on a developer's machine.
+mod demo;
 mod keys;
 mod scalars;
+mod smaller;
+mod subjects;
 
 use crate::harness::TestApp;
 use serde_json::Value;
