@@ -2,7 +2,9 @@
 mod auth;
 mod bench_queries;
 mod collection;
+mod dashboard;
 mod demo;
+mod export;
 mod faults;
 mod fixtures;
 mod harness;
