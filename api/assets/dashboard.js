@@ -188,6 +188,8 @@
 
   function bars(id, title, categories, series) {
     chart(id).setOption({
+      // Figures appear at once: a page read (or captured) right after loading shows them whole.
+      animation: false,
       title: { text: title, left: 0, textStyle: { fontSize: 13 } },
       tooltip: { trigger: 'axis' },
       legend: { top: 0, right: 0 },

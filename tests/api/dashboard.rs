@@ -82,10 +82,16 @@ async fn js(c: &Client, script: &str) -> Value {
     c.execute(script, vec![]).await.expect(script)
 }
 
-async fn screenshot(c: &Client, name: &str) {
+/// Saves a screenshot with `section` scrolled to the top (`None`: the page's top).
+async fn screenshot(c: &Client, name: &str, section: Option<&str>) {
     let Ok(folder) = std::env::var("PAIRING_SCREENSHOTS") else {
         return;
     };
+    let scroll = match section {
+        Some(id) => format!("document.getElementById('{id}').scrollIntoView();"),
+        None => "window.scrollTo(0, 0);".to_string(),
+    };
+    js(c, &scroll).await;
     let png = c.screenshot().await.expect("screenshot");
     std::fs::create_dir_all(&folder).expect("screenshot folder");
     std::fs::write(std::path::Path::new(&folder).join(name), png).expect("write screenshot");
@@ -134,6 +140,7 @@ async fn dashboard_shows_the_api_figures_in_a_browser() {
         .await
         .expect("select Shanghai");
     wait_for(&c, "body[data-loaded='org:310000/2019']").await;
+    screenshot(&c, "dashboard-helper-2019.png", None).await;
     c.find(Locator::Css("#year"))
         .await
         .expect("year")
@@ -233,7 +240,7 @@ async fn dashboard_shows_the_api_figures_in_a_browser() {
     });
     assert!(counties.len() > 3);
     assert_eq!(page["counties"], json!(counties));
-    screenshot(&c, "dashboard-helper.png").await;
+    screenshot(&c, "dashboard-helper.png", None).await;
 
     // The county view: pick a county that has pairings of its own.
     let county = app
@@ -311,7 +318,7 @@ async fn dashboard_shows_the_api_figures_in_a_browser() {
         expected[*f] = r["assistance"][*f].clone();
     }
     assert_eq!(view["cells"], expected, "{view}");
-    screenshot(&c, "dashboard-county.png").await;
+    screenshot(&c, "dashboard-county.png", Some("counties")).await;
 
     // English labels on request.
     c.find(Locator::Css("#lang"))
@@ -328,7 +335,7 @@ async fn dashboard_shows_the_api_figures_in_a_browser() {
         .await
         .expect("text");
     assert!(title.starts_with("East–west cooperation"), "{title}");
-    screenshot(&c, "dashboard-english.png").await;
+    screenshot(&c, "dashboard-english.png", None).await;
     c.find(Locator::Css("#lang"))
         .await
         .expect("toggle")
@@ -383,7 +390,7 @@ async fn dashboard_shows_the_api_figures_in_a_browser() {
         "{stored}"
     );
     assert_eq!(stored["rows"], json!(mine.min(100)));
-    screenshot(&c, "dashboard-signed-in.png").await;
+    screenshot(&c, "dashboard-signed-in.png", Some("county-view")).await;
 
     // Nothing was loaded from anywhere but the server.
     let resources = js(
@@ -409,7 +416,7 @@ async fn dashboard_shows_the_api_figures_in_a_browser() {
     // GraphiQL, embedded too.
     c.goto(&app.url("/graphql")).await.expect("graphiql");
     wait_for(&c, ".graphiql-container").await;
-    screenshot(&c, "graphiql.png").await;
+    screenshot(&c, "graphiql.png", None).await;
     let resources = js(
         &c,
         "return performance.getEntriesByType('resource').map(e => e.name);",
