@@ -188,9 +188,11 @@
 
   function bars(id, title, categories, series) {
     chart(id).setOption({
-      title: { text: title, textStyle: { fontSize: 13 } },
+      // Figures appear at once: a page read (or captured) right after loading shows them whole.
+      animation: false,
+      title: { text: title, left: 0, textStyle: { fontSize: 13 } },
       tooltip: { trigger: 'axis' },
-      legend: { top: 22 },
+      legend: { top: 0, right: 0 },
       grid: { top: 60, left: 10, right: 10, bottom: 10, containLabel: true },
       xAxis: { type: 'category', data: categories, axisLabel: { interval: 0, rotate: categories.length > 4 ? 30 : 0 } },
       yAxis: { type: 'value', axisLabel: { formatter: function (v) { return v >= 1e8 ? v / 1e8 + (lang === 'zh' ? '亿' : 'e8') : v >= 1e4 ? v / 1e4 + (lang === 'zh' ? '万' : 'e4') : v; } } },
@@ -383,7 +385,7 @@
     var columns = COUNTY_COLUMNS.filter(function (c) { return c.key === 'promised' || r.assistance[c.field] !== undefined; });
     var head = $('county-summary').querySelector('thead tr');
     head.textContent = '';
-    columns.forEach(function (c) { var th = document.createElement('th'); th.textContent = t(c.key) + ' (' + named(UNITS, 'YUAN') + ')'; head.appendChild(th); });
+    columns.forEach(function (c) { var th = document.createElement('th'); th.className = 'num'; th.textContent = t(c.key) + ' (' + named(UNITS, 'YUAN') + ')'; head.appendChild(th); });
     fill($('county-summary').querySelector('tbody'), [r], function (tr) {
       columns.forEach(function (c) {
         var v = c.key === 'promised' ? yuan(promised) : r.assistance[c.field];

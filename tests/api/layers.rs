@@ -37,6 +37,7 @@ const SHARED: &[&str] = &[
     "region_code.rs",
     "write.rs",
     "config.rs",
+    "web",
 ];
 
 fn rust_files(path: &Path, out: &mut Vec<PathBuf>) {

@@ -85,6 +85,15 @@ fn program_en(p: Program) -> &'static str {
     }
 }
 
+/// When a transfer was paid out, if it was (ALLOCATED or RECEIVED): its disbursement date.
+fn disbursed_on(m: &entity::fund_transfer::Model) -> Option<chrono::NaiveDate> {
+    let paid = matches!(
+        m.status,
+        TransferStatus::Allocated | TransferStatus::Received
+    );
+    m.allocated_on.filter(|_| paid)
+}
+
 /// Where the export stands: pairings still to write, and the one being written.
 struct Activities {
     db: Db,
@@ -188,7 +197,7 @@ impl Activities {
         // The next pairing with publicized transfers in the year opens an activity.
         while let Some(pairing) = self.next_pairing().await? {
             let (rows, next) = self.transfers(pairing.id, None).await?;
-            if rows.is_empty() {
+            if next.is_none() && !rows.iter().any(|t| disbursed_on(&t.row).is_some()) {
                 continue;
             }
             self.activity_head(&mut out, &pairing).await?;
@@ -324,11 +333,19 @@ async fn build(shared: &Shared, req: &HttpRequest) -> AppResult<HttpResponse> {
         open: None,
         finished: false,
     };
-    // The first activity is read before answering: a failing read is then an error status.
-    let (first, state) = match state.next().await? {
-        Some((piece, state)) => (head + &piece, Some(state)),
-        None => (head, None),
-    };
+    // The first activity is read before answering: a failing read is then an error status, and
+    // a helper without publicized transfers in the year a 404 (the schema wants an activity).
+    let (piece, state) = state
+        .next()
+        .await?
+        .filter(|(_, state)| !state.finished)
+        .ok_or_else(|| {
+            AppError::not_found(
+                "publicized transfers",
+                format!("of helper {code} in {year}"),
+            )
+        })?;
+    let (first, state) = (head + &piece, Some(state));
     let filename = format!(
         "iati-activities-{}-{year}.xml",
         code.replace(['"', '/', '\\'], "_")
