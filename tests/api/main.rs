@@ -17,6 +17,7 @@ mod rollups;
 mod rows;
 mod scope;
 mod shutdown;
+mod supervision;
 mod transport;
 mod validation;
 mod writes;
