@@ -199,3 +199,44 @@ async fn supervision_findings_follow_the_rows_thresholds_and_filters() {
     assert_eq!(b, a[a.len() - 2..].to_vec());
     assert_eq!(body["data"]["b"]["pageInfo"]["hasPreviousPage"], true);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_supervision_finding_shows_on_the_demo() {
+    let app = TestApp::spawn().await;
+    pairing_api::seed::load_demo(&app.db)
+        .await
+        .expect("load demo");
+    for kind in ["PUBLICITY_OVERDUE", "FUNDS_IDLE", "PROJECT_OVERDUE"] {
+        let body = app
+            .gql_as(
+                Some(&viewer()),
+                "query($k: DataQualityFindingKind!) { dataQualityFindings(year: 2020, asOf: \"2020-12-31\",
+                   first: 0, filter: { kinds: [$k] }) { totalCount } }",
+                json!({ "k": kind }),
+            )
+            .await;
+        let n = ok(&body)["dataQualityFindings"]["totalCount"]
+            .as_i64()
+            .expect("count");
+        assert!(n > 0, "{kind}: {body}");
+    }
+    // The demo's spending never exceeds what a transfer brought.
+    let transfers = entity::fund_transfer::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("rows");
+    let spent = entity::expenditure::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("rows");
+    assert!(!spent.is_empty());
+    for t in &transfers {
+        let sum: i64 = spent
+            .iter()
+            .filter(|e| e.fund_transfer_id == t.id)
+            .map(|e| e.amount_fen)
+            .sum();
+        assert!(sum <= t.amount_fen, "transfer {}", t.id);
+        assert!(sum == 0 || t.status == entity::enums::TransferStatus::Received);
+    }
+}
