@@ -20,6 +20,7 @@ mod rollups;
 mod rows;
 mod scope;
 mod shutdown;
+mod supervision;
 mod transport;
 mod trust;
 mod validation;

@@ -113,7 +113,7 @@ use crate::graphql::node::{NodeKind, expect_global_id};
 use crate::graphql::scalars::Decimal;
 use crate::write::{MAX_AMOUNT_FEN, Writer, allow, illegal, region_by_code};
 use entity::enums::{ProjectStatus, RegionLevel};
-use sea_orm::{ActiveModelTrait, IntoActiveModel, NotSet, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, IntoActiveModel, NotSet, QueryOrder, Set, TransactionTrait};
 
 const ENTITY: &str = "Project";
 
@@ -258,6 +258,7 @@ async fn targets_of<C: sea_orm::ConnectionTrait>(
     use entity::project_target as pt;
     Ok(pt::Entity::find()
         .filter(pt::Column::ProjectId.eq(project_id))
+        .order_by_asc(pt::Column::Id)
         .all(c)
         .await?)
 }

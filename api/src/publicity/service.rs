@@ -241,23 +241,34 @@ async fn publicize(
     };
     let attempt = async {
         let txn = w.db.begin().await?;
-        // Marks the subject publicized (keeping the first date); the update also takes its row
-        // lock, so two announcements of one subject are written one after the other.
-        let keep_first = Expr::cust_with_values("COALESCE(publicized_on, $1)", [p.period_start]);
+        // Takes the subject's row lock (so two announcements of one subject are written one
+        // after the other), then marks it publicized from this period unless it already was.
         match subject {
             Subject::Transfer(id) => {
                 use entity::fund_transfer as t;
                 t::Entity::update_many()
-                    .col_expr(t::Column::PublicizedOn, keep_first)
+                    .col_expr(t::Column::Status, Expr::col(t::Column::Status))
                     .filter(t::Column::Id.eq(id))
+                    .exec(&txn)
+                    .await?;
+                t::Entity::update_many()
+                    .col_expr(t::Column::PublicizedOn, Expr::value(p.period_start))
+                    .filter(t::Column::Id.eq(id))
+                    .filter(t::Column::PublicizedOn.is_null())
                     .exec(&txn)
                     .await?;
             }
             Subject::Project(id) => {
                 use entity::project as pr;
                 pr::Entity::update_many()
-                    .col_expr(pr::Column::PublicizedOn, keep_first)
+                    .col_expr(pr::Column::Status, Expr::col(pr::Column::Status))
                     .filter(pr::Column::Id.eq(id))
+                    .exec(&txn)
+                    .await?;
+                pr::Entity::update_many()
+                    .col_expr(pr::Column::PublicizedOn, Expr::value(p.period_start))
+                    .filter(pr::Column::Id.eq(id))
+                    .filter(pr::Column::PublicizedOn.is_null())
                     .exec(&txn)
                     .await?;
             }

@@ -7,6 +7,7 @@ mod generate;
 mod names;
 mod reference;
 pub mod scale;
+mod supervision;
 
 pub use generate::{DemoData, FIRST_YEAR, LAST_YEAR, SEED, generate};
 
@@ -105,6 +106,7 @@ pub async fn load_demo(db: &DatabaseConnection) -> Result<(), DbErr> {
         }
     }
     delivery::load(&txn).await?;
+    supervision::seed(&txn).await?;
     txn.commit().await
 }
 
@@ -122,6 +124,32 @@ where
             .by_ref()
             .take(CHUNK)
             .map(IntoActiveModel::into_active_model)
+            .collect();
+        E::insert_many(batch).exec_without_returning(db).await?;
+    }
+    Ok(())
+}
+
+/// Inserts rows in multi-row statements of `CHUNK` rows, letting the database number them.
+async fn insert_new<E, A, C>(db: &C, rows: Vec<E::Model>) -> Result<(), DbErr>
+where
+    E: EntityTrait,
+    A: ActiveModelTrait<Entity = E> + Send,
+    E::Model: IntoActiveModel<A>,
+    C: ConnectionTrait,
+{
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let batch: Vec<A> = rows
+            .by_ref()
+            .take(CHUNK)
+            .map(|m| {
+                let mut a = m.into_active_model();
+                for key in <E::PrimaryKey as sea_orm::Iterable>::iter() {
+                    a.not_set(sea_orm::PrimaryKeyToColumn::into_column(key));
+                }
+                a
+            })
             .collect();
         E::insert_many(batch).exec_without_returning(db).await?;
     }
