@@ -16,6 +16,7 @@ pub mod observability;
 pub mod organization;
 pub mod pairing;
 pub mod personnel;
+pub mod produce;
 pub mod progress;
 pub mod project;
 pub mod region;

@@ -29,6 +29,7 @@ pub enum Node {
     ProgressReport(ProgressReport),
     AuditEvent(crate::audit::types::AuditEvent),
     InspectionFinding(crate::inspection::InspectionFinding),
+    ProduceDeal(crate::produce::ProduceDeal),
 }
 
 /// The most ids `nodes` takes at once.
@@ -107,6 +108,12 @@ async fn resolve_node(ctx: &Context<'_>, field: &str, id: &ID) -> Result<Option<
             .await?
             .filter(|_| crate::inspection::service::visible(who))
             .map(|m| Node::InspectionFinding(crate::inspection::InspectionFinding(m))),
+        NodeKind::ProduceDeal => ctx
+            .loader::<crate::graphql::loader::ById<entity::produce_deal::Entity>>()
+            .load_one(n)
+            .await?
+            .filter(|_| crate::produce::service::visible(who))
+            .map(|m| Node::ProduceDeal(crate::produce::ProduceDeal(m))),
     })
 }
 
@@ -155,6 +162,7 @@ pub struct Query(
     crate::audit::query::AuditQuery,
     crate::viewer::ViewerQuery,
     crate::inspection::query::InspectionQuery,
+    crate::produce::query::ProduceQuery,
 );
 
 /// The platform's writes: each one input object, one transaction, one audit event.
@@ -169,6 +177,7 @@ pub struct Mutation(
     crate::region::mutation::RegionMutation,
     crate::organization::mutation::OrganizationMutation,
     crate::inspection::mutation::InspectionMutation,
+    crate::produce::mutation::ProduceMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

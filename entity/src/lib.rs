@@ -8,6 +8,7 @@ pub mod letter_revision;
 pub mod organization;
 pub mod pairing_agreement;
 pub mod personnel_dispatch;
+pub mod produce_deal;
 pub mod progress_report;
 pub mod project;
 pub mod region;

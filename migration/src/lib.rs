@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261128_000001_domain_schema;
 mod m20261129_000001_rollup_indexes;
 mod m20261207_000003_verified_delivery;
+mod m20261207_000004_produce_deals;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_domain_schema::Migration),
             Box::new(m20261129_000001_rollup_indexes::Migration),
             Box::new(m20261207_000003_verified_delivery::Migration),
+            Box::new(m20261207_000004_produce_deals::Migration),
         ]
     }
 }

@@ -73,6 +73,8 @@ enum Target {
     OpenFinding,
     RectifyingFinding,
     RectifiedFinding,
+    NewDeal,
+    RecordedDeal,
 }
 
 use May::*;
@@ -236,6 +238,24 @@ const MATRIX: &[(&str, &str, Target, &[May])] = &[
         "ReopenInspectionFindingInput",
         RectifiedFinding,
         &[Inspector, Admin],
+    ),
+    (
+        "recordProduceDeal",
+        "RecordProduceDealInput",
+        NewDeal,
+        &[HelperOwn],
+    ),
+    (
+        "confirmProduceDeal",
+        "ConfirmProduceDealInput",
+        RecordedDeal,
+        &[RecipientOwn],
+    ),
+    (
+        "disputeProduceDeal",
+        "DisputeProduceDealInput",
+        RecordedDeal,
+        &[RecipientOwn],
     ),
 ];
 
@@ -512,6 +532,27 @@ impl Maker<'_> {
                         .await;
                 json!({ "inspectionFindingId": gid("InspectionFinding", id), "plan": "matrix",
                         "evidence": "matrix", "rectifiedOn": "2020-03-01", "closedOn": "2020-04-01",
+                        "reason": "matrix" })
+            }
+            NewDeal => {
+                let (p, code) = if own {
+                    (w.sh_yn, "532923")
+                } else {
+                    (w.gd_gx, "451228")
+                };
+                json!({ "pairingAgreementId": gid("PairingAgreement", p), "originCountyCode": code,
+                        "buyer": "食堂", "product": "茶叶", "kind": "PURCHASED", "amount": "10.00",
+                        "dealOn": "2019-06-01" })
+            }
+            RecordedDeal => {
+                let (pairing, helper, county, province) = if own {
+                    (w.sh_yn, w.sh_gov, w.xiangyun, w.yunnan)
+                } else {
+                    (w.gd_gx, w.gd_gov, w.du_an, w.guangxi)
+                };
+                let id =
+                    crate::delivery::deal(&self.app.db, pairing, helper, county, province).await;
+                json!({ "produceDealId": gid("ProduceDeal", id), "confirmedOn": "2019-07-01",
                         "reason": "matrix" })
             }
         };

@@ -91,6 +91,7 @@ fn entity_of(id: &async_graphql::ID) -> AppResult<(String, i64)> {
         NodeKind::Project => "Project",
         NodeKind::ProgressReport => "ProgressReport",
         NodeKind::InspectionFinding => "InspectionFinding",
+        NodeKind::ProduceDeal => "ProduceDeal",
         NodeKind::AuditEvent => {
             return Err(AppError::bad_input(
                 "filter.entityId",

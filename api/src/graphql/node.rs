@@ -17,6 +17,7 @@ pub enum NodeKind {
     ProgressReport,
     AuditEvent,
     InspectionFinding,
+    ProduceDeal,
 }
 
 impl NodeKind {
@@ -32,6 +33,7 @@ impl NodeKind {
             NodeKind::ProgressReport => "ProgressReport",
             NodeKind::AuditEvent => "AuditEvent",
             NodeKind::InspectionFinding => "InspectionFinding",
+            NodeKind::ProduceDeal => "ProduceDeal",
         }
     }
 
@@ -48,6 +50,7 @@ impl NodeKind {
             ProgressReport,
             AuditEvent,
             InspectionFinding,
+            ProduceDeal,
         ]
         .into_iter()
         .find(|k| k.tag() == tag)
