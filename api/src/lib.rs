@@ -10,6 +10,7 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod inspection;
+pub mod labor;
 pub mod letter;
 pub mod limits;
 pub mod observability;

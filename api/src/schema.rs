@@ -30,6 +30,7 @@ pub enum Node {
     AuditEvent(crate::audit::types::AuditEvent),
     InspectionFinding(crate::inspection::InspectionFinding),
     ProduceDeal(crate::produce::ProduceDeal),
+    LaborPlacement(crate::labor::LaborPlacement),
 }
 
 /// The most ids `nodes` takes at once.
@@ -114,6 +115,12 @@ async fn resolve_node(ctx: &Context<'_>, field: &str, id: &ID) -> Result<Option<
             .await?
             .filter(|_| crate::produce::service::visible(who))
             .map(|m| Node::ProduceDeal(crate::produce::ProduceDeal(m))),
+        NodeKind::LaborPlacement => ctx
+            .loader::<crate::graphql::loader::ById<entity::labor_placement::Entity>>()
+            .load_one(n)
+            .await?
+            .filter(|_| crate::labor::service::visible(who))
+            .map(|m| Node::LaborPlacement(crate::labor::LaborPlacement(m))),
     })
 }
 
@@ -163,6 +170,7 @@ pub struct Query(
     crate::viewer::ViewerQuery,
     crate::inspection::query::InspectionQuery,
     crate::produce::query::ProduceQuery,
+    crate::labor::query::LaborQuery,
 );
 
 /// The platform's writes: each one input object, one transaction, one audit event.
@@ -178,6 +186,7 @@ pub struct Mutation(
     crate::organization::mutation::OrganizationMutation,
     crate::inspection::mutation::InspectionMutation,
     crate::produce::mutation::ProduceMutation,
+    crate::labor::mutation::LaborMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

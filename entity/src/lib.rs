@@ -4,6 +4,7 @@ pub mod commitment;
 pub mod enums;
 pub mod fund_transfer;
 pub mod inspection_finding;
+pub mod labor_placement;
 pub mod letter_revision;
 pub mod organization;
 pub mod pairing_agreement;

@@ -5,6 +5,7 @@ mod m20261128_000001_domain_schema;
 mod m20261129_000001_rollup_indexes;
 mod m20261207_000003_verified_delivery;
 mod m20261207_000004_produce_deals;
+mod m20261207_000005_labor_placements;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_rollup_indexes::Migration),
             Box::new(m20261207_000003_verified_delivery::Migration),
             Box::new(m20261207_000004_produce_deals::Migration),
+            Box::new(m20261207_000005_labor_placements::Migration),
         ]
     }
 }

@@ -75,6 +75,8 @@ enum Target {
     RectifiedFinding,
     NewDeal,
     RecordedDeal,
+    NewPlacement,
+    RecordedPlacement,
 }
 
 use May::*;
@@ -255,6 +257,18 @@ const MATRIX: &[(&str, &str, Target, &[May])] = &[
         "disputeProduceDeal",
         "DisputeProduceDealInput",
         RecordedDeal,
+        &[RecipientOwn],
+    ),
+    (
+        "recordLaborPlacement",
+        "RecordLaborPlacementInput",
+        NewPlacement,
+        &[HelperOwn],
+    ),
+    (
+        "confirmLaborPlacement",
+        "ConfirmLaborPlacementInput",
+        RecordedPlacement,
         &[RecipientOwn],
     ),
 ];
@@ -554,6 +568,33 @@ impl Maker<'_> {
                     crate::delivery::deal(&self.app.db, pairing, helper, county, province).await;
                 json!({ "produceDealId": gid("ProduceDeal", id), "confirmedOn": "2019-07-01",
                         "reason": "matrix" })
+            }
+            NewPlacement => {
+                let (p, code) = if own {
+                    (w.sh_yn, "532923")
+                } else {
+                    (w.gd_gx, "451228")
+                };
+                json!({ "pairingAgreementId": gid("PairingAgreement", p), "originCountyCode": code,
+                        "destinationCode": "310000", "employer": "工厂", "people": 10,
+                        "startOn": "2019-03-01", "months": 12 })
+            }
+            RecordedPlacement => {
+                let (pairing, helper, county, province) = if own {
+                    (w.sh_yn, w.sh_gov, w.xiangyun, w.yunnan)
+                } else {
+                    (w.gd_gx, w.gd_gov, w.du_an, w.guangxi)
+                };
+                let id = crate::delivery::placement(
+                    &self.app.db,
+                    pairing,
+                    helper,
+                    county,
+                    province,
+                    w.shanghai,
+                )
+                .await;
+                json!({ "laborPlacementId": gid("LaborPlacement", id), "confirmedOn": "2019-04-01" })
             }
         };
         json!({ "input": input })

@@ -92,6 +92,7 @@ fn entity_of(id: &async_graphql::ID) -> AppResult<(String, i64)> {
         NodeKind::ProgressReport => "ProgressReport",
         NodeKind::InspectionFinding => "InspectionFinding",
         NodeKind::ProduceDeal => "ProduceDeal",
+        NodeKind::LaborPlacement => "LaborPlacement",
         NodeKind::AuditEvent => {
             return Err(AppError::bad_input(
                 "filter.entityId",

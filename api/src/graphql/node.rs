@@ -18,6 +18,7 @@ pub enum NodeKind {
     AuditEvent,
     InspectionFinding,
     ProduceDeal,
+    LaborPlacement,
 }
 
 impl NodeKind {
@@ -34,6 +35,7 @@ impl NodeKind {
             NodeKind::AuditEvent => "AuditEvent",
             NodeKind::InspectionFinding => "InspectionFinding",
             NodeKind::ProduceDeal => "ProduceDeal",
+            NodeKind::LaborPlacement => "LaborPlacement",
         }
     }
 
@@ -51,6 +53,7 @@ impl NodeKind {
             AuditEvent,
             InspectionFinding,
             ProduceDeal,
+            LaborPlacement,
         ]
         .into_iter()
         .find(|k| k.tag() == tag)

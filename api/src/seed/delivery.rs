@@ -1,10 +1,10 @@
-//! Demo data of verified delivery: produce deals in every status, and inspection findings in every
+//! Demo data of verified delivery: produce deals and labour placements in every status, and inspection findings in every
 //! status against transfers of the demo, a project and listed counties. Dates are fixed, so which
 //! findings are overdue is stable.
 use chrono::NaiveDate;
 use entity::enums::{
     DealKind, DealStatus, FindingRecordKind, FindingSeverity, FindingSource, FindingStatus,
-    RegionLevel,
+    PlacementStatus, RegionLevel,
 };
 use entity::inspection_finding::ActiveModel;
 use sea_orm::{
@@ -65,6 +65,7 @@ const ON_TRANSFERS: [Story; 4] = [
 /// transaction.
 pub async fn load<C: ConnectionTrait>(c: &C) -> Result<(), DbErr> {
     deals(c).await?;
+    placements(c).await?;
     let transfers = entity::fund_transfer::Entity::find()
         .order_by_asc(entity::fund_transfer::Column::Id)
         .limit(ON_TRANSFERS.len() as u64)
@@ -166,19 +167,26 @@ fn base(s: &Story) -> Result<ActiveModel, DbErr> {
     })
 }
 
-/// Produce deals from the counties the first transfers went to, one per status and kind.
-async fn deals<C: ConnectionTrait>(c: &C) -> Result<(), DbErr> {
+/// The first transfers to counties: the demo's deals and placements come from their counties.
+async fn county_transfers<C: ConnectionTrait>(
+    c: &C,
+) -> Result<Vec<entity::fund_transfer::Model>, DbErr> {
     use entity::fund_transfer::Column as T;
     let counties = entity::region::Entity::find()
         .filter(entity::region::Column::Level.eq(RegionLevel::County))
         .select_only()
         .column(entity::region::Column::Id);
-    let transfers = entity::fund_transfer::Entity::find()
+    entity::fund_transfer::Entity::find()
         .filter(T::RecipientId.in_subquery(sea_orm::QueryTrait::into_query(counties)))
         .order_by_asc(T::Id)
         .limit(6)
         .all(c)
-        .await?;
+        .await
+}
+
+/// Produce deals from the counties the first transfers went to, one per status and kind.
+async fn deals<C: ConnectionTrait>(c: &C) -> Result<(), DbErr> {
+    let transfers = county_transfers(c).await?;
     let products = [
         "高山茶叶 (tea)",
         "核桃 (walnuts)",
@@ -220,6 +228,48 @@ async fn deals<C: ConnectionTrait>(c: &C) -> Result<(), DbErr> {
             status: Set(status),
             confirmed_on: Set(confirmed),
             dispute_reason: Set(dispute),
+            idempotency_key: Set(None),
+            request_hash: Set(None),
+            created_at: Set(chrono::Utc::now()),
+        }
+        .insert(c)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Labour placements from the same counties into the helpers' regions, confirmed and not.
+async fn placements<C: ConnectionTrait>(c: &C) -> Result<(), DbErr> {
+    let employers = [
+        "电子厂 (electronics plant)",
+        "物流园 (logistics park)",
+        "服装厂 (garment factory)",
+    ];
+    for (i, t) in county_transfers(c).await?.iter().enumerate() {
+        let helper = entity::organization::Entity::find_by_id(t.helper_id)
+            .one(c)
+            .await?
+            .ok_or_else(|| DbErr::RecordNotFound(format!("organization {}", t.helper_id)))?;
+        let start = day(t.year, 3, 1)?;
+        let confirmed = i % 2 == 0;
+        entity::labor_placement::ActiveModel {
+            id: NotSet,
+            pairing_id: Set(t.pairing_id),
+            helper_id: Set(t.helper_id),
+            origin_county_id: Set(t.recipient_id),
+            origin_province_id: Set(t.recipient_province_id),
+            destination_id: Set(helper.region_id.unwrap_or(t.recipient_province_id)),
+            employer: Set(employers[i % employers.len()].into()),
+            people: Set(20 + 15 * i as i32),
+            start_on: Set(start),
+            months: Set(12),
+            year: Set(t.year),
+            status: Set(if confirmed {
+                PlacementStatus::Confirmed
+            } else {
+                PlacementStatus::Recorded
+            }),
+            confirmed_on: Set(confirmed.then_some(day(t.year, 4, 1)?)),
             idempotency_key: Set(None),
             request_hash: Set(None),
             created_at: Set(chrono::Utc::now()),
