@@ -2,6 +2,7 @@
 mod inspection;
 mod labor;
 mod produce;
+mod readme;
 
 use entity::enums::{
     DealKind, DealStatus, FindingSeverity, FindingSource, FindingStatus, PlacementStatus,
