@@ -31,6 +31,8 @@ pub enum Node {
     Announcement(crate::publicity::Announcement),
     Expenditure(crate::expenditure::Expenditure),
     InspectionFinding(crate::inspection::InspectionFinding),
+    ProduceDeal(crate::produce::ProduceDeal),
+    LaborPlacement(crate::labor::LaborPlacement),
 }
 
 /// The most ids `nodes` takes at once.
@@ -121,6 +123,18 @@ async fn resolve_node(ctx: &Context<'_>, field: &str, id: &ID) -> Result<Option<
             .await?
             .filter(|_| crate::inspection::service::visible(who))
             .map(|m| Node::InspectionFinding(crate::inspection::InspectionFinding(m))),
+        NodeKind::ProduceDeal => ctx
+            .loader::<crate::graphql::loader::ById<entity::produce_deal::Entity>>()
+            .load_one(n)
+            .await?
+            .filter(|_| crate::produce::service::visible(who))
+            .map(|m| Node::ProduceDeal(crate::produce::ProduceDeal(m))),
+        NodeKind::LaborPlacement => ctx
+            .loader::<crate::graphql::loader::ById<entity::labor_placement::Entity>>()
+            .load_one(n)
+            .await?
+            .filter(|_| crate::labor::service::visible(who))
+            .map(|m| Node::LaborPlacement(crate::labor::LaborPlacement(m))),
     })
 }
 
@@ -170,6 +184,8 @@ pub struct Query(
     crate::viewer::ViewerQuery,
     crate::publicity::query::PublicityQuery,
     crate::inspection::query::InspectionQuery,
+    crate::produce::query::ProduceQuery,
+    crate::labor::query::LaborQuery,
 );
 
 /// The platform's writes: each one input object, one transaction, one audit event.
@@ -186,6 +202,8 @@ pub struct Mutation(
     crate::publicity::mutation::PublicityMutation,
     crate::expenditure::mutation::ExpenditureMutation,
     crate::inspection::mutation::InspectionMutation,
+    crate::produce::mutation::ProduceMutation,
+    crate::labor::mutation::LaborMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -100,6 +100,9 @@ string_enum!(ProjectStatus { Planned = "PLANNED", InProgress = "IN_PROGRESS", Co
 string_enum!(FindingSource { GeneralSurvey = "GENERAL_SURVEY", SpotCheck = "SPOT_CHECK", Audit = "AUDIT", Complaint = "COMPLAINT" });
 string_enum!(FindingSeverity { Minor = "MINOR", Serious = "SERIOUS", Critical = "CRITICAL" });
 string_enum!(FindingStatus { Open = "OPEN", Rectifying = "RECTIFYING", Rectified = "RECTIFIED", Closed = "CLOSED", Reopened = "REOPENED" });
+string_enum!(DealKind { Purchased = "PURCHASED", SalesHelped = "SALES_HELPED" });
+string_enum!(DealStatus { Recorded = "RECORDED", Confirmed = "CONFIRMED", Disputed = "DISPUTED" });
+string_enum!(PlacementStatus { Recorded = "RECORDED", Confirmed = "CONFIRMED" });
 string_enum!(FindingRecordKind { FundTransfer = "FUND_TRANSFER", PersonnelDispatch = "PERSONNEL_DISPATCH", Project = "PROJECT" });
 
 impl Indicator {

@@ -6,6 +6,8 @@ mod m20261129_000001_rollup_indexes;
 mod m20261207_000001_per_helper_keys;
 mod m20261207_000002_fund_supervision;
 mod m20261207_000003_verified_delivery;
+mod m20261207_000004_produce_deals;
+mod m20261207_000005_labor_placements;
 
 pub struct Migrator;
 
@@ -18,6 +20,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000001_per_helper_keys::Migration),
             Box::new(m20261207_000002_fund_supervision::Migration),
             Box::new(m20261207_000003_verified_delivery::Migration),
+            Box::new(m20261207_000004_produce_deals::Migration),
+            Box::new(m20261207_000005_labor_placements::Migration),
         ]
     }
 }

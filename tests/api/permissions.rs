@@ -76,6 +76,10 @@ enum Target {
     OpenFinding,
     RectifyingFinding,
     RectifiedFinding,
+    NewDeal,
+    RecordedDeal,
+    NewPlacement,
+    RecordedPlacement,
 }
 
 use May::*;
@@ -257,6 +261,36 @@ const MATRIX: &[(&str, &str, Target, &[May])] = &[
         "ReopenInspectionFindingInput",
         RectifiedFinding,
         &[Inspector, Admin],
+    ),
+    (
+        "recordProduceDeal",
+        "RecordProduceDealInput",
+        NewDeal,
+        &[HelperOwn],
+    ),
+    (
+        "confirmProduceDeal",
+        "ConfirmProduceDealInput",
+        RecordedDeal,
+        &[RecipientOwn],
+    ),
+    (
+        "disputeProduceDeal",
+        "DisputeProduceDealInput",
+        RecordedDeal,
+        &[RecipientOwn],
+    ),
+    (
+        "recordLaborPlacement",
+        "RecordLaborPlacementInput",
+        NewPlacement,
+        &[HelperOwn],
+    ),
+    (
+        "confirmLaborPlacement",
+        "ConfirmLaborPlacementInput",
+        RecordedPlacement,
+        &[RecipientOwn],
     ),
 ];
 
@@ -599,6 +633,54 @@ impl Maker<'_> {
                 json!({ "inspectionFindingId": gid("InspectionFinding", id), "plan": "matrix",
                         "evidence": "matrix", "rectifiedOn": "2020-03-01", "closedOn": "2020-04-01",
                         "reason": "matrix" })
+            }
+            NewDeal => {
+                let (p, code) = if own {
+                    (w.sh_yn, "532923")
+                } else {
+                    (w.gd_gx, "451228")
+                };
+                json!({ "pairingAgreementId": gid("PairingAgreement", p), "originCountyCode": code,
+                        "buyer": "食堂", "product": "茶叶", "kind": "PURCHASED", "amount": "10.00",
+                        "dealOn": "2019-06-01" })
+            }
+            RecordedDeal => {
+                let (pairing, helper, county, province) = if own {
+                    (w.sh_yn, w.sh_gov, w.xiangyun, w.yunnan)
+                } else {
+                    (w.gd_gx, w.gd_gov, w.du_an, w.guangxi)
+                };
+                let id =
+                    crate::delivery::deal(&self.app.db, pairing, helper, county, province).await;
+                json!({ "produceDealId": gid("ProduceDeal", id), "confirmedOn": "2019-07-01",
+                        "reason": "matrix" })
+            }
+            NewPlacement => {
+                let (p, code) = if own {
+                    (w.sh_yn, "532923")
+                } else {
+                    (w.gd_gx, "451228")
+                };
+                json!({ "pairingAgreementId": gid("PairingAgreement", p), "originCountyCode": code,
+                        "destinationCode": "310000", "employer": "工厂", "people": 10,
+                        "startOn": "2019-03-01", "months": 12 })
+            }
+            RecordedPlacement => {
+                let (pairing, helper, county, province) = if own {
+                    (w.sh_yn, w.sh_gov, w.xiangyun, w.yunnan)
+                } else {
+                    (w.gd_gx, w.gd_gov, w.du_an, w.guangxi)
+                };
+                let id = crate::delivery::placement(
+                    &self.app.db,
+                    pairing,
+                    helper,
+                    county,
+                    province,
+                    w.shanghai,
+                )
+                .await;
+                json!({ "laborPlacementId": gid("LaborPlacement", id), "confirmedOn": "2019-04-01" })
             }
         };
         json!({ "input": input })

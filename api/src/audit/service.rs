@@ -93,6 +93,8 @@ fn entity_of(id: &async_graphql::ID) -> AppResult<(String, i64)> {
         NodeKind::Announcement => "Announcement",
         NodeKind::Expenditure => "Expenditure",
         NodeKind::InspectionFinding => "InspectionFinding",
+        NodeKind::ProduceDeal => "ProduceDeal",
+        NodeKind::LaborPlacement => "LaborPlacement",
         NodeKind::AuditEvent => {
             return Err(AppError::bad_input(
                 "filter.entityId",

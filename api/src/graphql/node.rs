@@ -19,6 +19,8 @@ pub enum NodeKind {
     Announcement,
     Expenditure,
     InspectionFinding,
+    ProduceDeal,
+    LaborPlacement,
 }
 
 impl NodeKind {
@@ -36,6 +38,8 @@ impl NodeKind {
             NodeKind::Announcement => "Announcement",
             NodeKind::Expenditure => "Expenditure",
             NodeKind::InspectionFinding => "InspectionFinding",
+            NodeKind::ProduceDeal => "ProduceDeal",
+            NodeKind::LaborPlacement => "LaborPlacement",
         }
     }
 
@@ -54,6 +58,8 @@ impl NodeKind {
             Announcement,
             Expenditure,
             InspectionFinding,
+            ProduceDeal,
+            LaborPlacement,
         ]
         .into_iter()
         .find(|k| k.tag() == tag)

@@ -1,8 +1,10 @@
-//! Demo data of verified delivery: inspection findings in every status, against transfers of the
-//! demo, a project and listed counties. Dates are fixed, so which ones are overdue is stable.
+//! Demo data of verified delivery: produce deals and labour placements in every status, and inspection findings in every
+//! status against transfers of the demo, a project and listed counties. Dates are fixed, so which
+//! findings are overdue is stable.
 use chrono::NaiveDate;
 use entity::enums::{
-    FindingRecordKind, FindingSeverity, FindingSource, FindingStatus, RegionLevel,
+    DealKind, DealStatus, FindingRecordKind, FindingSeverity, FindingSource, FindingStatus,
+    PlacementStatus, RegionLevel,
 };
 use entity::inspection_finding::ActiveModel;
 use sea_orm::{
@@ -59,8 +61,11 @@ const ON_TRANSFERS: [Story; 4] = [
     },
 ];
 
-/// Loads the demo's findings (after the records they point at), within the demo's transaction.
+/// Loads the demo's deals and findings (after the records they point at), within the demo's
+/// transaction.
 pub async fn load<C: ConnectionTrait>(c: &C) -> Result<(), DbErr> {
+    deals(c).await?;
+    placements(c).await?;
     let transfers = entity::fund_transfer::Entity::find()
         .order_by_asc(entity::fund_transfer::Column::Id)
         .limit(ON_TRANSFERS.len() as u64)
@@ -160,4 +165,117 @@ fn base(s: &Story) -> Result<ActiveModel, DbErr> {
         request_hash: Set(None),
         created_at: Set(chrono::Utc::now()),
     })
+}
+
+/// The first transfers to counties: the demo's deals and placements come from their counties.
+async fn county_transfers<C: ConnectionTrait>(
+    c: &C,
+) -> Result<Vec<entity::fund_transfer::Model>, DbErr> {
+    use entity::fund_transfer::Column as T;
+    let counties = entity::region::Entity::find()
+        .filter(entity::region::Column::Level.eq(RegionLevel::County))
+        .select_only()
+        .column(entity::region::Column::Id);
+    entity::fund_transfer::Entity::find()
+        .filter(T::RecipientId.in_subquery(sea_orm::QueryTrait::into_query(counties)))
+        .order_by_asc(T::Id)
+        .limit(6)
+        .all(c)
+        .await
+}
+
+/// Produce deals from the counties the first transfers went to, one per status and kind.
+async fn deals<C: ConnectionTrait>(c: &C) -> Result<(), DbErr> {
+    let transfers = county_transfers(c).await?;
+    let products = [
+        "高山茶叶 (tea)",
+        "核桃 (walnuts)",
+        "牦牛肉 (yak beef)",
+        "咖啡豆 (coffee)",
+    ];
+    let buyers = [
+        "机关食堂 (canteens)",
+        "工会 (trade union)",
+        "东部商超 (eastern supermarkets)",
+    ];
+    for (i, t) in transfers.iter().enumerate() {
+        let (status, confirmed, dispute) = match i % 3 {
+            0 => (DealStatus::Confirmed, Some(day(t.year, 7, 1)?), None),
+            1 => (DealStatus::Recorded, None, None),
+            _ => (
+                DealStatus::Disputed,
+                None,
+                Some("合同金额与县里台账不符 (amount differs from the county's ledger)".into()),
+            ),
+        };
+        entity::produce_deal::ActiveModel {
+            id: NotSet,
+            pairing_id: Set(t.pairing_id),
+            helper_id: Set(t.helper_id),
+            origin_county_id: Set(t.recipient_id),
+            origin_province_id: Set(t.recipient_province_id),
+            kind: Set(if i % 2 == 0 {
+                DealKind::Purchased
+            } else {
+                DealKind::SalesHelped
+            }),
+            buyer: Set(buyers[i % buyers.len()].into()),
+            product: Set(products[i % products.len()].into()),
+            amount_fen: Set(1_000_000 * (i as i64 + 1)),
+            deal_on: Set(day(t.year, 6, 15)?),
+            year: Set(t.year),
+            evidence_ref: Set(Some(format!("DEMO-DEAL-{}", i + 1))),
+            status: Set(status),
+            confirmed_on: Set(confirmed),
+            dispute_reason: Set(dispute),
+            idempotency_key: Set(None),
+            request_hash: Set(None),
+            created_at: Set(chrono::Utc::now()),
+        }
+        .insert(c)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Labour placements from the same counties into the helpers' regions, confirmed and not.
+async fn placements<C: ConnectionTrait>(c: &C) -> Result<(), DbErr> {
+    let employers = [
+        "电子厂 (electronics plant)",
+        "物流园 (logistics park)",
+        "服装厂 (garment factory)",
+    ];
+    for (i, t) in county_transfers(c).await?.iter().enumerate() {
+        let helper = entity::organization::Entity::find_by_id(t.helper_id)
+            .one(c)
+            .await?
+            .ok_or_else(|| DbErr::RecordNotFound(format!("organization {}", t.helper_id)))?;
+        let start = day(t.year, 3, 1)?;
+        let confirmed = i % 2 == 0;
+        entity::labor_placement::ActiveModel {
+            id: NotSet,
+            pairing_id: Set(t.pairing_id),
+            helper_id: Set(t.helper_id),
+            origin_county_id: Set(t.recipient_id),
+            origin_province_id: Set(t.recipient_province_id),
+            destination_id: Set(helper.region_id.unwrap_or(t.recipient_province_id)),
+            employer: Set(employers[i % employers.len()].into()),
+            people: Set(20 + 15 * i as i32),
+            start_on: Set(start),
+            months: Set(12),
+            year: Set(t.year),
+            status: Set(if confirmed {
+                PlacementStatus::Confirmed
+            } else {
+                PlacementStatus::Recorded
+            }),
+            confirmed_on: Set(confirmed.then_some(day(t.year, 4, 1)?)),
+            idempotency_key: Set(None),
+            request_hash: Set(None),
+            created_at: Set(chrono::Utc::now()),
+        }
+        .insert(c)
+        .await?;
+    }
+    Ok(())
 }

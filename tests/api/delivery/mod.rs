@@ -1,7 +1,12 @@
 //! Verified delivery beyond money: inspection findings and their rectification.
 mod inspection;
+mod labor;
+mod produce;
+mod readme;
 
-use entity::enums::{FindingSeverity, FindingSource, FindingStatus};
+use entity::enums::{
+    DealKind, DealStatus, FindingSeverity, FindingSource, FindingStatus, PlacementStatus,
+};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, NotSet, Set};
 
 /// A finding in `status` against `county`, `org` responsible (none: the county itself), found on
@@ -42,5 +47,72 @@ pub async fn finding(
     .insert(db)
     .await
     .expect("insert finding")
+    .id
+}
+
+/// A RECORDED deal of 1,000.00 yuan from `county` under `pairing`, made on 2019-06-01.
+pub async fn deal(
+    db: &DatabaseConnection,
+    pairing: i64,
+    helper: i64,
+    county: i64,
+    province: i64,
+) -> i64 {
+    entity::produce_deal::ActiveModel {
+        id: NotSet,
+        pairing_id: Set(pairing),
+        helper_id: Set(helper),
+        origin_county_id: Set(county),
+        origin_province_id: Set(province),
+        kind: Set(DealKind::Purchased),
+        buyer: Set("fixture".into()),
+        product: Set("tea".into()),
+        amount_fen: Set(100_000),
+        deal_on: Set(crate::fixtures::d(2019, 6, 1)),
+        year: Set(2019),
+        evidence_ref: Set(None),
+        status: Set(DealStatus::Recorded),
+        confirmed_on: Set(None),
+        dispute_reason: Set(None),
+        idempotency_key: Set(None),
+        request_hash: Set(None),
+        created_at: Set(chrono::Utc::now()),
+    }
+    .insert(db)
+    .await
+    .expect("insert deal")
+    .id
+}
+
+/// A RECORDED placement of 10 people from `county` into `destination`, started 2019-03-01.
+pub async fn placement(
+    db: &DatabaseConnection,
+    pairing: i64,
+    helper: i64,
+    county: i64,
+    province: i64,
+    destination: i64,
+) -> i64 {
+    entity::labor_placement::ActiveModel {
+        id: NotSet,
+        pairing_id: Set(pairing),
+        helper_id: Set(helper),
+        origin_county_id: Set(county),
+        origin_province_id: Set(province),
+        destination_id: Set(destination),
+        employer: Set("fixture".into()),
+        people: Set(10),
+        start_on: Set(crate::fixtures::d(2019, 3, 1)),
+        months: Set(12),
+        year: Set(2019),
+        status: Set(PlacementStatus::Recorded),
+        confirmed_on: Set(None),
+        idempotency_key: Set(None),
+        request_hash: Set(None),
+        created_at: Set(chrono::Utc::now()),
+    }
+    .insert(db)
+    .await
+    .expect("insert placement")
     .id
 }

@@ -1,0 +1,144 @@
+//! The README's examples of verified delivery, run as printed on the demo data: a central unit
+//! records a produce deal, the county confirms one deal and disputes another, an inspector opens
+//! a finding, the central unit rectifies it and the inspector closes it.
+use crate::harness::{TestApp, token};
+use pairing_api::auth::Role;
+use serde_json::{Value, json};
+
+const PAIRING: &str = r#"{ pairingAgreements(filter: { helperCode: "CU-MOE", program: DESIGNATED_ASSISTANCE }) {
+    nodes { id startYear endYear recipient { code name } } } }"#;
+const RECORD: &str = r#"mutation Record($pairing: ID!, $key: String!) {
+  recordProduceDeal(input: {
+    pairingAgreementId: $pairing, originCountyCode: "140925", buyer: "教育部机关食堂",
+    product: "宁武莜麦 (naked oats)", kind: PURCHASED, amount: "86000.00", dealOn: "2020-06-15",
+    evidenceRef: "MOE-CG-2020-031", idempotencyKey: $key }) {
+    produceDeal { id status amount originCounty { name } }
+  }
+}"#;
+const RECORDED: &str = r#"{ produceDeals(filter: { originCountyCode: "140925", status: RECORDED }) {
+    nodes { id kind product amount dealOn helper { name } } } }"#;
+const CONFIRM: &str = r#"mutation Confirm($id: ID!) {
+  confirmProduceDeal(input: { produceDealId: $id, confirmedOn: "2020-06-20" }) {
+    produceDeal { id status confirmedOn }
+  }
+}"#;
+const DISPUTE: &str = r#"mutation Dispute($id: ID!) {
+  disputeProduceDeal(input: { produceDealId: $id, reason: "no such delivery in the county's ledger" }) {
+    produceDeal { id status disputeReason }
+  }
+}"#;
+const OPEN: &str = r#"mutation Open {
+  openInspectionFinding(input: {
+    source: SPOT_CHECK, severity: SERIOUS, regionCode: "140925", responsibleOrganizationCode: "CU-MOE",
+    description: "purchases recorded without delivery notes", foundOn: "2021-03-10", dueOn: "2021-06-30",
+    idempotencyKey: "spot-2021-140925-1" }) {
+    inspectionFinding { id status overdue responsibleOrganization { name } }
+  }
+}"#;
+const START: &str = r#"mutation Start($id: ID!) {
+  startRectification(input: { inspectionFindingId: $id, plan: "collect the delivery notes of every purchase" }) {
+    inspectionFinding { status }
+  }
+}"#;
+const REPORT: &str = r#"mutation Report($id: ID!) {
+  reportRectification(input: { inspectionFindingId: $id, evidence: "MOE-RECT-2021-004", rectifiedOn: "2021-05-20" }) {
+    inspectionFinding { status rectifiedOn }
+  }
+}"#;
+const CLOSE: &str = r#"mutation Close($id: ID!) {
+  closeInspectionFinding(input: { inspectionFindingId: $id, closedOn: "2021-06-01" }) {
+    inspectionFinding { status closedOn }
+  }
+}"#;
+const SUMMARY: &str = r#"{ inspectionFindingSummary {
+    byProvince { province { name } open overdue }
+    byResponsibleOrganization { organization { name } open overdue } } }"#;
+
+#[track_caller]
+fn data<'a>(body: &'a Value, field: &str) -> &'a Value {
+    assert!(body.get("errors").is_none(), "{body}");
+    &body["data"][field]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readme_examples_work_on_the_demo_as_printed() {
+    let app = TestApp::spawn().await;
+    pairing_api::seed::load_demo(&app.db)
+        .await
+        .expect("load demo");
+    let moe = token(Role::Helper, Some("CU-MOE"), None);
+    let county = token(Role::Recipient, None, Some("140925"));
+    let inspector = token(Role::Inspector, None, None);
+
+    let body = app.gql_as(Some(&moe), PAIRING, json!({})).await;
+    let pairing = data(&body, "pairingAgreements")["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .find(|p| p["recipient"]["code"] == "140925")
+        .unwrap_or_else(|| panic!("CU-MOE helps 140925 in the demo: {body}"))["id"]
+        .clone();
+    let mut ids = Vec::new();
+    for key in ["moe-deal-2020-031", "moe-deal-2020-032"] {
+        let body = app
+            .gql_as(
+                Some(&moe),
+                RECORD,
+                json!({ "pairing": pairing, "key": key }),
+            )
+            .await;
+        let d = &data(&body, "recordProduceDeal")["produceDeal"];
+        assert_eq!(d["status"], "RECORDED", "{body}");
+        assert_eq!(d["amount"], "86000.00");
+        ids.push(d["id"].clone());
+    }
+    let body = app.gql_as(Some(&county), RECORDED, json!({})).await;
+    let listed: Vec<&Value> = data(&body, "produceDeals")["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|n| &n["id"])
+        .collect();
+    assert!(ids.iter().all(|id| listed.contains(&id)), "{body}");
+    let body = app
+        .gql_as(Some(&county), CONFIRM, json!({ "id": ids[0] }))
+        .await;
+    assert_eq!(
+        data(&body, "confirmProduceDeal")["produceDeal"]["status"],
+        "CONFIRMED"
+    );
+    let body = app
+        .gql_as(Some(&county), DISPUTE, json!({ "id": ids[1] }))
+        .await;
+    assert_eq!(
+        data(&body, "disputeProduceDeal")["produceDeal"]["status"],
+        "DISPUTED"
+    );
+
+    let body = app.gql_as(Some(&inspector), OPEN, json!({})).await;
+    let f = &data(&body, "openInspectionFinding")["inspectionFinding"];
+    assert_eq!(f["status"], "OPEN");
+    assert_eq!(f["overdue"], true);
+    let id = json!({ "id": f["id"] });
+    let steps = [
+        (&moe, START, "startRectification", "RECTIFYING"),
+        (&moe, REPORT, "reportRectification", "RECTIFIED"),
+        (&inspector, CLOSE, "closeInspectionFinding", "CLOSED"),
+    ];
+    for (who, doc, field, status) in steps {
+        let body = app.gql_as(Some(who), doc, id.clone()).await;
+        assert_eq!(
+            data(&body, field)["inspectionFinding"]["status"],
+            status,
+            "{body}"
+        );
+    }
+    let body = app.gql_as(Some(&county), SUMMARY, json!({})).await;
+    assert!(
+        !data(&body, "inspectionFindingSummary")["byProvince"]
+            .as_array()
+            .expect("list")
+            .is_empty(),
+        "{body}"
+    );
+}
