@@ -43,8 +43,11 @@ impl EventKind {
     }
 }
 
+/// A row as an instance first re-read it for an event, shared by that instance's subscribers.
+pub type SharedRow = Arc<tokio::sync::OnceCell<Option<Arc<dyn std::any::Any + Send + Sync>>>>;
+
 /// One committed change.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Event {
     pub kind: EventKind,
     /// The changed record's row id.
@@ -62,6 +65,13 @@ pub struct Event {
     pub year: i32,
     /// When the write emitted it, microseconds since the Unix epoch (for delivery latency).
     pub at_us: i64,
+    /// The changed row, read once per instance; every subscriber applies its own visibility and
+    /// field rules to it. Never sent between instances.
+    #[serde(skip)]
+    pub row: SharedRow,
+    /// The same for the pairing (for `progressChanged`).
+    #[serde(skip)]
+    pub pairing: SharedRow,
 }
 
 /// This instance's fan-out of events to its subscribers. A subscriber that falls more than the
@@ -69,13 +79,23 @@ pub struct Event {
 #[derive(Clone)]
 pub struct Bus {
     tx: broadcast::Sender<Arc<Event>>,
+    /// Subscribers re-read each event with their own identity; this bounds how many do so at
+    /// once, so that a fan-out to a thousand subscribers queues here instead of exhausting the
+    /// connection pool that requests and writes need too.
+    readers: Arc<tokio::sync::Semaphore>,
 }
 
 impl Bus {
-    pub fn new(capacity: usize) -> Self {
+    pub fn new(capacity: usize, readers: usize) -> Self {
         Bus {
             tx: broadcast::channel(capacity.max(16)).0,
+            readers: Arc::new(tokio::sync::Semaphore::new(readers.max(1))),
         }
+    }
+
+    /// A turn to re-read an event, held until the pushed item is written.
+    pub async fn reader(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.readers.clone().acquire_owned().await.ok()
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
@@ -188,6 +208,8 @@ pub async fn emit<C: ConnectionTrait>(
         recipient: row.try_get_by_index(2)?,
         year: year as i32,
         at_us: chrono::Utc::now().timestamp_micros(),
+        row: Default::default(),
+        pairing: Default::default(),
     };
     if backend == DbBackend::Postgres {
         let payload =

@@ -124,7 +124,11 @@ impl Application {
                  (set PAIRING_JWT_SECRET or PAIRING_JWT_PUBLIC_KEY to accept writes)"
             );
         }
-        let events = crate::events::Bus::new(settings.http.socket.event_buffer);
+        // Subscriptions' re-reads take at most half of the pool at once.
+        let events = crate::events::Bus::new(
+            settings.http.socket.event_buffer,
+            (settings.pool.max_connections / 2).max(1) as usize,
+        );
         if crate::db::is_postgres(&db) {
             // Every instance hears every committed write's event, its own ones included.
             crate::events::listen(

@@ -49,15 +49,34 @@ fn changes<'a>(
     }))
 }
 
-/// Re-reads a changed row by id for this event, with fresh loaders.
-async fn reread<E>(ctx: &Context<'_>, id: i64) -> Option<Arc<E::Model>>
+/// Re-reads a changed row by id once this subscriber's turn has come (the turn is held until
+/// the item is written), with fresh loaders. The row itself is read once per instance and
+/// event (`cell`); visibility and every field are then resolved with this subscriber's identity.
+async fn reread<E>(
+    ctx: &Context<'_>,
+    cell: &crate::events::SharedRow,
+    id: i64,
+) -> Option<(Arc<E::Model>, types::Turn)>
 where
     E: crate::graphql::loader::Keyed + Send + Sync + 'static,
     E::Model: Clone + Send + Sync + entity::row::FromRow + 'static,
 {
+    let turn = match ctx.data::<AppState>() {
+        Ok(state) => state.events.reader().await,
+        Err(_) => None,
+    };
     ctx.loaders().clear();
-    match ctx.loader::<ById<E>>().load_one(id).await {
-        Ok(row) => row,
+    let row = cell
+        .get_or_try_init(|| async {
+            let row = ctx.loader::<ById<E>>().load_one(id).await?;
+            Ok::<_, Arc<crate::error::AppError>>(
+                row.map(|r| r as Arc<dyn std::any::Any + Send + Sync>),
+            )
+        })
+        .await;
+    match row {
+        Ok(Some(row)) => row.clone().downcast::<E::Model>().ok().map(|r| (r, turn)),
+        Ok(None) => None,
         Err(e) => {
             tracing::warn!(error = %e, "a changed row could not be re-read");
             None
@@ -86,8 +105,9 @@ impl Subscription {
         let filter = types::Filter::new(filter)?;
         let events = changes(ctx, &[EventKind::FundTransfer], filter)?;
         Ok(events.filter_map(move |e| async move {
-            let row = reread::<entity::fund_transfer::Entity>(ctx, e.id).await?;
+            let (row, turn) = reread::<entity::fund_transfer::Entity>(ctx, &e.row, e.id).await?;
             crate::transfer::service::visible(ctx.identity(), &row).then(|| FundTransferChange {
+                turn,
                 action: e.action.clone(),
                 fund_transfer: crate::transfer::FundTransfer::from(Arc::unwrap_or_clone(row)),
             })
@@ -106,8 +126,10 @@ impl Subscription {
         let filter = types::Filter::new(filter)?;
         let events = changes(ctx, &[EventKind::PersonnelDispatch], filter)?;
         Ok(events.filter_map(move |e| async move {
-            let row = reread::<entity::personnel_dispatch::Entity>(ctx, e.id).await?;
+            let (row, turn) =
+                reread::<entity::personnel_dispatch::Entity>(ctx, &e.row, e.id).await?;
             crate::personnel::service::visible(ctx.identity()).then(|| PersonnelDispatchChange {
+                turn,
                 action: e.action.clone(),
                 personnel_dispatch: crate::personnel::PersonnelDispatch(Arc::unwrap_or_clone(row)),
             })
@@ -126,9 +148,11 @@ impl Subscription {
         let filter = types::Filter::new(filter)?;
         let events = changes(ctx, &[EventKind::ResponsibilityLetter], filter)?;
         Ok(events.filter_map(move |e| async move {
-            let row = reread::<entity::responsibility_letter::Entity>(ctx, e.id).await?;
+            let (row, turn) =
+                reread::<entity::responsibility_letter::Entity>(ctx, &e.row, e.id).await?;
             crate::letter::service::visible(ctx.identity(), &row).then(|| {
                 ResponsibilityLetterChange {
+                    turn,
                     action: e.action.clone(),
                     responsibility_letter: crate::letter::ResponsibilityLetter(
                         Arc::unwrap_or_clone(row),
@@ -149,10 +173,11 @@ impl Subscription {
         let filter = types::Filter::new(filter)?;
         let events = changes(ctx, &[EventKind::ProgressReport], filter)?;
         Ok(events.filter_map(move |e| async move {
-            let row = reread::<entity::progress_report::Entity>(ctx, e.id).await?;
+            let (row, turn) = reread::<entity::progress_report::Entity>(ctx, &e.row, e.id).await?;
             ctx.identity()
                 .is_authenticated()
                 .then(|| ProgressReportChange {
+                    turn,
                     action: e.action.clone(),
                     progress_report: crate::progress::ProgressReport(Arc::unwrap_or_clone(row)),
                 })
@@ -174,11 +199,13 @@ impl Subscription {
         let filter = types::Filter::progress(helper_code, region_code, year)?;
         let events = changes(ctx, ALL_KINDS, filter)?;
         Ok(events.filter_map(move |e| async move {
-            let pairing = reread::<entity::pairing_agreement::Entity>(ctx, e.pairing_id).await?;
+            let (pairing, turn) =
+                reread::<entity::pairing_agreement::Entity>(ctx, &e.pairing, e.pairing_id).await?;
             let progress =
                 crate::rollup::query::pairing_progress(ctx, &pairing, e.year, false).await;
             match progress {
                 Ok(progress) => Some(ProgressChange {
+                    turn,
                     year: e.year,
                     cause: e.action.clone(),
                     pairing_agreement: crate::pairing::PairingAgreement(pairing),

@@ -79,6 +79,9 @@ impl Filter {
     }
 }
 
+/// Held while an item is re-read and written.
+pub type Turn = Option<tokio::sync::OwnedSemaphorePermit>;
+
 /// A fund transfer that changed, as it is now.
 #[derive(SimpleObject)]
 pub struct FundTransferChange {
@@ -86,6 +89,9 @@ pub struct FundTransferChange {
     pub action: String,
     /// The transfer after the change.
     pub fund_transfer: crate::transfer::FundTransfer,
+    /// The turn to read (see `events::Bus::reader`), given back once the item is written.
+    #[graphql(skip)]
+    pub turn: Turn,
 }
 
 /// A personnel dispatch that changed, as it is now.
@@ -95,6 +101,9 @@ pub struct PersonnelDispatchChange {
     pub action: String,
     /// The dispatch after the change.
     pub personnel_dispatch: crate::personnel::PersonnelDispatch,
+    /// The turn to read (see `events::Bus::reader`), given back once the item is written.
+    #[graphql(skip)]
+    pub turn: Turn,
 }
 
 /// A responsibility letter that changed, as it is now.
@@ -104,6 +113,9 @@ pub struct ResponsibilityLetterChange {
     pub action: String,
     /// The letter after the change.
     pub responsibility_letter: crate::letter::ResponsibilityLetter,
+    /// The turn to read (see `events::Bus::reader`), given back once the item is written.
+    #[graphql(skip)]
+    pub turn: Turn,
 }
 
 /// A progress report that changed, as it is now.
@@ -113,6 +125,9 @@ pub struct ProgressReportChange {
     pub action: String,
     /// The report after the change.
     pub progress_report: crate::progress::ProgressReport,
+    /// The turn to read (see `events::Bus::reader`), given back once the item is written.
+    #[graphql(skip)]
+    pub turn: Turn,
 }
 
 /// A pairing's progress, recomputed after one of its records changed.
@@ -126,4 +141,7 @@ pub struct ProgressChange {
     pub pairing_agreement: crate::pairing::PairingAgreement,
     /// The pairing's progress in that year, every indicator of its program.
     pub progress: crate::rollup::types::ProgressRollup,
+    /// The turn to read (see `events::Bus::reader`), given back once the item is written.
+    #[graphql(skip)]
+    pub turn: Turn,
 }

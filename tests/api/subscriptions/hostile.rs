@@ -150,7 +150,6 @@ async fn a_client_that_never_reads_is_disconnected_and_others_are_served() {
         slow, 1,
         "the stalled client was disconnected after {writes} writes"
     );
-    assert!(writes < 60, "it took fewer writes than the test allows");
 
     // The healthy subscriber got every event.
     let got = drain(&mut healthy, Duration::from_millis(1500)).await;

@@ -142,3 +142,91 @@ async fn an_invalid_token_in_connection_init_closes_the_connection() {
         assert!(refused, "{protocol}: {got:?}");
     }
 }
+
+#[tokio::test]
+async fn letters_and_progress_reports_reach_only_those_who_may_read_them() {
+    let app = TestApp::spawn().await;
+    let w = world(&app.db).await;
+    let helper = token(Role::Helper, Some("310000"), None);
+    let viewer = token(Role::Viewer, None, None);
+    let admin = token(Role::Admin, None, None);
+    let letters = "subscription { responsibilityLetterChanged(filter: { helperCode: \"310000\" }) {
+      action responsibilityLetter { status year } } }";
+    let reports = "subscription { progressReportChanged { action progressReport { value } } }";
+    let mut anonymous = Ws::connect(&app.base, TRANSPORT_WS, None).await;
+    let mut as_viewer = Ws::connect(&app.base, GRAPHQL_WS, Some(&viewer)).await;
+    for ws in [&mut anonymous, &mut as_viewer] {
+        ws.subscribe("l", letters, json!({})).await;
+        ws.subscribe("r", reports, json!({})).await;
+    }
+    for ws in [&mut anonymous, &mut as_viewer] {
+        ws.quiet(Duration::from_millis(200)).await;
+    }
+
+    let submit = "mutation($input: SubmitResponsibilityLetterInput!) {
+      submitResponsibilityLetter(input: $input) { responsibilityLetter { id version } } }";
+    let body = app
+        .gql_as(
+            Some(&helper),
+            submit,
+            json!({ "input": { "pairingAgreementId": gid("PairingAgreement", w.sh_yn), "year": 2018,
+                "commitments": [{ "indicator": "LABOR_TRANSFERRED", "target": "1200" }] } }),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let letter = body["data"]["submitResponsibilityLetter"]["responsibilityLetter"].clone();
+    // Each event is re-read as the row is when it is pushed: the submission is pushed before
+    // the signature is written, so that it shows the letter SUBMITTED.
+    let wait = Duration::from_secs(5);
+    let data = as_viewer.data("l", wait).await;
+    assert_eq!(
+        data["responsibilityLetterChanged"]["action"],
+        "submitResponsibilityLetter"
+    );
+    assert_eq!(
+        data["responsibilityLetterChanged"]["responsibilityLetter"]["status"],
+        "SUBMITTED"
+    );
+    anonymous.quiet(Duration::from_millis(500)).await;
+    let sign = "mutation($input: SignResponsibilityLetterInput!) {
+      signResponsibilityLetter(input: $input) { responsibilityLetter { status } } }";
+    let body = app
+        .gql_as(
+            Some(&admin),
+            sign,
+            json!({ "input": { "responsibilityLetterId": letter["id"], "version": letter["version"] } }),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    for ws in [&mut anonymous, &mut as_viewer] {
+        let data = ws.data("l", wait).await;
+        assert_eq!(
+            data["responsibilityLetterChanged"]["action"],
+            "signResponsibilityLetter"
+        );
+        assert_eq!(
+            data["responsibilityLetterChanged"]["responsibilityLetter"]["status"],
+            "SIGNED"
+        );
+    }
+    let report = "mutation($input: ReportProgressInput!) {
+      reportProgress(input: $input) { progressReport { id } } }";
+    let body = app
+        .gql_as(
+            Some(&helper),
+            report,
+            json!({ "input": { "pairingAgreementId": gid("PairingAgreement", w.sh_yn),
+                "indicator": "LABOR_TRANSFERRED", "year": 2019, "quarter": 2, "value": "10" } }),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+
+    let data = as_viewer.data("r", wait).await;
+    assert_eq!(data["progressReportChanged"]["action"], "reportProgress");
+    assert_eq!(
+        data["progressReportChanged"]["progressReport"]["value"],
+        "10"
+    );
+    anonymous.quiet(Duration::from_millis(500)).await;
+    as_viewer.quiet(Duration::from_millis(200)).await;
+}
