@@ -194,6 +194,8 @@ pub struct HttpArgs {
         value_delimiter = ','
     )]
     pub cors_origins: Vec<String>,
+    #[command(flatten)]
+    pub socket: SocketArgs,
 }
 
 impl Default for HttpArgs {
@@ -203,6 +205,61 @@ impl Default for HttpArgs {
             body_timeout: 10,
             shutdown_timeout: 10,
             cors_origins: Vec::new(),
+            socket: SocketArgs::default(),
+        }
+    }
+}
+
+/// Subscriptions over WebSocket: what one connection and one token may hold, and when a client
+/// is cut off.
+#[derive(Args, Debug, Clone)]
+pub struct SocketArgs {
+    /// Most subscriptions open at once on one connection (more are refused with an error).
+    #[arg(long, env = "PAIRING_WS_MAX_SUBSCRIPTIONS", default_value_t = 100)]
+    pub ws_max_subscriptions: usize,
+    /// Most subscriptions open at once per token on one instance, over all its connections.
+    #[arg(
+        long,
+        env = "PAIRING_WS_MAX_SUBSCRIPTIONS_PER_TOKEN",
+        default_value_t = 500
+    )]
+    pub ws_max_subscriptions_per_token: usize,
+    /// Largest client message in bytes (larger: the connection is closed with 1009).
+    #[arg(long, env = "PAIRING_WS_MAX_MESSAGE_BYTES", default_value_t = 64 * 1024)]
+    pub ws_max_message_bytes: usize,
+    /// Seconds a connection may stay without any subscription before it is closed.
+    #[arg(long, env = "PAIRING_WS_IDLE_TIMEOUT", default_value_t = 300)]
+    pub ws_idle_timeout: u64,
+    /// Seconds between the server's pings.
+    #[arg(long, env = "PAIRING_WS_PING_INTERVAL", default_value_t = 15)]
+    pub ws_ping_interval: u64,
+    /// Seconds without any frame from the client (pongs included) before it is taken as gone.
+    #[arg(long, env = "PAIRING_WS_PING_TIMEOUT", default_value_t = 45)]
+    pub ws_ping_timeout: u64,
+    /// Messages queued for one connection; a client that lets more pile up is disconnected.
+    #[arg(long, env = "PAIRING_WS_SEND_BUFFER", default_value_t = 256)]
+    pub ws_send_buffer: usize,
+    /// Seconds one message may wait for the client to take it before the client is disconnected.
+    #[arg(long, env = "PAIRING_WS_SEND_TIMEOUT", default_value_t = 10)]
+    pub ws_send_timeout: u64,
+    /// Change events this instance holds for its slowest subscriber; one further behind is
+    /// disconnected.
+    #[arg(long, env = "PAIRING_EVENT_BUFFER", default_value_t = 4096)]
+    pub event_buffer: usize,
+}
+
+impl Default for SocketArgs {
+    fn default() -> Self {
+        SocketArgs {
+            ws_max_subscriptions: 100,
+            ws_max_subscriptions_per_token: 500,
+            ws_max_message_bytes: 64 * 1024,
+            ws_idle_timeout: 300,
+            ws_ping_interval: 15,
+            ws_ping_timeout: 45,
+            ws_send_buffer: 256,
+            ws_send_timeout: 10,
+            event_buffer: 4096,
         }
     }
 }

@@ -543,6 +543,7 @@ pub fn analyze(
             async_graphql::parser::types::OperationType::Mutation => {
                 types.mutation.as_deref().unwrap_or("Mutation")
             }
+            async_graphql::parser::types::OperationType::Subscription => "Subscription",
             _ => types.query.as_str(),
         };
         let s = walker.selection_set(&op.node.selection_set.node, Some(root), 0)?;

@@ -10,10 +10,9 @@ use crate::personnel::PersonnelDispatch;
 use crate::progress::ProgressReport;
 use crate::project::Project;
 use crate::region::Region;
+use crate::subscription::Subscription;
 use crate::transfer::FundTransfer;
-use async_graphql::{
-    Context, EmptySubscription, ID, Interface, MergedObject, Object, Result, Schema,
-};
+use async_graphql::{Context, ID, Interface, MergedObject, Object, Result, Schema};
 
 /// An object with a global id, fetchable with `node(id:)`.
 #[derive(Interface)]
@@ -206,7 +205,7 @@ pub struct Mutation(
     crate::labor::mutation::LaborMutation,
 );
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 pub fn build_schema(state: Option<crate::graphql::AppState>, limits: &SchemaLimits) -> AppSchema {
     build_schema_validating(state, limits, async_graphql::ValidationMode::Strict)
@@ -219,7 +218,7 @@ pub fn build_schema_validating(
     limits: &SchemaLimits,
     mode: async_graphql::ValidationMode,
 ) -> AppSchema {
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription)
         .validation_mode(mode)
         .limit_recursive_depth(limits.recursive_depth)
         .limit_directives(limits.directives);

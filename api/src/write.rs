@@ -12,11 +12,14 @@ use sha2::{Digest, Sha256};
 /// The largest amount of money one record may carry: 10 billion yuan, in fen.
 pub const MAX_AMOUNT_FEN: i64 = 10_000_000_000 * 100;
 
-/// A write's caller: database, identity and request id.
+/// A write's caller: database, identity and request id, and the change events its writes
+/// emitted (SQLite: published when the writer is dropped, see `Drop`).
 pub struct Writer<'a> {
     pub db: &'a DatabaseConnection,
     pub identity: &'a Identity,
     pub request_id: &'a str,
+    pub events: crate::events::Pending,
+    pub bus: Option<crate::events::Bus>,
 }
 
 impl<'a> Writer<'a> {
@@ -25,6 +28,10 @@ impl<'a> Writer<'a> {
             db: ctx.pool(),
             identity: ctx.identity(),
             request_id: &ctx.request().request_id,
+            events: Default::default(),
+            bus: ctx
+                .data_opt::<crate::graphql::AppState>()
+                .map(|s| s.events.clone()),
         }
     }
 
@@ -50,6 +57,24 @@ impl<'a> Writer<'a> {
         self.identity
             .recipient_region()
             .is_some_and(|scope| crate::region_code::covers(scope, region_code))
+    }
+}
+
+/// A writer is dropped once its write is over: committed or rolled back. The SQLite events it
+/// holds are published if their audit rows are there, i.e. if the write committed (on
+/// PostgreSQL the transaction's `NOTIFY` did that and nothing is pending).
+impl Drop for Writer<'_> {
+    fn drop(&mut self) {
+        let events = self.events.take();
+        if events.is_empty() {
+            return;
+        }
+        let (Some(bus), Ok(runtime)) = (self.bus.clone(), tokio::runtime::Handle::try_current())
+        else {
+            return;
+        };
+        let db = self.db.clone();
+        runtime.spawn(async move { bus.publish_committed(&db, events).await });
     }
 }
 

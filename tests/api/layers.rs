@@ -28,6 +28,8 @@ const SHARED: &[&str] = &[
     "http/documents.rs",
     "http/cors.rs",
     "http/headers.rs",
+    "http/socket.rs",
+    "events",
     "connection.rs",
     "auth.rs",
     "db.rs",

@@ -14,7 +14,8 @@ use sea_orm::{
 use serde::Serialize;
 
 /// Records one write: who (actor, role), what (action, entity, id), the record before and after,
-/// and the request id. Call it with the write's transaction so both commit or neither does.
+/// and the request id. Call it with the write's transaction so both commit or neither does. The
+/// write's change event (`crate::events`) is emitted here too, in the same transaction.
 pub async fn record<C: ConnectionTrait, B: Serialize, A: Serialize>(
     c: &C,
     w: &Writer<'_>,
@@ -32,7 +33,16 @@ pub async fn record<C: ConnectionTrait, B: Serialize, A: Serialize>(
         .map(serde_json::to_string)
         .transpose()
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    ActiveModel {
+    let image = match crate::events::EventKind::of_entity(entity) {
+        Some(_) => after
+            .as_ref()
+            .or(before.as_ref())
+            .map(|s| serde_json::from_str(s)),
+        None => None,
+    }
+    .transpose()
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let saved = ActiveModel {
         id: NotSet,
         actor: Set(w.actor()),
         role: Set(w
@@ -51,6 +61,9 @@ pub async fn record<C: ConnectionTrait, B: Serialize, A: Serialize>(
     }
     .insert(c)
     .await?;
+    if let Some(image) = image {
+        crate::events::emit(c, &w.events, action, entity, entity_id, saved.id, &image).await?;
+    }
     Ok(())
 }
 

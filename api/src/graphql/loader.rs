@@ -217,6 +217,12 @@ impl Loaders {
         }
     }
 
+    /// Forgets every loader and its cache: a subscription does this before each event, so that
+    /// it reads the rows as they are now.
+    pub fn clear(&self) {
+        self.made.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
     /// The request's loader of type `T`.
     pub fn get<T: RequestLoader>(&self) -> Arc<T> {
         let make = || Arc::new(T::create(&self.db, self.batch_delay));

@@ -21,6 +21,8 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// This instance's change events, for subscriptions and for writers to publish to.
+    pub events: crate::events::Bus,
 }
 
 /// Per-operation data: who is calling, the database as the operation sees it, and its loaders.

@@ -5,6 +5,7 @@
 //! - `startup`: the server, its shared state and its routes;
 //! - `transport`: the GraphQL handlers, from the HTTP request to the operations;
 //! - `response`: media types, serialization and request-level error answers;
+//! - `socket`: subscriptions over WebSocket, with the connection limits;
 //! - `pipeline`: each operation's checks, execution and error finishing;
 //! - `documents`: the cache of parsed documents;
 //! - `executor`: the runtime operations run on, apart from the HTTP workers;
@@ -15,9 +16,11 @@ mod executor;
 mod headers;
 mod pipeline;
 mod response;
+mod socket;
 mod startup;
 mod transport;
 
 pub use documents::DocumentCache;
 pub use executor::Executor;
+pub use socket::Sockets;
 pub use startup::{Application, Shared, routes};

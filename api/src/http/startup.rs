@@ -32,6 +32,8 @@ pub struct Shared {
     pub limits: OperationLimits,
     pub executor: Executor,
     pub documents: DocumentCache,
+    /// WebSocket connections and their subscriptions (per process).
+    pub sockets: super::socket::Sockets,
 }
 
 async fn health() -> HttpResponse {
@@ -55,7 +57,8 @@ async fn ready(shared: web::Data<Shared>) -> HttpResponse {
 }
 
 async fn metrics(shared: web::Data<Shared>) -> HttpResponse {
-    let body = shared.metrics.render(&shared.db);
+    let mut body = shared.metrics.render(&shared.db);
+    body.push_str(&shared.sockets.render());
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(body)
@@ -67,15 +70,21 @@ async fn not_found() -> HttpResponse {
 
 /// Registers the routes on an actix app.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/graphql", web::post().to(graphql_post))
-        .route("/graphql", web::get().to(graphql_get))
-        .route(
-            "/graphql",
-            web::method(Method::HEAD).to(HttpResponse::MethodNotAllowed),
-        )
-        .route("/health", web::get().to(health))
-        .route("/ready", web::get().to(ready))
-        .route("/metrics", web::get().to(metrics));
+    cfg.route(
+        "/graphql",
+        web::get()
+            .guard(actix_web::guard::fn_guard(super::socket::is_upgrade))
+            .to(super::socket::graphql_socket),
+    )
+    .route("/graphql", web::post().to(graphql_post))
+    .route("/graphql", web::get().to(graphql_get))
+    .route(
+        "/graphql",
+        web::method(Method::HEAD).to(HttpResponse::MethodNotAllowed),
+    )
+    .route("/health", web::get().to(health))
+    .route("/ready", web::get().to(ready))
+    .route("/metrics", web::get().to(metrics));
 }
 
 /// A built server: bound, connected, migrated; `run_until_stopped` serves it.
@@ -117,7 +126,23 @@ impl Application {
                  (set PAIRING_JWT_SECRET or PAIRING_JWT_PUBLIC_KEY to accept writes)"
             );
         }
-        let state = AppState { db: db.clone() };
+        // Subscriptions' re-reads take at most half of the pool at once.
+        let events = crate::events::Bus::new(
+            settings.http.socket.event_buffer,
+            (settings.pool.max_connections / 2).max(1) as usize,
+        );
+        if crate::db::is_postgres(&db) {
+            // Every instance hears every committed write's event, its own ones included.
+            crate::events::listen(
+                &crate::db::normalize_url(&settings.database_url),
+                events.clone(),
+            )
+            .await?;
+        }
+        let state = AppState {
+            db: db.clone(),
+            events,
+        };
         let schema = build_schema(Some(state.clone()), &settings.limits.schema());
         let validated_schema = build_schema_validating(
             Some(state),
@@ -147,6 +172,7 @@ impl Application {
             types,
             executor,
             documents: DocumentCache::new(),
+            sockets: Default::default(),
         });
         let mut server = HttpServer::new(move || {
             App::new()
