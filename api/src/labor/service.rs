@@ -101,7 +101,7 @@ use crate::graphql::node::{NodeKind, expect_global_id};
 use crate::pairing::service::parties;
 use crate::region_code;
 use crate::write::{
-    Writer, allow, illegal, not_future, opt_text, region_by_code, text, year_in_pairing,
+    Writer, allow, event_on, illegal, opt_text, region_by_code, text, year_in_pairing,
 };
 use chrono::Datelike;
 use sea_orm::{ActiveModelTrait, NotSet, Set, TransactionTrait};
@@ -175,7 +175,7 @@ pub async fn record(w: &Writer<'_>, input: RecordLaborPlacementInput) -> AppResu
         return Err(AppError::bad_input("input.months", "1 to 120 months"));
     }
     let start_on = input.start_on.0;
-    not_future("input.startOn", start_on)?;
+    event_on("input.startOn", start_on)?;
     year_in_pairing("input.startOn", start_on.year(), &p.pairing)?;
     let key = opt_text(
         "input.idempotencyKey",
@@ -284,7 +284,7 @@ pub async fn confirm(w: &Writer<'_>, input: ConfirmLaborPlacementInput) -> AppRe
         .ok_or_else(|| AppError::not_found("Region", l.origin_county_id))?;
     authorize(w, PlacementAction::Confirm, "", &county.code)?;
     let on = input.confirmed_on.0;
-    not_future("input.confirmedOn", on)?;
+    event_on("input.confirmedOn", on)?;
     if on < l.start_on {
         return Err(AppError::bad_input(
             "input.confirmedOn",

@@ -101,7 +101,7 @@ use crate::graphql::node::{NodeKind, expect_global_id};
 use crate::pairing::service::parties;
 use crate::region_code;
 use crate::write::{
-    Writer, allow, amount_fen, illegal, not_future, opt_text, region_by_code, text, year_in_pairing,
+    Writer, allow, amount_fen, event_on, illegal, opt_text, region_by_code, text, year_in_pairing,
 };
 use chrono::Datelike;
 use sea_orm::{ActiveModelTrait, NotSet, Set, TransactionTrait};
@@ -166,7 +166,7 @@ pub async fn record(w: &Writer<'_>, input: RecordProduceDealInput) -> AppResult<
     let product = text("input.product", &input.product, 200)?;
     let amount = amount_fen("input.amount", &input.amount)?;
     let deal_on = input.deal_on.0;
-    not_future("input.dealOn", deal_on)?;
+    event_on("input.dealOn", deal_on)?;
     year_in_pairing("input.dealOn", deal_on.year(), &p.pairing)?;
     let evidence = opt_text("input.evidenceRef", input.evidence_ref.as_deref(), 200)?;
     let key = opt_text(
@@ -316,7 +316,7 @@ pub async fn confirm(w: &Writer<'_>, input: ConfirmProduceDealInput) -> AppResul
     let (d, county) = load(w, &input.produce_deal_id).await?;
     authorize(w, DealAction::Answer, "", &county)?;
     let on = input.confirmed_on.0;
-    not_future("input.confirmedOn", on)?;
+    event_on("input.confirmedOn", on)?;
     if on < d.deal_on {
         return Err(AppError::bad_input(
             "input.confirmedOn",
