@@ -17,6 +17,8 @@ pub struct Writer<'a> {
     pub db: &'a DatabaseConnection,
     pub identity: &'a Identity,
     pub request_id: &'a str,
+    /// The server's own id of the request, kept beside the client's in the audit log.
+    pub server_request_id: &'a str,
 }
 
 impl<'a> Writer<'a> {
@@ -25,6 +27,7 @@ impl<'a> Writer<'a> {
             db: ctx.pool(),
             identity: ctx.identity(),
             request_id: &ctx.request().request_id,
+            server_request_id: &ctx.request().server_request_id,
         }
     }
 

@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261128_000001_domain_schema;
 mod m20261129_000001_rollup_indexes;
 mod m20261207_000001_per_helper_keys;
+mod m20261207_000002_audit_server_request_id;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_domain_schema::Migration),
             Box::new(m20261129_000001_rollup_indexes::Migration),
             Box::new(m20261207_000001_per_helper_keys::Migration),
+            Box::new(m20261207_000002_audit_server_request_id::Migration),
         ]
     }
 }
