@@ -16,6 +16,11 @@ use std::time::Instant;
 #[derive(Clone, Debug)]
 pub struct RequestId(pub String);
 
+/// The server's own id of the current request, whatever the client sent: the audit log keeps it
+/// beside the client's, which the server cannot vouch for.
+#[derive(Clone, Debug)]
+pub struct ServerRequestId(pub String);
+
 /// What a GraphQL handler reports about a request, for the log line and the error counters.
 #[derive(Clone, Debug, Default)]
 pub struct Outcome {
@@ -206,13 +211,26 @@ fn pool_stats(db: &DatabaseConnection) -> (u64, u64, u64) {
     }
 }
 
-/// A request id from the client's header if it is short printable ASCII, else a new one.
-pub fn request_id_from(header: Option<&HeaderValue>) -> String {
+/// The longest client request id kept.
+pub const MAX_CLIENT_REQUEST_ID: usize = 64;
+
+/// The client's request id, if it is 1 to 64 characters of letters, digits and `-_.:=/+` (enough
+/// for UUIDs and trace ids; nothing that could be read as markup, quoting or a log line).
+pub fn client_request_id(header: Option<&HeaderValue>) -> Option<String> {
     header
         .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= MAX_CLIENT_REQUEST_ID
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:=/+".contains(&b))
+        })
         .map(str::to_string)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
+
+/// A request id from the client's header if it is acceptable, else a new one.
+pub fn request_id_from(header: Option<&HeaderValue>) -> String {
+    client_request_id(header).unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
 }
 
 /// Middleware: request id in and out, one log line per request, metrics.
@@ -221,8 +239,11 @@ pub async fn observe(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
-    let rid = request_id_from(req.headers().get("x-request-id"));
+    let server = uuid::Uuid::new_v4().to_string();
+    let rid =
+        client_request_id(req.headers().get("x-request-id")).unwrap_or_else(|| server.clone());
     req.extensions_mut().insert(RequestId(rid.clone()));
+    req.extensions_mut().insert(ServerRequestId(server));
     let metrics = req
         .app_data::<actix_web::web::Data<crate::http::Shared>>()
         .cloned();

@@ -20,6 +20,8 @@ pub struct Writer<'a> {
     pub request_id: &'a str,
     pub events: crate::events::Pending,
     pub bus: Option<crate::events::Bus>,
+    /// The server's own id of the request, kept beside the client's in the audit log.
+    pub server_request_id: &'a str,
 }
 
 impl<'a> Writer<'a> {
@@ -32,6 +34,7 @@ impl<'a> Writer<'a> {
             bus: ctx
                 .data_opt::<crate::graphql::AppState>()
                 .map(|s| s.events.clone()),
+            server_request_id: &ctx.request().server_request_id,
         }
     }
 

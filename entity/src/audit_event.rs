@@ -15,8 +15,11 @@ crate::model! {
         pub entity_id: i64,
         pub before: Option<String>,
         pub after: Option<String>,
+        /// The request id as the client sent it (checked), or the server's own.
         pub request_id: Option<String>,
         pub occurred_at: DateTimeUtc,
+        /// The server's own id of the request, whatever the client sent.
+        pub server_request_id: Option<String>,
     }
 }
 

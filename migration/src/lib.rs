@@ -8,6 +8,7 @@ mod m20261207_000002_fund_supervision;
 mod m20261207_000003_verified_delivery;
 mod m20261207_000004_produce_deals;
 mod m20261207_000005_labor_placements;
+mod m20261207_000006_audit_server_request_id;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000003_verified_delivery::Migration),
             Box::new(m20261207_000004_produce_deals::Migration),
             Box::new(m20261207_000005_labor_placements::Migration),
+            Box::new(m20261207_000006_audit_server_request_id::Migration),
         ]
     }
 }

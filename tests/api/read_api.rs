@@ -779,6 +779,7 @@ async fn audit_events_resolve_by_node_for_auditors_only() {
         after: Set(Some("{}".into())),
         request_id: Set(Some("r-1".into())),
         occurred_at: Set(chrono::Utc::now()),
+        server_request_id: Set(None),
     }
     .insert(&app.db)
     .await

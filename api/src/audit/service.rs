@@ -57,6 +57,7 @@ pub async fn record<C: ConnectionTrait, B: Serialize, A: Serialize>(
         before: Set(before),
         after: Set(after),
         request_id: Set(Some(w.request_id.chars().take(128).collect())),
+        server_request_id: Set(Some(w.server_request_id.chars().take(64).collect())),
         occurred_at: Set(chrono::Utc::now()),
     }
     .insert(c)

@@ -52,9 +52,15 @@ impl AuditEvent {
     async fn after(&self) -> Option<&str> {
         self.0.after.as_deref()
     }
-    /// The id of the HTTP request that made the write (also in the server log).
+    /// The id of the HTTP request that made the write (also in the server log): the client's
+    /// `X-Request-Id` when it is 1 to 64 letters, digits or `-_.:=/+`, else the server's own.
     async fn request_id(&self) -> Option<&str> {
         self.0.request_id.as_deref()
+    }
+    /// The server's own id of the request, whatever the client sent as `X-Request-Id`; `null` for
+    /// events recorded before it was kept.
+    async fn server_request_id(&self) -> Option<&str> {
+        self.0.server_request_id.as_deref()
     }
     /// When the write was committed.
     async fn occurred_at(&self) -> DateTime<Utc> {

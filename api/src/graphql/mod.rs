@@ -30,6 +30,8 @@ pub struct RequestContext {
     pub identity: Identity,
     pub db: crate::db::Db,
     pub request_id: String,
+    /// The server's own id of the request (`request_id` may be the client's).
+    pub server_request_id: String,
     pub loaders: Loaders,
     /// Field collection merges nothing in this operation, so list items may be written directly
     /// (see `collect`).

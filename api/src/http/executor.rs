@@ -73,7 +73,7 @@ impl Drop for AbortOnDrop {
 pub(super) async fn run_with_deadline(
     shared: &web::Data<Shared>,
     identity: crate::auth::Identity,
-    request_id: &str,
+    (request_id, server_request_id): (&str, &str),
     requests: Vec<Request>,
     single: bool,
     format: Format,
@@ -83,7 +83,7 @@ pub(super) async fn run_with_deadline(
     let task = shared.executor.handle().spawn(run_operations(
         shared.clone(),
         identity,
-        request_id.to_string(),
+        (request_id.to_string(), server_request_id.to_string()),
         requests,
         single,
         format,

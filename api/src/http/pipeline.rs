@@ -157,7 +157,7 @@ pub(super) fn is_request_error(resp: &Response) -> bool {
 pub(super) async fn run_operations(
     shared: web::Data<Shared>,
     identity: crate::auth::Identity,
-    request_id: String,
+    (request_id, server_request_id): (String, String),
     requests: Vec<Request>,
     single: bool,
     format: Format,
@@ -185,6 +185,7 @@ pub(super) async fn run_operations(
         let ctx = RequestContext {
             identity: identity.clone(),
             request_id: request_id.clone(),
+            server_request_id: server_request_id.clone(),
             loaders: Loaders::new(
                 &db,
                 std::time::Duration::from_micros(shared.settings.limits.batch_delay_us),

@@ -66,7 +66,12 @@ async fn execute(
             &AppError::BadRequest(msg),
         );
     }
-    let finished = run_with_deadline(shared, identity, request_id, requests, single, format).await;
+    let server_request_id = http
+        .extensions()
+        .get::<crate::observability::ServerRequestId>()
+        .map_or_else(|| request_id.to_string(), |id| id.0.clone());
+    let ids = (request_id, server_request_id.as_str());
+    let finished = run_with_deadline(shared, identity, ids, requests, single, format).await;
     respond(finished, format, request_id)
 }
 

@@ -2,6 +2,7 @@
 //! is never INTERNAL, and the demo secret stays on a developer's machine.
 mod demo;
 mod keys;
+mod request_ids;
 mod scalars;
 mod smaller;
 mod subjects;
