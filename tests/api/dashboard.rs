@@ -392,6 +392,50 @@ async fn dashboard_shows_the_api_figures_in_a_browser() {
     assert_eq!(stored["rows"], json!(mine.min(100)));
     screenshot(&c, "dashboard-signed-in.png", Some("county-view")).await;
 
+    // A recipient province: its money by quarter and its counties, from the same API.
+    c.find(Locator::Css("#subject"))
+        .await
+        .expect("subject")
+        .select_by_value("region:530000")
+        .await
+        .expect("select Yunnan");
+    wait_for(&c, "body[data-loaded='region:530000/2020']").await;
+    let yunnan = app
+        .gql(
+            r#"{ fundFlows(filter: { years: [2020], provinceCode: "530000" }, groupBy: [QUARTER]) { quarter amount }
+                 counties: fundFlows(filter: { years: [2020], provinceCode: "530000" }, groupBy: [RECIPIENT_COUNTY]) { amount } }"#,
+            json!({}),
+        )
+        .await;
+    let quarters: Vec<Value> = (1..=4)
+        .map(|q| {
+            yunnan["data"]["fundFlows"]
+                .as_array()
+                .expect("flows")
+                .iter()
+                .find(|g| g["quarter"] == json!(q))
+                .map_or(json!(0.0), |g| number(&g["amount"]))
+        })
+        .collect();
+    let page = floats(
+        js(
+            &c,
+            "return { quarters: echarts.getInstanceByDom(document.getElementById('chart-quarters')).getOption().series[0].data,
+                      counties: document.querySelectorAll('#counties tbody tr').length };",
+        )
+        .await,
+    );
+    assert_eq!(page["quarters"], json!(quarters));
+    assert_eq!(
+        page["counties"],
+        json!(
+            yunnan["data"]["counties"]
+                .as_array()
+                .expect("counties")
+                .len() as f64
+        )
+    );
+
     // Nothing was loaded from anywhere but the server.
     let resources = js(
         &c,
