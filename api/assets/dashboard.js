@@ -127,13 +127,13 @@
   var INDICATOR_FIELDS = 'indicators { indicator unit target achieved completionRate }';
   var FLOWS = 'quarters: fundFlows(filter: $flows, groupBy: [QUARTER]) { quarter amount count } ' +
     'counties: fundFlows(filter: $flows, groupBy: [RECIPIENT_COUNTY]) { recipientCounty { code name } amount count } ' +
-    'dataQualityFindings(year: $year) @include(if: $signedIn) { kind message ' +
-    'pairingAgreement { helper { code } recipient { code } } region { code } }';
-  var HELPER_QUERY = 'query($code: String!, $year: Int!, $flows: FundFlowFilter!, $signedIn: Boolean!) { ' +
+    'dataQualityFindings(year: $year, filter: $findings, first: 100) @include(if: $signedIn) { ' +
+    'totalCount nodes { kind message } }';
+  var HELPER_QUERY = 'query($code: String!, $year: Int!, $flows: FundFlowFilter!, $findings: DataQualityFindingFilter!, $signedIn: Boolean!) { ' +
     'organization(code: $code) { code name progress(year: $year) { ' + INDICATOR_FIELDS + ' } } ' +
     'firstQuarterAllocation(year: $year) { helper { code } committed allocatedByMarch31 transfersByMarch31 allocatedInYear share } ' +
     FLOWS + ' }';
-  var RECIPIENT_QUERY = 'query($code: String!, $year: Int!, $flows: FundFlowFilter!, $signedIn: Boolean!) { ' +
+  var RECIPIENT_QUERY = 'query($code: String!, $year: Int!, $flows: FundFlowFilter!, $findings: DataQualityFindingFilter!, $signedIn: Boolean!) { ' +
     'region(code: $code) { code name } ' +
     'progressSummary(year: $year, groupBy: RECIPIENT_PROVINCE) { recipientProvince { code } progress { ' + INDICATOR_FIELDS + ' } } ' +
     FLOWS + ' }';
@@ -274,16 +274,9 @@
     var note = $('findings-note');
     var tbody = $('findings').querySelector('tbody');
     if (!findings) { note.textContent = t('findingsNeedToken'); tbody.textContent = ''; return; }
-    var s = state.subject;
-    var prefix = s.code.slice(0, 2);
-    var mine = findings.filter(function (f) {
-      var p = f.pairingAgreement;
-      if (s.kind === 'org') return !!p && p.helper.code === s.code;
-      var codes = [f.region && f.region.code, p && p.recipient.code];
-      return codes.some(function (c) { return c && c.slice(0, 2) === prefix; });
-    });
-    note.textContent = mine.length + ' ' + t('findingsCount');
-    fill(tbody, mine.slice(0, 100), function (tr, f) {
+    // The API narrows them to the helper's pairings or the region; the first 100 are listed.
+    note.textContent = findings.totalCount + ' ' + t('findingsCount');
+    fill(tbody, findings.nodes, function (tr, f) {
       cell(tr, named(FINDINGS, f.kind));
       cell(tr, f.message);
     });
@@ -327,9 +320,10 @@
     status(t('loading'));
     var signedIn = !!sessionStorage.getItem(TOKEN_KEY);
     var flows = s.kind === 'org' ? { years: [state.year], helperCode: s.code } : { years: [state.year], provinceCode: s.code };
+    var findings = s.kind === 'org' ? { helperCode: s.code } : { regionCode: s.code };
     var query = s.kind === 'org' ? HELPER_QUERY : RECIPIENT_QUERY;
     location.hash = key + (state.county ? '/' + state.county : '');
-    return gql(query, { code: s.code, year: state.year, flows: flows, signedIn: signedIn }).then(function (d) {
+    return gql(query, { code: s.code, year: state.year, flows: flows, findings: findings, signedIn: signedIn }).then(function (d) {
       var indicators;
       var firstQuarter = null;
       if (s.kind === 'org') {

@@ -369,19 +369,30 @@ async fn dashboard_shows_the_api_figures_in_a_browser() {
     assert_eq!(stored["session"], json!(admin));
     assert_eq!(stored["local"], json!(0));
     assert_eq!(stored["cookies"], json!(""));
-    let findings = app
-        .gql_as(
-            Some(&admin),
-            "{ dataQualityFindings(year: 2020) { pairingAgreement { helper { code } } } }",
-            json!({}),
-        )
-        .await;
-    let mine = findings["data"]["dataQualityFindings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["pairingAgreement"]["helper"]["code"] == "310000")
-        .count();
+    // Counted here over every finding of the year, page by page, not with the page's filter.
+    let mut mine = 0;
+    let mut after = serde_json::Value::Null;
+    loop {
+        let page = app
+            .gql_as(
+                Some(&admin),
+                "query($after: String) { dataQualityFindings(year: 2020, first: 100, after: $after) {
+                     nodes { pairingAgreement { helper { code } } } pageInfo { hasNextPage endCursor } } }",
+                json!({ "after": after }),
+            )
+            .await;
+        let list = &page["data"]["dataQualityFindings"];
+        mine += list["nodes"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["pairingAgreement"]["helper"]["code"] == "310000")
+            .count();
+        if list["pageInfo"]["hasNextPage"] != json!(true) {
+            break;
+        }
+        after = list["pageInfo"]["endCursor"].clone();
+    }
     assert!(
         stored["note"]
             .as_str()

@@ -159,6 +159,8 @@ impl async_graphql::Executor for SocketExecutor {
         let ctx = RequestContext {
             identity,
             request_id: request_id.clone(),
+            // Subscriptions write nothing; the server's id is the only one.
+            server_request_id: request_id.clone(),
             loaders: Loaders::new(
                 &db,
                 Duration::from_micros(self.shared.settings.limits.batch_delay_us),
