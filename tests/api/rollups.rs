@@ -1114,10 +1114,17 @@ async fn check_first_quarter(app: &TestApp, raw: &Raw, years: &[i32]) {
                 }
             }
         }
+        // One basis: transfers of the pairings with a signed letter of the year.
+        let signed: HashSet<i64> = raw
+            .letters
+            .iter()
+            .filter(|l| l.year == year && l.status == LetterStatus::Signed)
+            .map(|l| l.pairing_id)
+            .collect();
         for t in raw
             .transfers
             .iter()
-            .filter(|t| t.year == year && counted(t.status))
+            .filter(|t| t.year == year && counted(t.status) && signed.contains(&t.pairing_id))
         {
             let e = expected
                 .entry(raw.orgs[&t.helper_id].code.clone())

@@ -221,7 +221,17 @@ pub async fn first_quarter(
             col("p", "id").eq(col("t", "pairing_id")),
         )
         .and_where(col("t", "year").eq(year))
-        .and_where(col("t", "status").is_in(enum_lits(COUNTED)));
+        .and_where(col("t", "status").is_in(enum_lits(COUNTED)))
+        // One basis with `committed`: only pairings with a signed letter of the year.
+        .and_where(Expr::exists(
+            Query::select()
+                .expr(lit(1))
+                .from_as("responsibility_letters", "sl")
+                .and_where(col("sl", "pairing_id").eq(col("t", "pairing_id")))
+                .and_where(col("sl", "year").eq(year))
+                .and_where(col("sl", "status").eq(LetterStatus::Signed.as_str()))
+                .take(),
+        ));
     if let Some(p) = program {
         for part in [&mut committed, &mut allocated] {
             part.and_where(col("p", "program").eq(p.as_str()));

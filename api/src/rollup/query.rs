@@ -168,7 +168,8 @@ impl RollupQuery {
     }
 
     /// Per helper, the share of its committed funds for the year (fund-indicator targets of its
-    /// signed letters) that it allocated by 31 March. Ordered by helper code. Public.
+    /// signed letters) that it allocated by 31 March, counting the transfers of the same pairings
+    /// (those with a signed letter of the year) only. Ordered by helper code. Public.
     async fn first_quarter_allocation(
         &self,
         ctx: &Context<'_>,

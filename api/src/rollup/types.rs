@@ -333,7 +333,9 @@ async fn organization(ctx: &Context<'_>, id: i64) -> Result<Organization> {
 /// One helper's committed funds for a year against what it allocated by 31 March.
 pub struct FirstQuarterAllocation(pub service::FirstQuarter);
 
-/// One helper's committed funds for a year against what it allocated by 31 March.
+/// One helper's committed funds for a year against what it allocated by 31 March. Every figure
+/// has one basis: the helper's pairings with a SIGNED letter of the year (transfers of pairings
+/// without one count neither as committed nor as allocated).
 #[Object]
 impl FirstQuarterAllocation {
     /// The helper.
@@ -344,8 +346,8 @@ impl FirstQuarterAllocation {
     async fn committed(&self) -> Decimal {
         Decimal::from_minor(self.0.committed_fen, 2)
     }
-    /// Transfers of the year allocated on or before 31 March of the year (earlier allocations
-    /// count), in yuan; ALLOCATED or RECEIVED only.
+    /// Transfers of the year, under pairings with a signed letter of the year, allocated on or
+    /// before 31 March of the year (earlier allocations count), in yuan; ALLOCATED or RECEIVED only.
     async fn allocated_by_march31(&self) -> Decimal {
         Decimal::from_minor(self.0.allocated_by_march_fen, 2)
     }
@@ -353,11 +355,13 @@ impl FirstQuarterAllocation {
     async fn transfers_by_march31(&self) -> i64 {
         self.0.transfers_by_march
     }
-    /// All transfers of the year that reached ALLOCATED, in yuan.
+    /// All transfers of the year, under pairings with a signed letter of the year, that reached
+    /// ALLOCATED, in yuan.
     async fn allocated_in_year(&self) -> Decimal {
         Decimal::from_minor(self.0.allocated_in_year_fen, 2)
     }
-    /// `allocatedByMarch31 / committed`; `null` when nothing was committed.
+    /// `allocatedByMarch31 / committed`, both over the pairings with a signed letter of the
+    /// year; `null` when nothing was committed.
     async fn share(&self) -> Option<f64> {
         rate(self.0.allocated_by_march_fen, Some(self.0.committed_fen))
     }

@@ -3,6 +3,7 @@
 //! the rows, the public view, and the supervision findings.
 mod derived;
 mod findings;
+mod overlap;
 mod public;
 mod writes;
 
