@@ -259,9 +259,11 @@ fn invalid_argument(message: &str) -> Option<&str> {
 
 /// What a value of the platform's own scalar named at the end of `message` must look like.
 fn scalar_rule(message: &str) -> Option<&'static str> {
-    use crate::graphql::scalars::{DATE_RULE, DECIMAL_RULE};
+    use crate::graphql::scalars::{DATE_RULE, DATE_TIME_RULE, DECIMAL_RULE};
     if message.ends_with("expected type \"Decimal\"") {
         Some(DECIMAL_RULE)
+    } else if message.ends_with("expected type \"DateTime\"") {
+        Some(DATE_TIME_RULE)
     } else if message.ends_with("expected type \"Date\"") {
         Some(DATE_RULE)
     } else {

@@ -147,10 +147,10 @@ pub async fn list(
         q = q.filter(Column::RequestId.eq(r.clone()));
     }
     if let Some(t) = f.occurred_after {
-        q = q.filter(Column::OccurredAt.gte(t));
+        q = q.filter(Column::OccurredAt.gte(t.0));
     }
     if let Some(t) = f.occurred_before {
-        q = q.filter(Column::OccurredAt.lt(t));
+        q = q.filter(Column::OccurredAt.lt(t.0));
     }
     fetch_page(db, q, &ordering(order), args).await
 }

@@ -1,7 +1,7 @@
 use crate::graphql::node::{NodeKind, global_id};
+use crate::graphql::scalars::DateTime;
 use crate::graphql::{OrderDirection, define_connection};
 use async_graphql::{ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 use entity::audit_event::Model;
 
 /// One recorded write: who did what to which record, with the record before and after.
@@ -63,8 +63,8 @@ impl AuditEvent {
         self.0.server_request_id.as_deref()
     }
     /// When the write was committed.
-    async fn occurred_at(&self) -> DateTime<Utc> {
-        self.0.occurred_at
+    async fn occurred_at(&self) -> DateTime {
+        DateTime(self.0.occurred_at)
     }
 }
 
@@ -82,9 +82,9 @@ pub struct AuditEventFilter {
     /// Only events of this request id.
     pub request_id: Option<String>,
     /// Only events at or after this time.
-    pub occurred_after: Option<DateTime<Utc>>,
+    pub occurred_after: Option<DateTime>,
     /// Only events before this time.
-    pub occurred_before: Option<DateTime<Utc>>,
+    pub occurred_before: Option<DateTime>,
 }
 
 /// Sort order of the audit log (always by recording order).

@@ -101,6 +101,39 @@ impl ScalarType for Date {
     }
 }
 
+/// A moment in RFC 3339 form, e.g. `"2020-03-25T08:30:00+08:00"`; written in UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DateTime(pub chrono::DateTime<chrono::Utc>);
+
+/// A moment in RFC 3339 form, e.g. `"2020-03-25T08:30:00+08:00"`; written in UTC.
+#[Scalar(
+    name = "DateTime",
+    specified_by_url = "https://datatracker.ietf.org/doc/html/rfc3339"
+)]
+impl ScalarType for DateTime {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(s) => chrono::DateTime::parse_from_rfc3339(s)
+                .map(|t| DateTime(t.with_timezone(&chrono::Utc)))
+                .map_err(|_| InputValueError::custom(format!("not an RFC 3339 moment: {s:?}"))),
+            _ => Err(InputValueError::custom(DATE_TIME_RULE)),
+        }
+    }
+
+    // Checked during validation, as for Decimal.
+    fn is_valid(value: &Value) -> bool {
+        Self::parse(value.clone()).is_ok()
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_rfc3339())
+    }
+}
+
+/// What a DateTime input looks like, for error messages.
+pub const DATE_TIME_RULE: &str =
+    "a moment is a string in RFC 3339 form, e.g. \"2020-03-25T08:30:00+08:00\"";
+
 /// What a Date input looks like, for error messages.
 pub const DATE_RULE: &str =
     "a date is a string YYYY-MM-DD of a real calendar day, e.g. \"2019-03-31\"";

@@ -1,11 +1,11 @@
 use crate::graphql::node::{NodeKind, global_id};
+use crate::graphql::scalars::DateTime;
 use crate::graphql::scalars::Decimal;
 use crate::graphql::{ContextExt, OrderDirection, define_connection};
 use crate::organization::Organization;
 use crate::pairing::PairingAgreement;
 use crate::pairing::service::{self as pairing_service, Acting};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
 use entity::enums;
 use entity::responsibility_letter::Model;
 
@@ -114,8 +114,8 @@ impl ResponsibilityLetter {
         self.0.version
     }
     /// When the helper submitted it.
-    async fn submitted_at(&self) -> Option<DateTime<Utc>> {
-        self.0.submitted_at
+    async fn submitted_at(&self) -> Option<DateTime> {
+        self.0.submitted_at.map(DateTime)
     }
     /// Who submitted it (a token subject): shown to AUDITOR, ADMIN and the helper organization
     /// itself, `null` to others, who see `submittedByOrganization`.
@@ -132,8 +132,8 @@ impl ResponsibilityLetter {
         Ok(Some(Organization(helper)))
     }
     /// When the national office signed it.
-    async fn signed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.signed_at
+    async fn signed_at(&self) -> Option<DateTime> {
+        self.0.signed_at.map(DateTime)
     }
     /// Who signed it for the national office (a token subject): shown to AUDITOR and ADMIN only;
     /// letters are always signed by the national office.
@@ -322,8 +322,8 @@ impl LetterRevision {
         Ok(Organization(helper))
     }
     /// When.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.row.created_at
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.row.created_at)
     }
 }
 

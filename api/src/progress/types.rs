@@ -1,4 +1,5 @@
 use crate::graphql::node::{NodeKind, global_id};
+use crate::graphql::scalars::DateTime;
 use crate::graphql::scalars::Decimal;
 use crate::graphql::{ContextExt, OrderDirection, define_connection};
 use crate::letter::types::{Indicator, IndicatorUnit};
@@ -7,7 +8,6 @@ use crate::pairing::PairingAgreement;
 use crate::pairing::service::{self as pairing_service, Acting};
 use crate::region::Region;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
-use chrono::{DateTime, Utc};
 use entity::progress_report::Model;
 
 /// A reported figure for one indicator, pairing and quarter.
@@ -74,8 +74,8 @@ impl ProgressReport {
         Ok(Organization(helper))
     }
     /// When it was reported.
-    async fn reported_at(&self) -> DateTime<Utc> {
-        self.0.reported_at
+    async fn reported_at(&self) -> DateTime {
+        DateTime(self.0.reported_at)
     }
     /// Who verified it for the recipient (a token subject); `null` while unverified. Shown to
     /// AUDITOR, ADMIN and recipients whose region contains the pairing's recipient; others see
@@ -94,8 +94,8 @@ impl ProgressReport {
         Ok(Some(Region(recipient)))
     }
     /// When it was verified.
-    async fn verified_at(&self) -> Option<DateTime<Utc>> {
-        self.0.verified_at
+    async fn verified_at(&self) -> Option<DateTime> {
+        self.0.verified_at.map(DateTime)
     }
 }
 

@@ -95,7 +95,7 @@ async fn bad_scalars_are_bad_input_naming_the_argument() {
     }
     let literal = "{ dataQualityFindings(year: 2019, asOf: \"bogus\") { __typename } }";
     refused(&app.gql_as(Some(&viewer), literal, json!({})).await, "asOf");
-    // A DateTime is coerced only when its field resolves: still the input's fault.
+    // A DateTime too, in a variable and in a literal.
     let audit = "query($f: AuditEventFilter) { auditEvents(first: 1, filter: $f) { totalCount } }";
     let admin = token(Role::Admin, None, None);
     let body = app
@@ -105,7 +105,12 @@ async fn bad_scalars_are_bad_input_naming_the_argument() {
             json!({ "f": { "occurredAfter": "bogus" } }),
         )
         .await;
-    assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
+    refused(&body, "filter.occurredAfter");
+    let literal = "{ auditEvents(first: 1, filter: { occurredBefore: \"2020-13-01T00:00:00Z\" }) { totalCount } }";
+    refused(
+        &app.gql_as(Some(&admin), literal, json!({})).await,
+        "filter.occurredBefore",
+    );
     assert_eq!(errors_counted(&app, "INTERNAL").await, 0);
     // A plain amount and a four-digit date are read as they always were.
     let body = app
