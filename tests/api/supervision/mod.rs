@@ -1,6 +1,7 @@
 //! Fund supervision: publicity (announcements superseded, never edited), the project library,
 //! spending within what each transfer brought, the derived figures against a recomputation from
 //! the rows, the public view, and the supervision findings.
+mod covering;
 mod derived;
 mod findings;
 mod overlap;
