@@ -6,6 +6,7 @@ mod derived;
 mod findings;
 mod overlap;
 mod public;
+mod subordinates;
 mod writes;
 
 use crate::harness::{TestApp, error_code, token};
