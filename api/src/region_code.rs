@@ -205,6 +205,19 @@ pub fn parent(code: &str) -> Option<String> {
     parse(code).ok()?.parent()
 }
 
+/// The region `code` and the codes of every level above it, nearest first (`532923`, `532900`,
+/// `530000`); empty for an invalid code. A code above may name no stored region (see
+/// [`RegionCode::parent`]), so callers match these against stored codes.
+pub fn ancestors(code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut next = parse(code).ok().map(|c| c.as_str().to_string());
+    while let Some(c) = next {
+        next = parent(&c);
+        out.push(c);
+    }
+    out
+}
+
 /// The code of the province a valid code lies in.
 pub fn province(code: &str) -> Option<String> {
     parse(code).ok().map(|c| c.province())
@@ -234,6 +247,14 @@ mod tests {
         ("152529200001", Village, Some("152529200"), "152529200001%"),
         ("152529201200", Village, Some("152529201"), "152529201200%"),
     ];
+
+    #[test]
+    fn ancestors_run_from_the_code_up_to_its_province() {
+        assert_eq!(ancestors("532923"), ["532923", "532900", "530000"]);
+        assert_eq!(ancestors("441900003"), ["441900003", "441900", "440000"]);
+        assert_eq!(ancestors("530000"), ["530000"]);
+        assert!(ancestors("53").is_empty());
+    }
 
     #[test]
     fn valid_codes_have_their_level_parent_and_pattern() {

@@ -1522,5 +1522,5 @@ async fn readme_dashboard_queries_run() {
         assert!(body["errors"].is_null(), "{q}: {body}");
         n += 1;
     }
-    assert_eq!(n, 4);
+    assert_eq!(n, 6);
 }

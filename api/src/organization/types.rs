@@ -59,8 +59,10 @@ crate::object! {
         }
     }
     other {
-    /// The year's progress over all pairings in which this organization is the helper: summed
-    /// targets of the signed letters against the records, per indicator. Public.
+    /// The year's progress over all pairings in which this organization is the helper (with
+    /// `includeSubordinates`, also those of the governments whose region lies within its
+    /// region: a province's cities and districts): summed targets of the signed letters against
+    /// the records, per indicator. Public.
     async fn progress(
         &self,
         ctx: &Context<'_>,
@@ -70,8 +72,20 @@ crate::object! {
             default = false
         )]
         verified_only: bool,
+        #[graphql(
+            desc = "Also count the pairings of the city, county and district governments whose region lies within this organization's region (none for an organization without a region).",
+            default = false
+        )]
+        include_subordinates: bool,
     ) -> Result<crate::rollup::types::ProgressRollup> {
-        crate::rollup::query::organization_progress(ctx, self.0.id, year, verified_only).await
+        crate::rollup::query::organization_progress(
+            ctx,
+            self.0.id,
+            year,
+            verified_only,
+            include_subordinates,
+        )
+        .await
     }
     /// Pairings in which this organization is the helper.
     async fn pairings(

@@ -144,6 +144,14 @@ pub fn build(spec: &PairingListSpec) -> AppResult<(Select<Entity>, Ordering<Enti
             .to_owned();
         q = q.filter(Column::RecipientId.in_subquery(in_province));
     }
+    if let Some(code) = &f.covering_code {
+        let above = Query::select()
+            .column(region::Column::Id)
+            .from(region::Entity)
+            .and_where(region::Column::Code.is_in(crate::region_code::ancestors(code)))
+            .to_owned();
+        q = q.filter(Column::RecipientId.in_subquery(above));
+    }
     if f.listed_only == Some(true) {
         let listed = Query::select()
             .column(region::Column::Id)

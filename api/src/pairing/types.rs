@@ -183,6 +183,10 @@ pub struct PairingAgreementFilter {
     pub helper_id: Option<i64>,
     #[graphql(skip)]
     pub recipient_id: Option<i64>,
+    /// Only pairings whose recipient is the region with this code or a region above it: the
+    /// pairings that reach it (`Region.pairingsCovering`).
+    #[graphql(skip)]
+    pub covering_code: Option<String>,
 }
 
 /// What pairings can be sorted by.

@@ -157,6 +157,31 @@ crate::object! {
         )
         .await
     }
+    /// Pairings that reach this region: those whose recipient is this region or a region above
+    /// it (its prefecture, its province). A county sees its own pairings and its prefecture's,
+    /// not a sibling prefecture's.
+    async fn pairings_covering(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return at most this many from the start (0 to 100).")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return at most this many from the end (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Narrows the list.")] filter: Option<PairingAgreementFilter>,
+        #[graphql(desc = "Sort order; by id ascending when omitted.")] order_by: Option<
+            PairingAgreementOrder,
+        >,
+    ) -> Result<PairingAgreementConnection> {
+        let mut filter = filter.unwrap_or_default();
+        filter.covering_code = Some(self.0.code.clone());
+        crate::pairing::query::list(
+            ctx,
+            filter,
+            order_by,
+            PageArgs::new(first, after, last, before),
+        )
+        .await
+    }
     }
 }
 

@@ -60,6 +60,44 @@ impl Loader<RollupKey> for RollupLoader {
     }
 }
 
+/// One helper's figures with its subordinates' for one year.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FamilyKey {
+    pub head: i64,
+    pub year: i32,
+}
+
+/// Loads the figures of helpers with their subordinates: two statements per batch (the heads'
+/// regions, then the rollup).
+pub struct FamilyLoader(Db);
+
+impl Loader<FamilyKey> for FamilyLoader {
+    type Value = BTreeMap<Indicator, Figures>;
+    type Error = Arc<AppError>;
+
+    async fn load(
+        &self,
+        keys: &[FamilyKey],
+    ) -> Result<HashMap<FamilyKey, Self::Value>, Self::Error> {
+        let heads: BTreeSet<i64> = keys.iter().map(|k| k.head).collect();
+        let years: BTreeSet<i32> = keys.iter().map(|k| k.year).collect();
+        let families = service::families(&self.0, &heads).await.map_err(Arc::new)?;
+        let years: Vec<i32> = years.into_iter().collect();
+        let rollup = service::family_rollup(&self.0, &families, &years)
+            .await
+            .map_err(Arc::new)?;
+        let mut out: HashMap<FamilyKey, Self::Value> =
+            keys.iter().map(|k| (*k, BTreeMap::new())).collect();
+        for ((key, year, indicator), figures) in rollup {
+            let GroupKey::Id(head) = key else { continue };
+            if let Some(m) = out.get_mut(&FamilyKey { head, year }) {
+                m.insert(indicator, figures);
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// One region's assistance in one year.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct AssistanceKey {
@@ -108,6 +146,12 @@ impl Loader<AssistanceKey> for AssistanceLoader {
 impl crate::graphql::loader::RequestLoader for async_graphql::dataloader::DataLoader<RollupLoader> {
     fn create(db: &Db, batch_delay: std::time::Duration) -> Self {
         crate::graphql::loader::batched(batch_delay, RollupLoader::new(db.clone()))
+    }
+}
+
+impl crate::graphql::loader::RequestLoader for async_graphql::dataloader::DataLoader<FamilyLoader> {
+    fn create(db: &Db, batch_delay: std::time::Duration) -> Self {
+        crate::graphql::loader::batched(batch_delay, FamilyLoader(db.clone()))
     }
 }
 

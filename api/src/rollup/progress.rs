@@ -2,14 +2,14 @@
 use super::service::{COUNTED, derived_indicators, indicator_of_fund, indicator_of_personnel};
 use super::sql::{
     AggregateRow, AggregateRows, bigint, col, count_all, enum_lit, enum_lits, from_commitments,
-    ints, lit, statement, sum, when,
+    get, ints, lit, statement, sum, union_all, when,
 };
 use crate::db::Db;
 use crate::error::AppResult;
-use entity::enums::{Indicator, LetterStatus, Program};
+use entity::enums::{Indicator, LetterStatus, OrganizationKind, Program};
 use sea_orm::ConnectionTrait;
-use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Query, SelectStatement, UnionType};
-use std::collections::BTreeMap;
+use sea_orm::sea_query::{BinOper, Expr, ExprTrait, JoinType, Query, SelectStatement, UnionType};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What a rollup groups by. Every group is reached through the pairing of the record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -18,6 +18,8 @@ pub enum Scope {
     Helper,
     RecipientProvince,
     Program,
+    /// A helper with its subordinate governments (see [`Family`]): the key is the head's id.
+    Family,
 }
 
 impl Scope {
@@ -28,11 +30,13 @@ impl Scope {
             Scope::Helper => col("p", "helper_id"),
             Scope::RecipientProvince => col("r", "province_id"),
             Scope::Program => col("p", "program"),
+            Scope::Family => col("f", "hid"),
         }
     }
 
-    /// Joins what the key needs beyond the pairing `p`.
-    fn join_key(self, q: &mut SelectStatement) {
+    /// Joins what the key needs beyond the pairing `p` (`families`: the table of
+    /// [`families_table`], for `Family`).
+    fn join_key(self, q: &mut SelectStatement, families: Option<&SelectStatement>) {
         if self == Scope::RecipientProvince {
             q.join_as(
                 JoinType::Join,
@@ -41,7 +45,99 @@ impl Scope {
                 col("r", "id").eq(col("p", "recipient_id")),
             );
         }
+        if let (Scope::Family, Some(families)) = (self, families) {
+            // The pairing's helper `h` and its region `hr`; a row for every head `f` that is
+            // the helper or whose region holds the helper's (a government's) region.
+            q.join_as(
+                JoinType::Join,
+                "organizations",
+                "h",
+                col("h", "id").eq(col("p", "helper_id")),
+            )
+            .join_as(
+                JoinType::LeftJoin,
+                "regions",
+                "hr",
+                col("hr", "id").eq(col("h", "region_id")),
+            )
+            .join_subquery(
+                JoinType::Join,
+                families.clone(),
+                "f",
+                col("f", "hid")
+                    .eq(col("p", "helper_id"))
+                    .or(col("h", "kind")
+                        .is_in(enum_lits(GOVERNMENTS))
+                        .and(col("hr", "code").binary(BinOper::Like, col("f", "pat")))),
+            );
+        }
     }
+}
+
+/// The organizations that answer to a head whose region holds theirs.
+const GOVERNMENTS: &[OrganizationKind] = &[
+    OrganizationKind::ProvincialGovernment,
+    OrganizationKind::CityGovernment,
+    OrganizationKind::CountyGovernment,
+];
+
+/// A helper with its subordinates: the governments whose region lies within the head's region
+/// (a province's cities and districts, a city's districts and counties). A head without a region
+/// has none.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Family {
+    pub head: i64,
+    /// The LIKE pattern of the codes within the head's region.
+    pub pattern: Option<String>,
+}
+
+/// The families of the organizations `heads`, with their regions' patterns: one statement.
+pub async fn families(db: &Db, heads: &BTreeSet<i64>) -> AppResult<Vec<Family>> {
+    let mut q = Query::select();
+    q.expr_as(col("o", "id"), "id")
+        .expr_as(col("r", "code"), "code")
+        .from_as("organizations", "o")
+        .join_as(
+            JoinType::LeftJoin,
+            "regions",
+            "r",
+            col("r", "id").eq(col("o", "region_id")),
+        )
+        .and_where(col("o", "id").is_in(ints(heads.iter().copied())));
+    let rows = db.query_all_raw(statement(db, &q)).await?;
+    rows.iter()
+        .map(|row| {
+            let code: Option<String> = get(row, "code")?;
+            Ok(Family {
+                head: get(row, "id")?,
+                pattern: code.and_then(|c| crate::region_code::within_pattern(&c).ok()),
+            })
+        })
+        .collect()
+}
+
+/// `(SELECT CAST(7 AS BIGINT) AS hid, CAST('31%' AS TEXT) AS pat UNION ALL …)`. Patterns come
+/// from `region_code` (digits and `%`), so they are written in like the ids.
+fn families_table(families: &[Family]) -> Option<SelectStatement> {
+    union_all(families.iter().map(|f| {
+        let pat = match &f.pattern {
+            Some(p) if p.bytes().all(|b| b.is_ascii_digit() || b == b'%') => lit(p.as_str()),
+            _ => Expr::null(),
+        };
+        Query::select()
+            .expr_as(bigint(lit(f.head)), "hid")
+            .expr_as(pat.cast_as("TEXT"), "pat")
+            .take()
+    }))
+}
+
+/// Targets and achievements of each family (its head's id) per year and indicator: one
+/// statement whatever the number of families, each pairing counted once per family it is in.
+pub async fn family_rollup(db: &Db, families: &[Family], years: &[i32]) -> AppResult<Rollup> {
+    let Some(table) = families_table(families) else {
+        return Ok(BTreeMap::new());
+    };
+    rollup_in(db, Scope::Family, Some(&table), years, None, None).await
 }
 
 /// The key of one rollup group.
@@ -85,6 +181,21 @@ pub async fn rollup(
     ids: Option<&[i64]>,
     program: Option<Program>,
 ) -> AppResult<Rollup> {
+    rollup_in(db, scope, None, years, ids, program).await
+}
+
+async fn rollup_in(
+    db: &Db,
+    scope: Scope,
+    families: Option<&SelectStatement>,
+    years: &[i32],
+    ids: Option<&[i64]>,
+    program: Option<Program>,
+) -> AppResult<Rollup> {
+    if scope == Scope::Family && families.is_none() {
+        // A family's key is its head, which only `family_rollup` names.
+        return Ok(BTreeMap::new());
+    }
     const TARGETS: i64 = 1;
     const TRANSFERS: i64 = 2;
     const DISPATCHES: i64 = 3;
@@ -112,7 +223,7 @@ pub async fn rollup(
         .expr_as(count_all(), "n")
         .expr_as(bigint(Expr::null()), "vtotal")
         .expr_as(bigint(Expr::null()), "vn");
-    scope.join_key(&mut q);
+    scope.join_key(&mut q, families);
     q.and_where(col("l", "status").eq(enum_lit(&LetterStatus::Signed)));
     scoped(&mut q, col("l", "year"));
     q.add_group_by([key.clone(), col("l", "year"), col("c", "indicator")]);
@@ -134,7 +245,7 @@ pub async fn rollup(
             "p",
             col("p", "id").eq(col("x", "pairing_id")),
         );
-        scope.join_key(&mut q);
+        scope.join_key(&mut q, families);
         scoped(&mut q, col("x", "year"));
         q.add_group_by([key.clone(), col("x", "year"), col("x", kind)]);
         q

@@ -1,6 +1,6 @@
 //! Root aggregate fields, and the entry points the letter, pairing, organization and region
 //! types call for their derived figures.
-use super::loader::{AssistanceKey, RollupKey};
+use super::loader::{AssistanceKey, FamilyKey, RollupKey};
 use super::service::{self, FlowDim, FlowFilter, GroupKey, RegionScope, Scope};
 use super::types::{
     DataQualityFinding, DataQualityFindingConnection, DataQualityFindingFilter, FindingThresholds,
@@ -85,10 +85,28 @@ pub async fn organization_progress(
     organization_id: i64,
     year: i32,
     verified_only: bool,
+    include_subordinates: bool,
 ) -> Result<ProgressRollup> {
     service::check_year("year", year)?;
-    let f = figures(ctx, Scope::Helper, organization_id, year).await?;
+    let f = if include_subordinates {
+        family_figures(ctx, organization_id, year).await?
+    } else {
+        figures(ctx, Scope::Helper, organization_id, year).await?
+    };
     Ok(progress_of(year, verified_only, f, &[]))
+}
+
+/// A helper's figures with its subordinates' (see `service::Family`), through the batching loader.
+async fn family_figures(
+    ctx: &Context<'_>,
+    head: i64,
+    year: i32,
+) -> Result<BTreeMap<enums::Indicator, service::Figures>> {
+    Ok(ctx
+        .loader::<async_graphql::dataloader::DataLoader<crate::rollup::loader::FamilyLoader>>()
+        .load_one(FamilyKey { head, year })
+        .await?
+        .unwrap_or_default())
 }
 
 /// What a region and the regions within it received in a year.

@@ -10,7 +10,9 @@
 pub use super::assistance::{Assistance, FundsReceived, InPost, RegionScope, assistance};
 pub use super::findings::{Finding, FindingFilter, FindingKind, Subject, Thresholds, findings};
 pub use super::flows::{FirstQuarter, FlowDim, FlowFilter, FlowGroup, first_quarter, fund_flows};
-pub use super::progress::{Figures, GroupKey, Rollup, Scope, rollup};
+pub use super::progress::{
+    Family, Figures, GroupKey, Rollup, Scope, families, family_rollup, rollup,
+};
 use crate::error::{AppError, AppResult};
 use chrono::{Duration, NaiveDate};
 use entity::enums::{FundCategory, Indicator, PersonnelCategory, TransferStatus};

@@ -1,10 +1,12 @@
 //! Fund supervision: publicity (announcements superseded, never edited), the project library,
 //! spending within what each transfer brought, the derived figures against a recomputation from
 //! the rows, the public view, and the supervision findings.
+mod covering;
 mod derived;
 mod findings;
 mod overlap;
 mod public;
+mod subordinates;
 mod writes;
 
 use crate::harness::{TestApp, error_code, token};
