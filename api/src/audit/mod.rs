@@ -3,5 +3,5 @@ pub mod query;
 pub mod service;
 pub mod types;
 
-pub use service::record;
+pub use service::{insert_once, record};
 pub use types::AuditEvent;

@@ -10,8 +10,45 @@ use crate::write::Writer;
 use entity::audit_event::{ActiveModel, Column, Entity, Model};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, Set,
+    TransactionTrait,
 };
 use serde::Serialize;
+
+/// The model an active model inserts.
+type ModelOf<A> = <<A as ActiveModelTrait>::Entity as EntityTrait>::Model;
+
+/// Inserts a new record with its audit event in one transaction. When the insert breaks a unique
+/// key because a concurrent request with the same idempotency key won the race, `replay` answers as
+/// a retry would; when it finds nothing, the database's error stands.
+pub async fn insert_once<A, R, Fut>(
+    w: &Writer<'_>,
+    action: &str,
+    entity: &str,
+    row: A,
+    id_of: fn(&ModelOf<A>) -> i64,
+    replay: R,
+) -> AppResult<ModelOf<A>>
+where
+    A: ActiveModelTrait + sea_orm::ActiveModelBehavior + Send,
+    ModelOf<A>: sea_orm::IntoActiveModel<A> + Serialize,
+    R: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = AppResult<Option<ModelOf<A>>>>,
+{
+    let attempt = async {
+        let txn = w.db.begin().await?;
+        let m = row.insert(&txn).await?;
+        record(&txn, w, action, entity, id_of(&m), None::<&()>, Some(&m)).await?;
+        txn.commit().await?;
+        Ok::<_, AppError>(m)
+    };
+    match attempt.await {
+        Err(AppError::Database(e)) if crate::error::is_conflict(&e) => match replay().await? {
+            Some(existing) => Ok(existing),
+            None => Err(AppError::Database(e)),
+        },
+        other => other,
+    }
+}
 
 /// Records one write: who (actor, role), what (action, entity, id), the record before and after,
 /// and the request id. Call it with the write's transaction so both commit or neither does. The

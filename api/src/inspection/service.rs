@@ -199,7 +199,7 @@ use super::types::{
 use crate::graphql::node::{NodeKind, expect_global_id, parse_global_id};
 use crate::region_code;
 use crate::write::{Writer, allow, event_on, illegal, opt_text, organization_by_code, text};
-use sea_orm::{ActiveModelTrait, NotSet, Set, TransactionTrait};
+use sea_orm::{NotSet, Set, TransactionTrait};
 
 /// The acts on a finding, each with its one permission rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -423,35 +423,20 @@ pub async fn open(w: &Writer<'_>, input: OpenInspectionFindingInput) -> AppResul
         request_hash: Set(Some(hash.clone())),
         created_at: Set(chrono::Utc::now()),
     };
-    let attempt = async {
-        let txn = w.db.begin().await?;
-        let f = row.insert(&txn).await?;
-        crate::audit::record(
-            &txn,
-            w,
-            "openInspectionFinding",
-            ENTITY,
-            f.id,
-            None::<&()>,
-            Some(&f),
-        )
-        .await?;
-        txn.commit().await?;
-        Ok::<Model, AppError>(f)
-    };
-    match attempt.await {
-        Ok(f) => Ok(f),
-        // A concurrent request with the same key won the race: answer as a retry would be.
-        Err(AppError::Database(e)) if crate::error::is_conflict(&e) => {
-            if let Some(k) = &key
-                && let Some(existing) = replay(w.db, k, &hash).await?
-            {
-                return Ok(existing);
+    crate::audit::insert_once(
+        w,
+        "openInspectionFinding",
+        ENTITY,
+        row,
+        |m| m.id,
+        || async {
+            match &key {
+                Some(k) => replay(w.db, k, &hash).await,
+                None => Ok(None),
             }
-            Err(AppError::Database(e))
-        }
-        Err(e) => Err(e),
-    }
+        },
+    )
+    .await
 }
 
 /// The finding recorded under `key`, if its request matches `hash`; CONFLICT if it does not.

@@ -104,7 +104,7 @@ use crate::write::{
     Writer, allow, event_on, illegal, opt_text, region_by_code, text, year_in_pairing,
 };
 use chrono::Datelike;
-use sea_orm::{ActiveModelTrait, NotSet, Set, TransactionTrait};
+use sea_orm::{NotSet, Set, TransactionTrait};
 
 /// The acts on a placement, each with its one permission rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,35 +214,20 @@ pub async fn record(w: &Writer<'_>, input: RecordLaborPlacementInput) -> AppResu
         request_hash: Set(Some(hash.clone())),
         created_at: Set(chrono::Utc::now()),
     };
-    let attempt = async {
-        let txn = w.db.begin().await?;
-        let l = row.insert(&txn).await?;
-        crate::audit::record(
-            &txn,
-            w,
-            "recordLaborPlacement",
-            ENTITY,
-            l.id,
-            None::<&()>,
-            Some(&l),
-        )
-        .await?;
-        txn.commit().await?;
-        Ok::<Model, AppError>(l)
-    };
-    match attempt.await {
-        Ok(l) => Ok(l),
-        // A concurrent request with the same key won the race: answer as a retry would be.
-        Err(AppError::Database(e)) if crate::error::is_conflict(&e) => {
-            if let Some(k) = &key
-                && let Some(existing) = replay(w.db, k, &hash).await?
-            {
-                return Ok(existing);
+    crate::audit::insert_once(
+        w,
+        "recordLaborPlacement",
+        ENTITY,
+        row,
+        |m| m.id,
+        || async {
+            match &key {
+                Some(k) => replay(w.db, k, &hash).await,
+                None => Ok(None),
             }
-            Err(AppError::Database(e))
-        }
-        Err(e) => Err(e),
-    }
+        },
+    )
+    .await
 }
 
 /// The placement recorded under `key`, if its request matches `hash`; CONFLICT if it does not.

@@ -104,7 +104,7 @@ use crate::write::{
     Writer, allow, amount_fen, event_on, illegal, opt_text, region_by_code, text, year_in_pairing,
 };
 use chrono::Datelike;
-use sea_orm::{ActiveModelTrait, NotSet, Set, TransactionTrait};
+use sea_orm::{NotSet, Set, TransactionTrait};
 
 /// The acts on a deal, each with its one permission rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -210,35 +210,20 @@ pub async fn record(w: &Writer<'_>, input: RecordProduceDealInput) -> AppResult<
         request_hash: Set(Some(hash.clone())),
         created_at: Set(chrono::Utc::now()),
     };
-    let attempt = async {
-        let txn = w.db.begin().await?;
-        let d = row.insert(&txn).await?;
-        crate::audit::record(
-            &txn,
-            w,
-            "recordProduceDeal",
-            ENTITY,
-            d.id,
-            None::<&()>,
-            Some(&d),
-        )
-        .await?;
-        txn.commit().await?;
-        Ok::<Model, AppError>(d)
-    };
-    match attempt.await {
-        Ok(d) => Ok(d),
-        // A concurrent request with the same key won the race: answer as a retry would be.
-        Err(AppError::Database(e)) if crate::error::is_conflict(&e) => {
-            if let Some(k) = &key
-                && let Some(existing) = replay(w.db, k, &hash).await?
-            {
-                return Ok(existing);
+    crate::audit::insert_once(
+        w,
+        "recordProduceDeal",
+        ENTITY,
+        row,
+        |m| m.id,
+        || async {
+            match &key {
+                Some(k) => replay(w.db, k, &hash).await,
+                None => Ok(None),
             }
-            Err(AppError::Database(e))
-        }
-        Err(e) => Err(e),
-    }
+        },
+    )
+    .await
 }
 
 /// The deal recorded under `key`, if its request matches `hash`; CONFLICT if it does not.
