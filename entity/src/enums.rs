@@ -85,6 +85,7 @@ string_enum!(Indicator {
     TechniciansTrained = "TECHNICIANS_TRAINED",
     ProducePurchased = "PRODUCE_PURCHASED",
     ProduceSalesHelped = "PRODUCE_SALES_HELPED",
+    CadresTrained = "CADRES_TRAINED",
 });
 string_enum!(IndicatorUnit { Yuan = "YUAN", Persons = "PERSONS", Enterprises = "ENTERPRISES" });
 string_enum!(FundCategory {
@@ -121,12 +122,14 @@ impl Indicator {
             | TechniciansDispatched
             | LaborTransferred
             | GrassrootsCadresTrained
-            | TechniciansTrained => IndicatorUnit::Persons,
+            | TechniciansTrained
+            | CadresTrained => IndicatorUnit::Persons,
             EnterprisesInvested => IndicatorUnit::Enterprises,
         }
     }
 
-    /// The indicators a letter of this program commits to.
+    /// The indicators every letter of this program commits to (its standard set; see
+    /// [`Indicator::allowed_for_program`] for the optional ones).
     pub fn for_program(program: Program) -> &'static [Indicator] {
         use Indicator::*;
         match program {
@@ -148,6 +151,61 @@ impl Indicator {
                 ProduceSalesHelped,
             ],
         }
+    }
+
+    /// The indicators a letter of this program may commit to: its standard set, and for east–west
+    /// (and county-to-county) letters cadres and technicians trained, for central units' letters
+    /// cadres dispatched.
+    pub fn allowed_for_program(program: Program) -> &'static [Indicator] {
+        use Indicator::*;
+        match program {
+            Program::EastWest | Program::CountyToCounty => &[
+                FiscalAidFunds,
+                SocialAidFunds,
+                CadresDispatched,
+                TechniciansDispatched,
+                LaborTransferred,
+                EnterprisesInvested,
+                ConsumptionAssistance,
+                CadresTrained,
+                TechniciansTrained,
+            ],
+            Program::DesignatedAssistance => &[
+                DirectInvestment,
+                AttractedFunds,
+                GrassrootsCadresTrained,
+                TechniciansTrained,
+                ProducePurchased,
+                ProduceSalesHelped,
+                CadresDispatched,
+            ],
+            Program::EnterpriseVillage => Self::for_program(program),
+        }
+    }
+
+    /// The kinds of confirmed produce deals whose amounts achieve this indicator (none: not a
+    /// produce indicator). Consumption assistance counts every confirmed deal.
+    pub fn deal_kinds(&self) -> &'static [DealKind] {
+        match self {
+            Indicator::ConsumptionAssistance => &[DealKind::Purchased, DealKind::SalesHelped],
+            Indicator::ProducePurchased => &[DealKind::Purchased],
+            Indicator::ProduceSalesHelped => &[DealKind::SalesHelped],
+            _ => &[],
+        }
+    }
+
+    /// Whether confirmed labour placements (their people) achieve this indicator.
+    pub fn counts_placements(&self) -> bool {
+        *self == Indicator::LaborTransferred
+    }
+
+    /// Whether the indicator is derived from records (transfers, dispatches, confirmed deals or
+    /// placements) rather than reported in progress reports.
+    pub fn is_derived(&self) -> bool {
+        self.fund_category().is_some()
+            || self.personnel_category().is_some()
+            || !self.deal_kinds().is_empty()
+            || self.counts_placements()
     }
 
     /// The fund category whose transfers achieve this indicator, if it is a fund indicator.

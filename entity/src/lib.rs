@@ -13,6 +13,7 @@ pub mod pairing_agreement;
 pub mod personnel_dispatch;
 pub mod produce_deal;
 pub mod progress_report;
+pub mod progress_report_version;
 pub mod project;
 pub mod project_target;
 pub mod region;

@@ -61,6 +61,7 @@ enum Target {
     InPost,
     NewReport,
     UnverifiedReport,
+    CorrectReport,
     NewPairing,
     ActivePairing,
     NewRegion,
@@ -170,6 +171,12 @@ const MATRIX: &[(&str, &str, Target, &[May])] = &[
         "VerifyProgressReportInput",
         UnverifiedReport,
         &[RecipientOwn],
+    ),
+    (
+        "correctProgressReport",
+        "CorrectProgressReportInput",
+        CorrectReport,
+        &[HelperOwn],
     ),
     (
         "createPairingAgreement",
@@ -516,15 +523,15 @@ impl Maker<'_> {
             }
             NewReport => {
                 let (p, year) = self.pairing(own).await;
-                json!({ "pairingAgreementId": gid("PairingAgreement", p), "indicator": "LABOR_TRANSFERRED",
+                json!({ "pairingAgreementId": gid("PairingAgreement", p), "indicator": "ENTERPRISES_INVESTED",
                         "year": year, "quarter": 1, "value": "10" })
             }
-            UnverifiedReport => {
+            UnverifiedReport | CorrectReport => {
                 let (p, year) = self.pairing(own).await;
                 let r = entity::progress_report::ActiveModel {
                     id: NotSet,
                     pairing_id: Set(p),
-                    indicator: Set(Indicator::LaborTransferred),
+                    indicator: Set(Indicator::EnterprisesInvested),
                     year: Set(year),
                     quarter: Set(1),
                     value: Set(10),
@@ -536,7 +543,12 @@ impl Maker<'_> {
                 .insert(&self.app.db)
                 .await
                 .expect("insert report");
-                json!({ "progressReportId": gid("ProgressReport", r.id) })
+                if matches!(target, CorrectReport) {
+                    json!({ "progressReportId": gid("ProgressReport", r.id), "version": 1,
+                            "value": "12", "note": "figure corrected" })
+                } else {
+                    json!({ "progressReportId": gid("ProgressReport", r.id) })
+                }
             }
             NewPairing => {
                 let n = self.next();

@@ -29,6 +29,8 @@ struct Raw {
     transfers: Vec<fund_transfer::Model>,
     dispatches: Vec<personnel_dispatch::Model>,
     reports: Vec<progress_report::Model>,
+    deals: Vec<produce_deal::Model>,
+    placements: Vec<labor_placement::Model>,
 }
 
 #[derive(Default, Debug, Clone, Copy, PartialEq)]
@@ -104,6 +106,8 @@ impl Raw {
             transfers: fund_transfer::Entity::find().all(db).await.unwrap(),
             dispatches: personnel_dispatch::Entity::find().all(db).await.unwrap(),
             reports: progress_report::Entity::find().all(db).await.unwrap(),
+            deals: produce_deal::Entity::find().all(db).await.unwrap(),
+            placements: labor_placement::Entity::find().all(db).await.unwrap(),
         }
     }
 
@@ -148,11 +152,56 @@ impl Raw {
             f.v_achieved += 1;
             f.v_counted += 1;
         }
+        // Confirmed deals: each kind's produce indicator, and consumption assistance for both.
+        for x in &self.deals {
+            if x.year != year || x.status != DealStatus::Confirmed {
+                continue;
+            }
+            let Some(g) = k(x.pairing_id) else { continue };
+            let toward: &[Indicator] = match x.kind {
+                DealKind::Purchased => &[
+                    Indicator::ConsumptionAssistance,
+                    Indicator::ProducePurchased,
+                ],
+                DealKind::SalesHelped => &[
+                    Indicator::ConsumptionAssistance,
+                    Indicator::ProduceSalesHelped,
+                ],
+            };
+            for i in toward {
+                let f = out.entry((g.clone(), *i)).or_default();
+                f.achieved += x.amount_fen;
+                f.counted += 1;
+                f.v_achieved += x.amount_fen;
+                f.v_counted += 1;
+            }
+        }
+        // Confirmed placements: their people, toward labour transferred.
+        for x in &self.placements {
+            if x.year != year || x.status != PlacementStatus::Confirmed {
+                continue;
+            }
+            let Some(g) = k(x.pairing_id) else { continue };
+            let f = out.entry((g, Indicator::LaborTransferred)).or_default();
+            f.achieved += i64::from(x.people);
+            f.counted += 1;
+            f.v_achieved += i64::from(x.people);
+            f.v_counted += 1;
+        }
+        // Reports count only toward the indicators no record type achieves.
+        let derived = |i: Indicator| {
+            i.fund_category().is_some()
+                || i.personnel_category().is_some()
+                || matches!(
+                    i,
+                    Indicator::ConsumptionAssistance
+                        | Indicator::ProducePurchased
+                        | Indicator::ProduceSalesHelped
+                        | Indicator::LaborTransferred
+                )
+        };
         for r in &self.reports {
-            if r.year != year
-                || r.indicator.fund_category().is_some()
-                || r.indicator.personnel_category().is_some()
-            {
+            if r.year != year || derived(r.indicator) {
                 continue;
             }
             let Some(g) = k(r.pairing_id) else { continue };
@@ -462,6 +511,26 @@ async fn edges(db: &DatabaseConnection, w: &World) -> i64 {
     )
     .await;
     report(db, w.gd_gx, LaborTransferred, 2020, 2, 25, None).await;
+    // Deals: 600.00 purchased and 250.50 sales helped confirmed in 2020 count; recorded and
+    // disputed ones and a confirmed one of 2019 do not.
+    for (kind, amount, status, year) in [
+        (DealKind::Purchased, 600_00, DealStatus::Confirmed, 2020),
+        (DealKind::SalesHelped, 250_50, DealStatus::Confirmed, 2020),
+        (DealKind::Purchased, 999_00, DealStatus::Recorded, 2020),
+        (DealKind::SalesHelped, 777_00, DealStatus::Disputed, 2020),
+        (DealKind::Purchased, 11_00, DealStatus::Confirmed, 2019),
+    ] {
+        edge_deal(db, w, kind, amount, status, year).await;
+    }
+    // Placements: 30 and 12 people confirmed in 2020 count; 100 recorded and 7 of 2021 do not.
+    for (people, status, year) in [
+        (30, PlacementStatus::Confirmed, 2020),
+        (12, PlacementStatus::Confirmed, 2020),
+        (100, PlacementStatus::Recorded, 2020),
+        (7, PlacementStatus::Confirmed, 2021),
+    ] {
+        edge_placement(db, w, people, status, year).await;
+    }
     // 00:00 on 16 May in China: in the future as of 15 May.
     report(
         db,
@@ -474,6 +543,71 @@ async fn edges(db: &DatabaseConnection, w: &World) -> i64 {
     )
     .await;
     l
+}
+
+/// A deal of Guangdong's from Du'an under its pairing, dated 1 June of `year`.
+async fn edge_deal(
+    db: &DatabaseConnection,
+    w: &World,
+    kind: DealKind,
+    amount_fen: i64,
+    status: DealStatus,
+    year: i32,
+) {
+    produce_deal::ActiveModel {
+        id: NotSet,
+        pairing_id: Set(w.gd_gx),
+        helper_id: Set(w.gd_gov),
+        origin_county_id: Set(w.du_an),
+        origin_province_id: Set(w.guangxi),
+        kind: Set(kind),
+        buyer: Set("edge".into()),
+        product: Set("tea".into()),
+        amount_fen: Set(amount_fen),
+        deal_on: Set(d(year, 6, 1)),
+        year: Set(year),
+        evidence_ref: Set(None),
+        status: Set(status),
+        confirmed_on: Set((status == DealStatus::Confirmed).then(|| d(year, 6, 5))),
+        dispute_reason: Set((status == DealStatus::Disputed).then(|| "edge".into())),
+        idempotency_key: Set(None),
+        request_hash: Set(None),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await
+    .expect("insert deal");
+}
+
+/// A placement of Guangdong's from Du'an under its pairing, started 1 March of `year`.
+async fn edge_placement(
+    db: &DatabaseConnection,
+    w: &World,
+    people: i32,
+    status: PlacementStatus,
+    year: i32,
+) {
+    labor_placement::ActiveModel {
+        id: NotSet,
+        pairing_id: Set(w.gd_gx),
+        helper_id: Set(w.gd_gov),
+        origin_county_id: Set(w.du_an),
+        origin_province_id: Set(w.guangxi),
+        destination_id: Set(w.guangxi),
+        employer: Set("edge".into()),
+        people: Set(people),
+        start_on: Set(d(year, 3, 1)),
+        months: Set(12),
+        year: Set(year),
+        status: Set(status),
+        confirmed_on: Set((status == PlacementStatus::Confirmed).then(|| d(year, 3, 5))),
+        idempotency_key: Set(None),
+        request_hash: Set(None),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await
+    .expect("insert placement");
 }
 
 const LETTERS_Q: &str = "query($v: Boolean!) { responsibilityLetters(first: 100) { nodes {
@@ -522,15 +656,24 @@ async fn commitment_achievement_known_answers_and_edges() {
     assert_eq!(cadres["completionRate"], 0.5);
     assert_eq!(cadres["basis"], "PERSONNEL_DISPATCHES");
     assert_eq!(get(false, "TECHNICIANS_DISPATCHED")["completionRate"], 0.0);
-    let labor_all = get(false, "LABOR_TRANSFERRED");
-    assert_eq!(labor_all["achieved"], "65");
-    assert_eq!(labor_all["countedRecords"], 2);
-    assert_eq!(labor_all["basis"], "PROGRESS_REPORTS");
-    let labor_verified = get(true, "LABOR_TRANSFERRED");
-    assert_eq!(labor_verified["achieved"], "40");
-    assert_eq!(labor_verified["countedRecords"], 1);
-    assert_eq!(labor_verified["completionRate"], 0.4);
-    assert_eq!(labor_verified["basis"], "VERIFIED_PROGRESS_REPORTS");
+    // Labour counts the people of the confirmed placements of 2020 (30 + 12), verified-only or
+    // not; the progress reports on it (40 and 25) are ignored.
+    for v in [false, true] {
+        let labor = get(v, "LABOR_TRANSFERRED");
+        assert_eq!(labor["achieved"], "42");
+        assert_eq!(labor["countedRecords"], 2);
+        assert_eq!(labor["completionRate"], 0.42);
+        assert_eq!(labor["basis"], "CONFIRMED_LABOR_PLACEMENTS");
+    }
+    // Enterprises are still reported.
+    assert_eq!(
+        get(false, "ENTERPRISES_INVESTED")["basis"],
+        "PROGRESS_REPORTS"
+    );
+    assert_eq!(
+        get(true, "ENTERPRISES_INVESTED")["basis"],
+        "VERIFIED_PROGRESS_REPORTS"
+    );
     // Verified-only changes nothing for transfers.
     assert_eq!(get(true, "FISCAL_AID_FUNDS")["achieved"], "550.00");
     assert_eq!(get(false, "ENTERPRISES_INVESTED")["achieved"], "0");
@@ -793,8 +936,13 @@ async fn rollups_match_the_raw_rows_for_every_grouping_and_year() {
     let find = |i: &str| list.iter().find(|x| x["indicator"] == i).cloned().unwrap();
     assert_eq!(find("FISCAL_AID_FUNDS")["achieved"], "550.00");
     assert_eq!(find("FISCAL_AID_FUNDS")["target"], "1000.00");
+    // Consumption: the confirmed deals of 2020 of both kinds (600.00 + 250.50), not the report of
+    // 1,000.00 on it; each kind also counts toward its produce indicator.
     assert_eq!(find("CONSUMPTION_ASSISTANCE")["target"], Value::Null);
-    assert_eq!(find("CONSUMPTION_ASSISTANCE")["achieved"], "1000.00");
+    assert_eq!(find("CONSUMPTION_ASSISTANCE")["achieved"], "850.50");
+    assert_eq!(find("PRODUCE_PURCHASED")["achieved"], "600.00");
+    assert_eq!(find("PRODUCE_SALES_HELPED")["achieved"], "250.50");
+    assert_eq!(find("LABOR_TRANSFERRED")["achieved"], "42");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1380,7 +1528,8 @@ async fn data_quality_findings_known_answers() {
         overdue,
         ["2020-03-31".to_string(), "2020-04-14".to_string()].into()
     );
-    // Only the first quarter has ended; labour has its report, enterprises do not.
+    // Only the first quarter has ended; enterprises have no report (labour is counted from
+    // placements, whatever its reports).
     let reports = of("MISSING_PROGRESS_REPORT");
     assert_eq!(reports.len(), 1, "{reports:?}");
     assert_eq!(reports[0]["indicator"], "ENTERPRISES_INVESTED");
@@ -1434,11 +1583,10 @@ async fn data_quality_findings_known_answers() {
             )
         })
         .collect();
-    let mut want: HashSet<(String, i64)> = (1..=4)
+    let want: HashSet<(String, i64)> = (1..=4)
         .map(|q| ("ENTERPRISES_INVESTED".to_string(), q))
         .collect();
-    want.insert(("LABOR_TRANSFERRED".to_string(), 3));
-    want.insert(("LABOR_TRANSFERRED".to_string(), 4));
+    // Labour transferred is counted from placements: no report is missing for it.
     assert_eq!(quarters, want);
     assert!(!list.iter().any(|f| f["kind"] == "FUTURE_DATED_EVENT"));
     // H (allocated 30 Jun) is overdue by then as well.

@@ -1,5 +1,5 @@
-//! Change events of committed writes. Every audited write of a transfer, dispatch, letter or
-//! progress report emits one, from inside its transaction (see `audit::record`):
+//! Change events of committed writes. Every audited write of a transfer, dispatch, letter,
+//! progress report, produce deal or labour placement emits one, from inside its transaction (see `audit::record`):
 //!
 //! - on PostgreSQL with `pg_notify` in that transaction, so PostgreSQL delivers it on commit to
 //!   every instance's listener (`listen`) and never for a rolled-back write;
@@ -28,6 +28,10 @@ pub enum EventKind {
     PersonnelDispatch,
     ResponsibilityLetter,
     ProgressReport,
+    /// Produce deals and labour placements count toward indicators: their changes move
+    /// `progressChanged` only.
+    ProduceDeal,
+    LaborPlacement,
 }
 
 impl EventKind {
@@ -38,6 +42,8 @@ impl EventKind {
             "PersonnelDispatch" => EventKind::PersonnelDispatch,
             "ResponsibilityLetter" => EventKind::ResponsibilityLetter,
             "ProgressReport" => EventKind::ProgressReport,
+            "ProduceDeal" => EventKind::ProduceDeal,
+            "LaborPlacement" => EventKind::LaborPlacement,
             _ => return None,
         })
     }

@@ -149,7 +149,7 @@ fn commitment_set(
             "a letter has at least one commitment",
         ));
     }
-    let allowed = Indicator::for_program(program);
+    let allowed = Indicator::allowed_for_program(program);
     let mut out: Vec<(Indicator, i64)> = Vec::with_capacity(inputs.len());
     for (i, c) in inputs.iter().enumerate() {
         let indicator = Indicator::from(c.indicator);
@@ -158,9 +158,14 @@ fn commitment_set(
             return Err(AppError::bad_input(
                 field,
                 format!(
-                    "{} is not an indicator of the {} program",
+                    "{} is not an indicator of the {} program (its letters may commit to {})",
                     indicator.as_str(),
-                    program.as_str()
+                    program.as_str(),
+                    allowed
+                        .iter()
+                        .map(Indicator::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ));
         }

@@ -25,36 +25,57 @@ pub enum LetterStatus {
     Withdrawn,
 }
 
-/// The indicators commitments are made on.
+/// The indicators commitments are made on. Each value says which letters may commit to it and
+/// what its `achieved` is derived from (its `AchievementBasis`).
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Hash, Debug)]
 #[graphql(remote = "enums::Indicator")]
 pub enum Indicator {
-    /// Fiscal aid funds (yuan), east–west cooperation.
+    /// Fiscal aid funds (yuan); east–west and county-to-county letters. Basis FUND_TRANSFERS
+    /// (category FISCAL_AID).
     FiscalAidFunds,
-    /// Social aid funds mobilized (yuan), east–west cooperation.
+    /// Social aid funds mobilized (yuan); east–west and county-to-county letters. Basis
+    /// FUND_TRANSFERS (category SOCIAL_AID).
     SocialAidFunds,
-    /// Party and government cadres dispatched (persons).
+    /// Party and government cadres dispatched (persons); east–west and county-to-county letters,
+    /// and (optionally) central units' designated-assistance letters. Basis PERSONNEL_DISPATCHES:
+    /// the year's dispatches of category PARTY_GOVERNMENT_CADRE, whatever their status.
     CadresDispatched,
-    /// Professional technicians dispatched (persons).
+    /// Professional technicians dispatched (persons); east–west and county-to-county letters.
+    /// Basis PERSONNEL_DISPATCHES (category PROFESSIONAL_TECHNICIAN).
     TechniciansDispatched,
-    /// Labourers transferred into jobs (persons).
+    /// Labourers transferred into jobs (persons); east–west and county-to-county letters. Basis
+    /// CONFIRMED_LABOR_PLACEMENTS: the people of the year's placements the origin county
+    /// confirmed (progress reports on it are refused).
     LaborTransferred,
-    /// Enterprises that invested (enterprises).
+    /// Enterprises that invested (enterprises); east–west and county-to-county letters. Basis
+    /// PROGRESS_REPORTS (VERIFIED_PROGRESS_REPORTS with `verifiedOnly`).
     EnterprisesInvested,
-    /// Consumption assistance: produce bought or sold (yuan).
+    /// Consumption assistance: produce bought or sold (yuan); east–west and county-to-county
+    /// letters. Basis CONFIRMED_PRODUCE_DEALS: every confirmed deal, both kinds (progress
+    /// reports on it are refused).
     ConsumptionAssistance,
-    /// Direct investment of assistance funds (yuan), designated assistance.
+    /// Direct investment of assistance funds (yuan), designated assistance. Basis FUND_TRANSFERS
+    /// (category DIRECT_INVESTMENT).
     DirectInvestment,
-    /// Assistance funds attracted from others (yuan), designated assistance.
+    /// Assistance funds attracted from others (yuan), designated assistance. Basis
+    /// FUND_TRANSFERS (category ATTRACTED_INVESTMENT).
     AttractedFunds,
-    /// Grassroots cadres trained (persons), designated assistance.
+    /// Grassroots cadres trained (persons), designated assistance. Basis PROGRESS_REPORTS
+    /// (VERIFIED_PROGRESS_REPORTS with `verifiedOnly`).
     GrassrootsCadresTrained,
-    /// Technicians trained (persons), designated assistance.
+    /// Technicians trained (persons); designated-assistance letters, and (optionally) east–west
+    /// and county-to-county letters. Basis PROGRESS_REPORTS (VERIFIED_PROGRESS_REPORTS with
+    /// `verifiedOnly`).
     TechniciansTrained,
-    /// Produce purchased from the county (yuan), designated assistance.
+    /// Produce purchased from the county (yuan), designated assistance. Basis
+    /// CONFIRMED_PRODUCE_DEALS of kind PURCHASED (progress reports on it are refused).
     ProducePurchased,
-    /// Produce sales helped (yuan), designated assistance.
+    /// Produce sales helped (yuan), designated assistance. Basis CONFIRMED_PRODUCE_DEALS of kind
+    /// SALES_HELPED (progress reports on it are refused).
     ProduceSalesHelped,
+    /// Cadres of the recipient trained (persons); (optionally) east–west and county-to-county
+    /// letters. Basis PROGRESS_REPORTS (VERIFIED_PROGRESS_REPORTS with `verifiedOnly`).
+    CadresTrained,
 }
 
 /// The unit an indicator is counted in.

@@ -1,4 +1,6 @@
-//! Progress reports: reported figures for indicators that are neither funds nor dispatches.
+//! Progress reports: reported figures for the indicators no record type achieves, corrected by
+//! their author until verified (every version kept).
+pub mod loader;
 pub mod mutation;
 pub mod query;
 pub mod service;

@@ -90,7 +90,7 @@ pub async fn list(
 // ---------------------------------------------------------------------------------------------
 // Writing progress: report (the helper), verify (the recipient).
 
-use super::types::{ReportProgressInput, VerifyProgressReportInput};
+use super::types::{CorrectProgressReportInput, ReportProgressInput, VerifyProgressReportInput};
 use crate::graphql::node::{NodeKind, expect_global_id};
 use crate::pairing::service::{Parties, parties};
 use crate::write::{Writer, allow, illegal, year_in_pairing};
@@ -104,6 +104,7 @@ const ENTITY: &str = "ProgressReport";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProgressAction {
     Report,
+    Correct,
     Verify,
 }
 
@@ -116,12 +117,62 @@ pub fn authorize(w: &Writer<'_>, action: ProgressAction, p: &Parties) -> AppResu
             w.is_helper(&p.helper_code),
             "only the pairing's helper organization reports its progress",
         ),
+        ProgressAction::Correct => allow(
+            w,
+            w.is_helper(&p.helper_code),
+            "only the pairing's helper organization corrects its progress reports",
+        ),
         ProgressAction::Verify => allow(
             w,
             w.covers_region(&p.recipient.code),
             "only a recipient whose region contains the pairing's recipient verifies its reports",
         ),
     }
+}
+
+/// Progress reports are for the indicators no record type achieves: the others are derived from
+/// transfers, dispatches, confirmed produce deals or confirmed labour placements.
+fn reported_indicator(field: &str, indicator: Indicator) -> AppResult<()> {
+    let from = if indicator.fund_category().is_some() {
+        "fund transfers"
+    } else if indicator.personnel_category().is_some() {
+        "personnel dispatches"
+    } else if !indicator.deal_kinds().is_empty() {
+        "confirmed produce deals (recordProduceDeal)"
+    } else if indicator.counts_placements() {
+        "confirmed labour placements (recordLaborPlacement)"
+    } else {
+        return Ok(());
+    };
+    Err(AppError::bad_input(
+        field,
+        format!(
+            "{} is derived from {from}, not reported",
+            indicator.as_str()
+        ),
+    ))
+}
+
+/// A reported figure in the indicator's smallest step: zero or more, plausible.
+fn figure(
+    field: &str,
+    indicator: Indicator,
+    value: &crate::graphql::scalars::Decimal,
+) -> AppResult<i64> {
+    let scale = indicator.scale();
+    let value = value
+        .to_minor(scale)
+        .ok_or_else(|| AppError::bad_input(field, format!("at most {scale} decimals")))?;
+    if value < 0 {
+        return Err(AppError::bad_input(field, "a figure is zero or more"));
+    }
+    if value > crate::write::MAX_AMOUNT_FEN {
+        return Err(AppError::bad_input(
+            field,
+            "the figure is implausibly large",
+        ));
+    }
+    Ok(value)
 }
 
 pub async fn report(w: &Writer<'_>, input: ReportProgressInput) -> AppResult<Model> {
@@ -136,7 +187,7 @@ pub async fn report(w: &Writer<'_>, input: ReportProgressInput) -> AppResult<Mod
         .map_err(|e| crate::write::with_id(e, &input.pairing_agreement_id))?;
     authorize(w, ProgressAction::Report, &p)?;
     let indicator = Indicator::from(input.indicator);
-    if !Indicator::for_program(p.pairing.program).contains(&indicator) {
+    if !Indicator::allowed_for_program(p.pairing.program).contains(&indicator) {
         return Err(AppError::bad_input(
             "input.indicator",
             format!(
@@ -146,15 +197,7 @@ pub async fn report(w: &Writer<'_>, input: ReportProgressInput) -> AppResult<Mod
             ),
         ));
     }
-    if indicator.fund_category().is_some() || indicator.personnel_category().is_some() {
-        return Err(AppError::bad_input(
-            "input.indicator",
-            format!(
-                "{} is derived from fund transfers or dispatches, not reported",
-                indicator.as_str()
-            ),
-        ));
-    }
+    reported_indicator("input.indicator", indicator)?;
     year_in_pairing("input.year", input.year, &p.pairing)?;
     if !(1..=4).contains(&input.quarter) {
         return Err(AppError::bad_input("input.quarter", "a quarter is 1 to 4"));
@@ -167,23 +210,7 @@ pub async fn report(w: &Writer<'_>, input: ReportProgressInput) -> AppResult<Mod
             "the quarter has not begun; report figures once they are real",
         ));
     }
-    let scale = indicator.scale();
-    let value = input
-        .value
-        .to_minor(scale)
-        .ok_or_else(|| AppError::bad_input("input.value", format!("at most {scale} decimals")))?;
-    if value < 0 {
-        return Err(AppError::bad_input(
-            "input.value",
-            "a figure is zero or more",
-        ));
-    }
-    if value > crate::write::MAX_AMOUNT_FEN {
-        return Err(AppError::bad_input(
-            "input.value",
-            "the figure is implausibly large",
-        ));
-    }
+    let value = figure("input.value", indicator, &input.value)?;
     let existing = Entity::find()
         .filter(Column::PairingId.eq(pairing_id))
         .filter(Column::Indicator.eq(indicator))
@@ -272,3 +299,156 @@ pub async fn verify(w: &Writer<'_>, input: VerifyProgressReportInput) -> AppResu
     txn.commit().await?;
     Ok(after)
 }
+
+/// The kept versions of a report, oldest first (none while it was never corrected).
+async fn versions_of<C: sea_orm::ConnectionTrait>(
+    c: &C,
+    report_id: i64,
+) -> AppResult<Vec<VersionModel>> {
+    Ok(VersionEntity::find()
+        .filter(VersionColumn::ReportId.eq(report_id))
+        .order_by_asc(VersionColumn::Version)
+        .all(c)
+        .await?)
+}
+
+/// The version a report stands at: its latest kept version, 1 while never corrected.
+pub fn current_version(versions: &[VersionModel]) -> i32 {
+    versions.last().map_or(1, |v| v.version)
+}
+
+/// The correction that made `versions`' latest one, asked again: same base version, value, note
+/// and author.
+fn is_retry(versions: &[VersionModel], base: i32, value: i64, note: &str, actor: &str) -> bool {
+    versions.last().is_some_and(|last| {
+        last.version == base + 1
+            && last.value == value
+            && last.note.as_deref() == Some(note)
+            && last.actor == actor
+    })
+}
+
+/// The helper corrects an unverified report: the figure becomes a new version, the previous ones
+/// are kept. A retry of the same correction answers as the first did; a correction of a stale
+/// version, or of a verified report, is a CONFLICT.
+pub async fn correct(w: &Writer<'_>, input: CorrectProgressReportInput) -> AppResult<Model> {
+    w.require_user()?;
+    let n = expect_global_id(
+        "input.progressReportId",
+        &input.progress_report_id,
+        NodeKind::ProgressReport,
+    )?;
+    let r = Entity::find_by_id(n)
+        .one(w.db)
+        .await?
+        .ok_or_else(|| AppError::not_found(ENTITY, input.progress_report_id.as_str()))?;
+    let p = parties(w.db, r.pairing_id).await?;
+    authorize(w, ProgressAction::Correct, &p)?;
+    reported_indicator("input.progressReportId", r.indicator)?;
+    let value = figure("input.value", r.indicator, &input.value)?;
+    let note = crate::write::text("input.note", &input.note, 500)?;
+    if input.version < 1 {
+        return Err(AppError::bad_input("input.version", "versions start at 1"));
+    }
+    let actor = w.actor();
+    let versions = versions_of(w.db, r.id).await?;
+    if is_retry(&versions, input.version, value, &note, &actor) {
+        return Ok(r);
+    }
+    if r.verified_at.is_some() {
+        return Err(AppError::Conflict(
+            "the progress report is verified: a verified report is never corrected".into(),
+        ));
+    }
+    let current = current_version(&versions);
+    if input.version != current {
+        return Err(AppError::Conflict(format!(
+            "version {} is stale: the report stands at version {current}",
+            input.version
+        )));
+    }
+    let attempt = async {
+        let txn = w.db.begin().await?;
+        let done = Entity::update_many()
+            .col_expr(Column::Value, Expr::value(value))
+            .filter(Column::Id.eq(r.id))
+            .filter(Column::VerifiedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if done.rows_affected != 1 {
+            return Err(AppError::Conflict(
+                "the progress report is verified: a verified report is never corrected".into(),
+            ));
+        }
+        let now = chrono::Utc::now();
+        let mut kept = Vec::new();
+        if versions.is_empty() {
+            // The first correction keeps the figure as it was reported.
+            kept.push(VersionModel {
+                id: 0,
+                report_id: r.id,
+                version: 1,
+                value: r.value,
+                note: None,
+                actor: r.reported_by.clone(),
+                created_at: r.reported_at,
+            });
+        }
+        kept.push(VersionModel {
+            id: 0,
+            report_id: r.id,
+            version: current + 1,
+            value,
+            note: Some(note.clone()),
+            actor: actor.clone(),
+            created_at: now,
+        });
+        for v in kept {
+            // The unique (report, version) key turns a concurrent correction into a conflict.
+            let mut a = VersionActive::from(v);
+            a.id = NotSet;
+            a.insert(&txn).await?;
+        }
+        let after = Entity::find_by_id(r.id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| AppError::not_found(ENTITY, r.id))?;
+        crate::audit::record(
+            &txn,
+            w,
+            "correctProgressReport",
+            ENTITY,
+            r.id,
+            Some(&r),
+            Some(&after),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok::<_, AppError>(after)
+    };
+    match attempt.await {
+        Err(AppError::Database(e)) if crate::error::is_conflict(&e) => {
+            // A concurrent correction won: the same one is a retry, another one a conflict.
+            let versions = versions_of(w.db, r.id).await?;
+            if is_retry(&versions, input.version, value, &note, &actor) {
+                Entity::find_by_id(r.id)
+                    .one(w.db)
+                    .await?
+                    .ok_or_else(|| AppError::not_found(ENTITY, r.id))
+            } else {
+                Err(AppError::Conflict(format!(
+                    "version {} is stale: the report stands at version {}",
+                    input.version,
+                    current_version(&versions)
+                )))
+            }
+        }
+        other => other,
+    }
+}
+
+use entity::progress_report_version::{
+    ActiveModel as VersionActive, Column as VersionColumn, Entity as VersionEntity,
+    Model as VersionModel,
+};
+use sea_orm::QueryOrder;

@@ -25,6 +25,33 @@ impl ProgressReport {
     }
 }
 
+impl ProgressReport {
+    /// The kept versions (none while never corrected), through the batching loader.
+    async fn kept(&self, ctx: &Context<'_>) -> Result<Vec<entity::progress_report_version::Model>> {
+        Ok(ctx
+            .loader::<async_graphql::dataloader::DataLoader<super::loader::VersionsByReport>>()
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default())
+    }
+}
+
+/// One version of a progress report's figure.
+#[derive(async_graphql::SimpleObject, Clone)]
+pub struct ProgressReportVersion {
+    /// 1 as reported, one more with each correction.
+    pub version: i32,
+    /// The figure in this version, in the indicator's unit.
+    pub value: Decimal,
+    /// Why it was corrected; `null` for the figure as first reported.
+    pub note: Option<String>,
+    /// Who wrote this version (a token subject): shown to AUDITOR, ADMIN and the helper
+    /// organization itself, `null` to others.
+    pub author: Option<String>,
+    /// When this version was written.
+    pub created_at: DateTime,
+}
+
 /// A reported figure for one indicator, pairing and quarter.
 #[Object]
 impl ProgressReport {
@@ -58,9 +85,39 @@ impl ProgressReport {
     async fn quarter(&self) -> i32 {
         self.0.quarter
     }
-    /// The reported figure for the quarter.
+    /// The figure for the quarter as it stands: its latest version (see `versions`).
     async fn value(&self) -> Decimal {
         Decimal::from_minor(self.0.value, self.0.indicator.scale())
+    }
+    /// The version the figure stands at: 1 as reported, one more with each correction.
+    async fn version(&self, ctx: &Context<'_>) -> Result<i32> {
+        Ok(super::service::current_version(&self.kept(ctx).await?))
+    }
+    /// Every version of the figure, oldest first: as reported, then each correction with its
+    /// note. The last one is `value`.
+    async fn versions(&self, ctx: &Context<'_>) -> Result<Vec<ProgressReportVersion>> {
+        let kept = self.kept(ctx).await?;
+        let scale = self.0.indicator.scale();
+        let helper = self.subject_shown(ctx, Acting::Helper).await?;
+        if kept.is_empty() {
+            return Ok(vec![ProgressReportVersion {
+                version: 1,
+                value: Decimal::from_minor(self.0.value, scale),
+                note: None,
+                author: helper.then(|| self.0.reported_by.clone()),
+                created_at: DateTime(self.0.reported_at),
+            }]);
+        }
+        Ok(kept
+            .into_iter()
+            .map(|v| ProgressReportVersion {
+                version: v.version,
+                value: Decimal::from_minor(v.value, scale),
+                note: v.note,
+                author: helper.then_some(v.actor),
+                created_at: DateTime(v.created_at),
+            })
+            .collect())
     }
     /// Who reported it (a token subject): shown to AUDITOR, ADMIN and the helper organization
     /// itself, `null` to others, who see `reportedByOrganization`.
@@ -150,8 +207,9 @@ define_connection!(
 pub struct ReportProgressInput {
     /// The pairing (the caller must be its helper).
     pub pairing_agreement_id: ID,
-    /// An indicator of the pairing's program that is neither funds nor dispatches (those are
-    /// derived from transfers and dispatches).
+    /// An indicator the pairing's program may commit to that no record type achieves: not funds,
+    /// dispatches, produce or consumption (confirmed produce deals) nor labour transferred
+    /// (confirmed labour placements); those are BAD_USER_INPUT naming `input.indicator`.
     pub indicator: Indicator,
     /// Year of the period; within the pairing's period.
     pub year: i32,
@@ -159,6 +217,19 @@ pub struct ReportProgressInput {
     pub quarter: i32,
     /// The figure for the quarter in the indicator's unit; zero or more.
     pub value: Decimal,
+}
+
+/// The helper corrects a progress report it has not seen verified.
+#[derive(InputObject, Clone)]
+pub struct CorrectProgressReportInput {
+    /// The report (not verified), of a pairing whose helper is the caller's organization.
+    pub progress_report_id: ID,
+    /// The version corrected: the report's `version` as last read (a stale one is a CONFLICT).
+    pub version: i32,
+    /// The corrected figure for the quarter in the indicator's unit; zero or more.
+    pub value: Decimal,
+    /// Why the figure is corrected (1 to 500 characters).
+    pub note: String,
 }
 
 /// The recipient verifies a progress report.

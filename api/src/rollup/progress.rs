@@ -6,7 +6,9 @@ use super::sql::{
 };
 use crate::db::Db;
 use crate::error::AppResult;
-use entity::enums::{Indicator, LetterStatus, OrganizationKind, Program};
+use entity::enums::{
+    DealKind, DealStatus, Indicator, LetterStatus, OrganizationKind, PlacementStatus, Program,
+};
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{BinOper, Expr, ExprTrait, JoinType, Query, SelectStatement, UnionType};
 use std::collections::{BTreeMap, BTreeSet};
@@ -164,6 +166,14 @@ pub struct Figures {
 
 pub type Rollup = BTreeMap<(GroupKey, i32, Indicator), Figures>;
 
+/// The indicators a confirmed deal of `kind` counts toward.
+fn indicators_of_deal(kind: DealKind) -> Vec<Indicator> {
+    use sea_orm::Iterable;
+    Indicator::iter()
+        .filter(|i| i.deal_kinds().contains(&kind))
+        .collect()
+}
+
 fn read_key(scope: Scope, row: &AggregateRow<'_>) -> AppResult<Option<GroupKey>> {
     Ok(match scope {
         Scope::Program => row.get::<Option<Program>>("k")?.map(GroupKey::Program),
@@ -172,8 +182,9 @@ fn read_key(scope: Scope, row: &AggregateRow<'_>) -> AppResult<Option<GroupKey>>
 }
 
 /// Targets and achievements per group, year and indicator, in one statement whatever the number
-/// of groups: the four aggregates (targets, transfers, dispatches, progress reports) are joined
-/// with UNION ALL and told apart by `src`, so a rollup costs one round trip, not four.
+/// of groups: the six aggregates (targets, transfers, dispatches, progress reports, confirmed
+/// produce deals, confirmed labour placements) are joined with UNION ALL and told apart by `src`,
+/// so a rollup costs one round trip, not six.
 pub async fn rollup(
     db: &Db,
     scope: Scope,
@@ -200,6 +211,8 @@ async fn rollup_in(
     const TRANSFERS: i64 = 2;
     const DISPATCHES: i64 = 3;
     const REPORTS: i64 = 4;
+    const DEALS: i64 = 5;
+    const PLACEMENTS: i64 = 6;
     let key = scope.key();
     // What every aggregate keeps: rows of the years, groups and program asked for.
     let scoped = |q: &mut SelectStatement, year: Expr| {
@@ -284,9 +297,38 @@ async fn rollup_in(
         ],
     );
     reports.and_where(col("x", "indicator").is_not_in(enum_lits(&derived_indicators())));
+    // Produce deals the origin county confirmed, by kind (each counts toward its produce
+    // indicator and toward consumption assistance).
+    let mut deals = records(
+        DEALS,
+        "produce_deals",
+        "kind",
+        [
+            sum(col("x", "amount_fen")),
+            count_all(),
+            Expr::null(),
+            Expr::null(),
+        ],
+    );
+    deals.and_where(col("x", "status").eq(enum_lit(&DealStatus::Confirmed)));
+    // Labour placements the origin county confirmed: their people.
+    let mut placements = records(
+        PLACEMENTS,
+        "labor_placements",
+        "status",
+        [
+            sum(col("x", "people")),
+            count_all(),
+            Expr::null(),
+            Expr::null(),
+        ],
+    );
+    placements.and_where(col("x", "status").eq(enum_lit(&PlacementStatus::Confirmed)));
     q.union(UnionType::All, transfers)
         .union(UnionType::All, dispatches)
-        .union(UnionType::All, reports);
+        .union(UnionType::All, reports)
+        .union(UnionType::All, deals)
+        .union(UnionType::All, placements);
 
     let mut out: Rollup = BTreeMap::new();
     let rows = AggregateRows::new(db.query_all_raw(statement(db, &q)).await?);
@@ -295,24 +337,33 @@ async fn rollup_in(
             continue;
         };
         let src: i64 = row.get("src")?;
-        let indicator = match src {
-            TRANSFERS => indicator_of_fund(row.get("i")?),
-            DISPATCHES => indicator_of_personnel(row.get("i")?),
-            _ => row.get("i")?,
+        let indicators = match src {
+            TRANSFERS => vec![indicator_of_fund(row.get("i")?)],
+            DISPATCHES => vec![indicator_of_personnel(row.get("i")?)],
+            DEALS => indicators_of_deal(row.get("i")?),
+            PLACEMENTS => vec![Indicator::LaborTransferred],
+            _ => vec![row.get("i")?],
         };
-        let f = out.entry((k, row.get("y")?, indicator)).or_default();
+        let year: i32 = row.get("y")?;
         let (total, n): (i64, i64) = (row.get("total")?, row.get("n")?);
-        if src == TARGETS {
-            f.target = Some(total);
-            f.letters = n;
-        } else {
-            // Transfers and dispatches count as verified as they stand.
-            let verified = (
-                row.get::<Option<i64>>("vtotal")?.unwrap_or(total),
-                row.get::<Option<i64>>("vn")?.unwrap_or(n),
-            );
-            (f.achieved, f.counted) = (total, n);
-            (f.verified_achieved, f.verified_counted) = verified;
+        // Records count as verified as they stand (confirmed deals and placements were confirmed
+        // by the recipient); progress reports carry their verified share.
+        let verified = (
+            row.get::<Option<i64>>("vtotal")?.unwrap_or(total),
+            row.get::<Option<i64>>("vn")?.unwrap_or(n),
+        );
+        for indicator in indicators {
+            let f = out.entry((k, year, indicator)).or_default();
+            if src == TARGETS {
+                f.target = Some(total);
+                f.letters = n;
+            } else {
+                // Several rows (deals of both kinds) may add to one indicator.
+                f.achieved += total;
+                f.counted += n;
+                f.verified_achieved += verified.0;
+                f.verified_counted += verified.1;
+            }
         }
     }
     Ok(out)

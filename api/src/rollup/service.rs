@@ -38,12 +38,11 @@ pub fn indicator_of_personnel(c: PersonnelCategory) -> Indicator {
     }
 }
 
-/// Indicators derived from transfers or dispatches: progress reports never count toward them.
+/// Indicators derived from records (transfers, dispatches, confirmed produce deals and labour
+/// placements): progress reports never count toward them.
 pub(super) fn derived_indicators() -> Vec<Indicator> {
     use sea_orm::Iterable;
-    Indicator::iter()
-        .filter(|i| i.fund_category().is_some() || i.personnel_category().is_some())
-        .collect()
+    Indicator::iter().filter(Indicator::is_derived).collect()
 }
 
 pub(super) fn date(y: i32, m: u32, d: u32) -> AppResult<NaiveDate> {

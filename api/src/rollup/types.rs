@@ -14,7 +14,8 @@ use crate::transfer::types::{FundCategory, TransferStatus};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use entity::enums;
 
-/// Which records an achieved figure was derived from.
+/// Which records an achieved figure was derived from. Each indicator has one basis (see the
+/// values of `Indicator`); `verifiedOnly` only chooses between the two progress-report bases.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 pub enum AchievementBasis {
     /// Sum of the year's fund transfers of the matching category that reached ALLOCATED
@@ -26,6 +27,15 @@ pub enum AchievementBasis {
     ProgressReports,
     /// Sum of the progress reports of the year that the recipient verified.
     VerifiedProgressReports,
+    /// Sum of the amounts of the year's produce deals that the origin county confirmed (by the
+    /// deal's date): both kinds for CONSUMPTION_ASSISTANCE, `PURCHASED` ones for
+    /// PRODUCE_PURCHASED, `SALES_HELPED` ones for PRODUCE_SALES_HELPED. Recorded and disputed
+    /// deals never count; progress reports on these indicators are refused and never count.
+    ConfirmedProduceDeals,
+    /// Sum of the people of the year's labour placements that the origin county confirmed (by
+    /// the placement's start date). Recorded placements never count; progress reports on this
+    /// indicator are refused and never count.
+    ConfirmedLaborPlacements,
 }
 
 impl AchievementBasis {
@@ -34,6 +44,10 @@ impl AchievementBasis {
             AchievementBasis::FundTransfers
         } else if indicator.personnel_category().is_some() {
             AchievementBasis::PersonnelDispatches
+        } else if !indicator.deal_kinds().is_empty() {
+            AchievementBasis::ConfirmedProduceDeals
+        } else if indicator.counts_placements() {
+            AchievementBasis::ConfirmedLaborPlacements
         } else if verified_only {
             AchievementBasis::VerifiedProgressReports
         } else {
@@ -90,7 +104,8 @@ crate::object! {
         completionRate: Option<f64> [] = p.completion_rate;
         /// Which records `achieved` was derived from.
         basis: AchievementBasis [] = p.basis;
-        /// How many records (transfers, dispatches or reports) `achieved` counted.
+        /// How many records (transfers, dispatches, reports, deals or placements) `achieved`
+        /// counted.
         countedRecords: i64 [] = p.counted_records;
     }
 }

@@ -7,12 +7,13 @@ use super::names::{
 use super::reference::{self, Regions};
 use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeDelta, Utc};
 use entity::enums::{
-    DispatchStatus, FundCategory, Indicator, IndicatorUnit, LetterStatus, OrganizationKind,
-    PairingStatus, PersonnelCategory, Program, ProjectStatus, RegionLevel, TransferStatus,
+    DealKind, DealStatus, DispatchStatus, FundCategory, Indicator, IndicatorUnit, LetterStatus,
+    OrganizationKind, PairingStatus, PersonnelCategory, PlacementStatus, Program, ProjectStatus,
+    RegionLevel, TransferStatus,
 };
 use entity::{
-    commitment, fund_transfer, letter_revision, organization, pairing_agreement,
-    personnel_dispatch, progress_report, project, region, responsibility_letter,
+    commitment, fund_transfer, labor_placement, letter_revision, organization, pairing_agreement,
+    personnel_dispatch, produce_deal, progress_report, project, region, responsibility_letter,
 };
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -41,6 +42,9 @@ pub struct DemoData {
     pub transfers: Vec<fund_transfer::Model>,
     pub dispatches: Vec<personnel_dispatch::Model>,
     pub reports: Vec<progress_report::Model>,
+    /// Numbered by the database when loaded (after the reports).
+    pub deals: Vec<produce_deal::Model>,
+    pub placements: Vec<labor_placement::Model>,
 }
 
 /// The size class of a pairing, which sets the magnitudes of its targets.
@@ -125,6 +129,7 @@ fn base_range(scale: Scale, indicator: Indicator) -> (f64, f64) {
         (_, AttractedFunds) => (1.0e7, 1.0e8),
         (_, GrassrootsCadresTrained) => (500.0, 3000.0),
         (_, TechniciansTrained) => (300.0, 2000.0),
+        (_, CadresTrained) => (200.0, 1500.0),
         (_, ProducePurchased) => (3.0e6, 3.0e7),
         (_, ProduceSalesHelped) => (5.0e6, 6.0e7),
     }
@@ -526,16 +531,21 @@ pub fn generate() -> Result<DemoData, DbErr> {
                     let n = (target as f64 * rng.random_range(0.85..1.15)).round() as usize;
                     dispatches(&mut rng, &mut data, &regions, p, year, category, n);
                 } else {
-                    reports(
-                        &mut rng,
-                        &mut data,
-                        p.id,
-                        indicator,
-                        year,
-                        target,
-                        &helper_actor,
-                        &recipient_actor,
-                    );
+                    let quarters = quarterly(&mut rng, indicator, year, target);
+                    if indicator.is_derived() {
+                        // Produce and labour indicators count confirmed deals and placements.
+                        records(&mut data, &regions, p, indicator, year, &quarters);
+                    } else {
+                        reports(
+                            &mut data,
+                            p.id,
+                            indicator,
+                            year,
+                            &quarters,
+                            &helper_actor,
+                            &recipient_actor,
+                        );
+                    }
                 }
             }
             // Reference numbers run in date order within a pairing's year.
@@ -565,6 +575,7 @@ pub fn generate() -> Result<DemoData, DbErr> {
             }
         }
     }
+    optional_commitments(&mut data, &pairs, &regions);
     data.regions = regions.models;
     Ok(data)
 }
@@ -794,24 +805,84 @@ fn dispatches(
     }
 }
 
-/// Quarterly reports adding up to 75–125% of the year's target; most verified by the recipient.
-#[allow(clippy::too_many_arguments)]
-fn reports(
-    rng: &mut ChaCha8Rng,
-    data: &mut DemoData,
-    pairing_id: i64,
-    indicator: Indicator,
-    year: i32,
-    target: i64,
-    helper_actor: &str,
-    recipient_actor: &str,
-) {
+/// The optional indicators, on the letters of 2019 and 2020 (after everything else, from a
+/// stream of their own, so the rest of the demo stays as it was): east–west letters commit to
+/// cadres and technicians trained, reported quarterly; central units' letters to the cadres they
+/// dispatch (one or two a year), counted from the dispatches.
+fn optional_commitments(data: &mut DemoData, pairs: &[Pair], regions: &Regions) {
+    let mut rng = ChaCha8Rng::seed_from_u64(SEED + 1);
+    let by_id: BTreeMap<i64, &Pair> = pairs.iter().map(|p| (p.id, p)).collect();
+    let letters: Vec<(i64, i64, i32)> = data
+        .letters
+        .iter()
+        .filter(|l| l.year >= 2019)
+        .map(|l| (l.id, l.pairing_id, l.year))
+        .collect();
+    for (letter_id, pairing_id, year) in letters {
+        let Some(p) = by_id.get(&pairing_id) else {
+            continue;
+        };
+        let added: Vec<(Indicator, i64)> = match p.program {
+            Program::EastWest => [Indicator::CadresTrained, Indicator::TechniciansTrained]
+                .into_iter()
+                .map(|i| {
+                    let (lo, hi) = base_range(p.scale, i);
+                    (i, stored_value(i, rng.random_range(lo..=hi)))
+                })
+                .collect(),
+            Program::DesignatedAssistance => vec![(Indicator::CadresDispatched, 2)],
+            _ => continue,
+        };
+        let helper_actor = format!("helper-{}", p.helper_code);
+        let recipient_actor = format!("recipient-{}", regions.get(p.recipient).code);
+        for &(indicator, target) in &added {
+            data.commitments.push(commitment::Model {
+                id: data.commitments.len() as i64 + 1,
+                letter_id,
+                indicator,
+                target,
+            });
+            if !indicator.is_derived() {
+                let quarters = quarterly(&mut rng, indicator, year, target);
+                reports(
+                    data,
+                    pairing_id,
+                    indicator,
+                    year,
+                    &quarters,
+                    &helper_actor,
+                    &recipient_actor,
+                );
+            }
+        }
+        // The letter's first revision holds its whole commitment set.
+        if let Some(r) = data
+            .revisions
+            .iter_mut()
+            .find(|r| r.letter_id == letter_id && r.version == 1)
+            && let Ok(serde_json::Value::Array(mut set)) = serde_json::from_str(&r.commitments)
+        {
+            for (i, t) in &added {
+                set.push(serde_json::json!({ "indicator": i.as_str(), "target": t }));
+            }
+            r.commitments = serde_json::Value::Array(set).to_string();
+        }
+    }
+}
+
+/// One quarter's figure: quarter, value, when it was reported and when (if) the recipient
+/// verified or confirmed it.
+type Quarter = (i32, i64, DateTime<Utc>, Option<DateTime<Utc>>);
+
+/// Quarterly figures adding up to 75–125% of the year's target; most verified by the recipient.
+fn quarterly(rng: &mut ChaCha8Rng, indicator: Indicator, year: i32, target: i64) -> Vec<Quarter> {
     let ratio = rng.random_range(0.75..1.25);
     let weights: Vec<f64> = [0.15, 0.25, 0.3, 0.3]
         .iter()
         .map(|w| w * rng.random_range(0.7..1.3))
         .collect();
     let sum: f64 = weights.iter().sum();
+    let mut out = Vec::with_capacity(4);
     for (q, w) in weights.iter().enumerate() {
         let quarter = q as i32 + 1;
         let raw = target as f64 * ratio * w / sum;
@@ -832,17 +903,142 @@ fn reports(
         let verified_at = rng
             .random_bool(verify_share)
             .then(|| reported_at + TimeDelta::days(rng.random_range(2..30)));
+        out.push((quarter, value.max(0), reported_at, verified_at));
+    }
+    out
+}
+
+/// Quarterly progress reports of an indicator no record type achieves.
+fn reports(
+    data: &mut DemoData,
+    pairing_id: i64,
+    indicator: Indicator,
+    year: i32,
+    quarters: &[Quarter],
+    helper_actor: &str,
+    recipient_actor: &str,
+) {
+    for &(quarter, value, reported_at, verified_at) in quarters {
         data.reports.push(progress_report::Model {
             id: data.reports.len() as i64 + 1,
             pairing_id,
             indicator,
             year,
             quarter,
-            value: value.max(0),
+            value,
             reported_by: helper_actor.to_string(),
             reported_at,
             verified_by: verified_at.map(|_| recipient_actor.to_string()),
             verified_at,
         });
+    }
+}
+
+const PRODUCTS: &[&str] = &[
+    "高山茶叶 (tea)",
+    "核桃 (walnuts)",
+    "牦牛肉 (yak beef)",
+    "咖啡豆 (coffee)",
+    "小米 (millet)",
+    "苹果 (apples)",
+];
+const BUYERS: &[&str] = &[
+    "机关食堂 (canteens)",
+    "工会 (trade union)",
+    "东部商超 (eastern supermarkets)",
+    "电商平台 (online market)",
+];
+const EMPLOYERS: &[&str] = &[
+    "电子厂 (electronics plant)",
+    "物流园 (logistics park)",
+    "服装厂 (garment factory)",
+    "建筑公司 (builder)",
+];
+
+/// The quarters' figures of a produce or labour indicator as the records that achieve it: a
+/// produce deal or a labour placement a quarter from a county of the pairing, confirmed when the
+/// figure would have been verified (unconfirmed ones of past years were disputed).
+fn records(
+    data: &mut DemoData,
+    regions: &Regions,
+    p: &Pair,
+    indicator: Indicator,
+    year: i32,
+    quarters: &[Quarter],
+) {
+    let china_day = |t: DateTime<Utc>| (t + TimeDelta::hours(8)).date_naive();
+    for &(quarter, value, reported_at, verified_at) in quarters {
+        if value <= 0 {
+            continue;
+        }
+        let q = (quarter - 1) as usize;
+        let county = if p.counties.is_empty() {
+            p.recipient
+        } else {
+            p.counties[(q + year as usize) % p.counties.len()]
+        };
+        let origin = regions.get(county).id;
+        let origin_province = regions.province_id(county);
+        let confirmed_on = verified_at.map(china_day);
+        let kinds = indicator.deal_kinds();
+        if !kinds.is_empty() {
+            let kind = if kinds.len() == 1 {
+                kinds[0]
+            } else if quarter % 2 == 1 {
+                DealKind::Purchased
+            } else {
+                DealKind::SalesHelped
+            };
+            let disputed = confirmed_on.is_none() && year < LAST_YEAR;
+            data.deals.push(produce_deal::Model {
+                id: 0,
+                pairing_id: p.id,
+                helper_id: p.helper_id,
+                origin_county_id: origin,
+                origin_province_id: origin_province,
+                kind,
+                buyer: BUYERS[(p.id as usize + q) % BUYERS.len()].to_string(),
+                product: PRODUCTS[(p.id as usize + q) % PRODUCTS.len()].to_string(),
+                amount_fen: value,
+                deal_on: day(year, [80, 170, 260, 350][q]),
+                year,
+                evidence_ref: Some(format!("DEAL-{}-{year}-Q{quarter}-{}", p.id, kind.as_str())),
+                status: match (confirmed_on, disputed) {
+                    (Some(_), _) => DealStatus::Confirmed,
+                    (None, true) => DealStatus::Disputed,
+                    (None, false) => DealStatus::Recorded,
+                },
+                confirmed_on,
+                dispute_reason: disputed
+                    .then(|| "县里台账无此笔交易 (not in the county's ledger)".to_string()),
+                idempotency_key: None,
+                request_hash: None,
+                created_at: reported_at,
+            });
+        } else if indicator.counts_placements() {
+            let helper = &data.organizations[(p.helper_id - 1) as usize];
+            data.placements.push(labor_placement::Model {
+                id: 0,
+                pairing_id: p.id,
+                helper_id: p.helper_id,
+                origin_county_id: origin,
+                origin_province_id: origin_province,
+                destination_id: helper.region_id.unwrap_or(origin_province),
+                employer: EMPLOYERS[(p.id as usize + q) % EMPLOYERS.len()].to_string(),
+                people: i32::try_from(value).unwrap_or(i32::MAX),
+                start_on: day(year, [10, 100, 190, 280][q]),
+                months: 12,
+                year,
+                status: if confirmed_on.is_some() {
+                    PlacementStatus::Confirmed
+                } else {
+                    PlacementStatus::Recorded
+                },
+                confirmed_on,
+                idempotency_key: None,
+                request_hash: None,
+                created_at: reported_at,
+            });
+        }
     }
 }

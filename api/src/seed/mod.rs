@@ -105,6 +105,8 @@ pub async fn load_demo(db: &DatabaseConnection) -> Result<(), DbErr> {
             .await?;
         }
     }
+    insert_new::<entity::produce_deal::Entity, _, _>(&txn, data.deals).await?;
+    insert_new::<entity::labor_placement::Entity, _, _>(&txn, data.placements).await?;
     delivery::load(&txn).await?;
     supervision::seed(&txn).await?;
     txn.commit().await

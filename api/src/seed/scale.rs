@@ -474,7 +474,7 @@ pub async fn load_scale(
             for p in &pairs {
                 let reported = Indicator::for_program(p.program)
                     .iter()
-                    .find(|i| i.fund_category().is_none() && i.personnel_category().is_none());
+                    .find(|i| !i.is_derived());
                 let Some(indicator) = reported else { continue };
                 let at = stamp(day(year, (quarter as u64) * 90 - 5));
                 written += 1;

@@ -89,6 +89,8 @@ const ALL_KINDS: &[EventKind] = &[
     EventKind::PersonnelDispatch,
     EventKind::ResponsibilityLetter,
     EventKind::ProgressReport,
+    EventKind::ProduceDeal,
+    EventKind::LaborPlacement,
 ];
 
 #[GqlSubscription]
@@ -185,7 +187,7 @@ impl Subscription {
     }
 
     /// The recomputed progress of a pairing each time one of its records changes (a transfer,
-    /// a dispatch, a progress report, a letter): of the pairings of the helper `helperCode`, or
+    /// a dispatch, a progress report, a letter, a produce deal, a labour placement): of the pairings of the helper `helperCode`, or
     /// of those whose recipient lies within `regionCode`; one of the two is required. Public,
     /// like every rollup.
     async fn progress_changed<'a>(

@@ -1,4 +1,5 @@
 //! Verified delivery beyond money: inspection findings and their rectification.
+mod indicators;
 mod inspection;
 mod labor;
 mod produce;
