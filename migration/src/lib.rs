@@ -9,6 +9,8 @@ mod m20261207_000003_verified_delivery;
 mod m20261207_000004_produce_deals;
 mod m20261207_000005_labor_placements;
 mod m20261207_000006_audit_server_request_id;
+mod m20261208_300001_disputes;
+mod m20261208_300002_partial_receipt;
 
 pub struct Migrator;
 
@@ -24,6 +26,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000004_produce_deals::Migration),
             Box::new(m20261207_000005_labor_placements::Migration),
             Box::new(m20261207_000006_audit_server_request_id::Migration),
+            Box::new(m20261208_300001_disputes::Migration),
+            Box::new(m20261208_300002_partial_receipt::Migration),
         ]
     }
 }
