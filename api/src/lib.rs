@@ -6,6 +6,7 @@ pub mod auth;
 pub mod config;
 pub mod connection;
 pub mod db;
+pub mod dispute;
 pub mod error;
 pub mod events;
 pub mod expenditure;

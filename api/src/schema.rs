@@ -32,6 +32,7 @@ pub enum Node {
     InspectionFinding(crate::inspection::InspectionFinding),
     ProduceDeal(crate::produce::ProduceDeal),
     LaborPlacement(crate::labor::LaborPlacement),
+    Dispute(crate::dispute::Dispute),
 }
 
 /// The most ids `nodes` takes at once.
@@ -134,6 +135,12 @@ async fn resolve_node(ctx: &Context<'_>, field: &str, id: &ID) -> Result<Option<
             .await?
             .filter(|_| crate::labor::service::visible(who))
             .map(|m| Node::LaborPlacement(crate::labor::LaborPlacement(m))),
+        NodeKind::Dispute => ctx
+            .loader::<crate::graphql::loader::ById<entity::dispute::Entity>>()
+            .load_one(n)
+            .await?
+            .filter(|_| crate::dispute::service::visible(who))
+            .map(|m| Node::Dispute(crate::dispute::Dispute(m))),
     })
 }
 
@@ -185,6 +192,7 @@ pub struct Query(
     crate::inspection::query::InspectionQuery,
     crate::produce::query::ProduceQuery,
     crate::labor::query::LaborQuery,
+    crate::dispute::query::DisputeQuery,
 );
 
 /// The platform's writes: each one input object, one transaction, one audit event.
@@ -203,6 +211,7 @@ pub struct Mutation(
     crate::inspection::mutation::InspectionMutation,
     crate::produce::mutation::ProduceMutation,
     crate::labor::mutation::LaborMutation,
+    crate::dispute::mutation::DisputeMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;

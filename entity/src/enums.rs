@@ -103,6 +103,8 @@ string_enum!(FindingSeverity { Minor = "MINOR", Serious = "SERIOUS", Critical = 
 string_enum!(FindingStatus { Open = "OPEN", Rectifying = "RECTIFYING", Rectified = "RECTIFIED", Closed = "CLOSED", Reopened = "REOPENED" });
 string_enum!(DealKind { Purchased = "PURCHASED", SalesHelped = "SALES_HELPED" });
 string_enum!(DealStatus { Recorded = "RECORDED", Confirmed = "CONFIRMED", Disputed = "DISPUTED" });
+string_enum!(DisputeSubjectKind { FundTransfer = "FUND_TRANSFER", PersonnelDispatch = "PERSONNEL_DISPATCH", ProduceDeal = "PRODUCE_DEAL", LaborPlacement = "LABOR_PLACEMENT" });
+string_enum!(DisputeStatus { Open = "OPEN", Answered = "ANSWERED", Resolved = "RESOLVED" });
 string_enum!(PlacementStatus { Recorded = "RECORDED", Confirmed = "CONFIRMED" });
 string_enum!(FindingRecordKind { FundTransfer = "FUND_TRANSFER", PersonnelDispatch = "PERSONNEL_DISPATCH", Project = "PROJECT" });
 

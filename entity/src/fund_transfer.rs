@@ -34,6 +34,9 @@ crate::model! {
         /// Hash of the request that created the row, to tell a retry from a reused key.
         pub request_hash: Option<String>,
         pub created_at: DateTimeUtc,
+        /// What the recipient confirmed it received when less than `amount_fen` was confirmed;
+        /// NULL for a receipt of the whole amount (and before receipt).
+        pub received_amount_fen: Option<i64>,
     }
 }
 

@@ -2,6 +2,7 @@
 pub mod announcement;
 pub mod audit_event;
 pub mod commitment;
+pub mod dispute;
 pub mod enums;
 pub mod expenditure;
 pub mod fund_transfer;

@@ -11,6 +11,8 @@ mod m20261207_000005_labor_placements;
 mod m20261207_000006_audit_server_request_id;
 mod m20261208_200001_indicators_trained;
 mod m20261208_200002_progress_report_versions;
+mod m20261208_300001_disputes;
+mod m20261208_300002_partial_receipt;
 
 pub struct Migrator;
 
@@ -28,6 +30,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000006_audit_server_request_id::Migration),
             Box::new(m20261208_200001_indicators_trained::Migration),
             Box::new(m20261208_200002_progress_report_versions::Migration),
+            Box::new(m20261208_300001_disputes::Migration),
+            Box::new(m20261208_300002_partial_receipt::Migration),
         ]
     }
 }

@@ -188,6 +188,7 @@ pub async fn transfer(
         idempotency_key: Set(None),
         request_hash: Set(None),
         created_at: Set(Utc::now()),
+        received_amount_fen: Set(None),
     }
     .insert(db)
     .await

@@ -13,7 +13,7 @@ use entity::enums::{
     Program, ProjectStatus, TransferStatus,
 };
 use pairing_api::auth::Role;
-use sea_orm::{ActiveModelTrait, EntityTrait, NotSet, PaginatorTrait, Set};
+use sea_orm::{ActiveModelTrait, EntityTrait, NotSet, Set};
 use serde_json::{Value, json};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +81,8 @@ enum Target {
     RecordedDeal,
     NewPlacement,
     RecordedPlacement,
+    DisputableTransfer,
+    OpenDispute,
 }
 
 use May::*;
@@ -298,6 +300,24 @@ const MATRIX: &[(&str, &str, Target, &[May])] = &[
         "ConfirmLaborPlacementInput",
         RecordedPlacement,
         &[RecipientOwn],
+    ),
+    (
+        "openDispute",
+        "OpenDisputeInput",
+        DisputableTransfer,
+        &[RecipientOwn, Admin],
+    ),
+    (
+        "answerDispute",
+        "AnswerDisputeInput",
+        OpenDispute,
+        &[HelperOwn, Admin],
+    ),
+    (
+        "resolveDispute",
+        "ResolveDisputeInput",
+        OpenDispute,
+        &[RecipientOwn, Admin],
     ),
 ];
 
@@ -694,6 +714,27 @@ impl Maker<'_> {
                 .await;
                 json!({ "laborPlacementId": gid("LaborPlacement", id), "confirmedOn": "2019-04-01" })
             }
+            DisputableTransfer => {
+                let id = self.transfer(own, TransferStatus::Allocated).await;
+                json!({ "subjectId": gid("FundTransfer", id), "reason": "matrix" })
+            }
+            OpenDispute => {
+                let id = self.transfer(own, TransferStatus::Allocated).await;
+                let (pairing, helper, region, province) = if own {
+                    (w.sh_yn, w.sh_gov, w.xiangyun, w.yunnan)
+                } else {
+                    (w.gd_gx, w.gd_gov, w.du_an, w.guangxi)
+                };
+                let dispute = crate::delivery::dispute(
+                    &self.app.db,
+                    entity::enums::DisputeSubjectKind::FundTransfer,
+                    id,
+                    [pairing, helper, region, province],
+                    2019,
+                )
+                .await;
+                json!({ "disputeId": gid("Dispute", dispute), "answer": "matrix", "resolution": "matrix" })
+            }
         };
         json!({ "input": input })
     }
@@ -775,13 +816,20 @@ async fn every_mutation_by_every_caller_on_own_and_other_records() {
                 }
             }
         }
-        let audited = entity::audit_event::Entity::find()
-            .count(&app.db)
+        // Every successful write left its audit events (a write that changes two records, such
+        // as a dispute that marks its deal, leaves one per record), failed ones none.
+        let events = entity::audit_event::Entity::find()
+            .all(&app.db)
             .await
-            .expect("count");
-        if audited != successes {
+            .expect("audit events");
+        let audited = events
+            .iter()
+            .map(|e| e.server_request_id.clone())
+            .collect::<std::collections::HashSet<_>>()
+            .len();
+        if events.iter().any(|e| e.server_request_id.is_none()) || audited as u64 != successes {
             mismatches.push(format!(
-                "{mutation}: {successes} successful writes but {audited} audit events"
+                "{mutation}: {successes} successful writes but audit events of {audited} requests"
             ));
         }
     }

@@ -146,6 +146,7 @@ fn entity_of(id: &async_graphql::ID) -> AppResult<(String, i64)> {
         NodeKind::InspectionFinding => "InspectionFinding",
         NodeKind::ProduceDeal => "ProduceDeal",
         NodeKind::LaborPlacement => "LaborPlacement",
+        NodeKind::Dispute => "Dispute",
         NodeKind::AuditEvent => {
             return Err(AppError::bad_input(
                 "filter.entityId",

@@ -140,14 +140,17 @@ pub async fn record(w: &Writer<'_>, input: RecordExpenditureInput) -> AppResult<
             .exec(&txn)
             .await?;
         let spent = spent_of(&txn, transfer_id).await?;
-        if spent + amount > transfer.amount_fen {
+        // What arrived, which is less than the amount after a partial receipt.
+        let brought =
+            crate::transfer::service::received_fen(&transfer).unwrap_or(transfer.amount_fen);
+        if spent + amount > brought {
             return Err(AppError::bad_input(
                 "input.amount",
                 format!(
                     "exceeds what the transfer brought: {} yuan, of which {} already spent; at most {} remains",
-                    Decimal::from_minor(transfer.amount_fen, 2).0,
+                    Decimal::from_minor(brought, 2).0,
                     Decimal::from_minor(spent, 2).0,
-                    Decimal::from_minor(transfer.amount_fen - spent, 2).0
+                    Decimal::from_minor(brought - spent, 2).0
                 ),
             ));
         }

@@ -76,6 +76,12 @@ impl Leaf for super::scalars::Date {
     }
 }
 
+impl Leaf for super::scalars::DateTime {
+    fn write(&self, out: &mut Json) {
+        out.value(&self.to_value());
+    }
+}
+
 impl Leaf for super::scalars::Decimal {
     fn write(&self, out: &mut Json) {
         // Money (two decimals) is written without formatting a decimal; the text is the same.

@@ -21,6 +21,7 @@ pub enum NodeKind {
     InspectionFinding,
     ProduceDeal,
     LaborPlacement,
+    Dispute,
 }
 
 impl NodeKind {
@@ -40,6 +41,7 @@ impl NodeKind {
             NodeKind::InspectionFinding => "InspectionFinding",
             NodeKind::ProduceDeal => "ProduceDeal",
             NodeKind::LaborPlacement => "LaborPlacement",
+            NodeKind::Dispute => "Dispute",
         }
     }
 
@@ -60,6 +62,7 @@ impl NodeKind {
             InspectionFinding,
             ProduceDeal,
             LaborPlacement,
+            Dispute,
         ]
         .into_iter()
         .find(|k| k.tag() == tag)

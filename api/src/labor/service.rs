@@ -316,3 +316,57 @@ pub async fn confirm(w: &Writer<'_>, input: ConfirmLaborPlacementInput) -> AppRe
     txn.commit().await?;
     Ok(after)
 }
+
+/// The helper corrects a placement while answering a dispute (within the dispute's
+/// transaction): its start (in the placement's year, not after its confirmation). Only if
+/// nobody changed it first; audited with the values before and after.
+pub async fn correct<C: sea_orm::ConnectionTrait>(
+    c: &C,
+    w: &Writer<'_>,
+    l: &Model,
+    on: chrono::NaiveDate,
+) -> AppResult<Model> {
+    let field = "input.correction.on";
+    event_on(field, on)?;
+    if chrono::Datelike::year(&on) != l.year {
+        return Err(AppError::bad_input(
+            field,
+            format!("{on} is not in the placement's year {}", l.year),
+        ));
+    }
+    if let Some(confirmed) = l.confirmed_on
+        && on > confirmed
+    {
+        return Err(AppError::bad_input(
+            field,
+            format!("a start on {on} is after the confirmation on {confirmed}"),
+        ));
+    }
+    let done = Entity::update_many()
+        .col_expr(Column::StartOn, Expr::value(on))
+        .filter(Column::Id.eq(l.id))
+        .filter(Column::Status.eq(l.status.as_str()))
+        .filter(Column::StartOn.eq(l.start_on))
+        .exec(c)
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(AppError::Conflict(
+            "the placement changed concurrently; read it again".into(),
+        ));
+    }
+    let after = Entity::find_by_id(l.id)
+        .one(c)
+        .await?
+        .ok_or_else(|| AppError::not_found(ENTITY, l.id))?;
+    crate::audit::record(
+        c,
+        w,
+        "correctLaborPlacement",
+        ENTITY,
+        l.id,
+        Some(l),
+        Some(&after),
+    )
+    .await?;
+    Ok(after)
+}

@@ -78,6 +78,11 @@ crate::object! {
                 crate::error::AppError::not_found("Region", self.0.destination_id)
             })?))
         }
+        /// The disputes raised about this placement, oldest first (none for anonymous callers);
+        /// an unresolved one is a `RECORD_DISPUTED` data-quality finding.
+        [Id] async fn disputes(&self, ctx: &Context<'_>) -> Result<Vec<crate::dispute::Dispute>> {
+            crate::dispute::loader::disputes_of(ctx, entity::enums::DisputeSubjectKind::LaborPlacement, self.0.id).await
+        }
     }
 }
 

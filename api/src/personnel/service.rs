@@ -421,3 +421,58 @@ crate::child_page_loader!(
     PairingId,
     |m| m.pairing_id
 );
+
+/// The helper corrects a dispatch while answering a dispute (within the dispute's transaction):
+/// its start (in the dispatch's year, not after its planned end or the arrival). Only if nobody
+/// changed it first; audited with the values before and after (the name redacted).
+pub async fn correct<C: sea_orm::ConnectionTrait>(
+    c: &C,
+    w: &Writer<'_>,
+    d: &Model,
+    on: chrono::NaiveDate,
+) -> AppResult<Model> {
+    let field = "input.correction.on";
+    if chrono::Datelike::year(&on) != d.year {
+        return Err(AppError::bad_input(
+            field,
+            format!("{on} is not in the dispatch's year {}", d.year),
+        ));
+    }
+    for (limit, what) in [(d.end_on, "its planned end"), (d.arrived_on, "the arrival")] {
+        if let Some(limit) = limit
+            && on > limit
+        {
+            return Err(AppError::bad_input(
+                field,
+                format!("a start on {on} is after {what} on {limit}"),
+            ));
+        }
+    }
+    let done = Entity::update_many()
+        .col_expr(Column::StartOn, Expr::value(on))
+        .filter(Column::Id.eq(d.id))
+        .filter(Column::Status.eq(d.status.as_str()))
+        .filter(Column::StartOn.eq(d.start_on))
+        .exec(c)
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(AppError::Conflict(
+            "the dispatch changed concurrently; read it again".into(),
+        ));
+    }
+    let after = Entity::find_by_id(d.id)
+        .one(c)
+        .await?
+        .ok_or_else(|| AppError::not_found(ENTITY, d.id))?;
+    crate::audit::record(
+        c,
+        w,
+        "correctPersonnelDispatch",
+        ENTITY,
+        d.id,
+        Some(&image(d)),
+        Some(&image(&after)),
+    )
+    .await?;
+    Ok(after)
+}

@@ -113,6 +113,16 @@ impl PersonnelDispatch {
     async fn returned_on(&self) -> Option<Date> {
         self.0.returned_on.map(Date)
     }
+    /// The disputes raised about this dispatch, oldest first (none for anonymous callers); an
+    /// unresolved one is a `RECORD_DISPUTED` data-quality finding.
+    async fn disputes(&self, ctx: &Context<'_>) -> Result<Vec<crate::dispute::Dispute>> {
+        crate::dispute::loader::disputes_of(
+            ctx,
+            entity::enums::DisputeSubjectKind::PersonnelDispatch,
+            self.0.id,
+        )
+        .await
+    }
 }
 
 /// Narrows a list of dispatches.

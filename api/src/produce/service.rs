@@ -318,17 +318,139 @@ pub async fn confirm(w: &Writer<'_>, input: ConfirmProduceDealInput) -> AppResul
     .await
 }
 
+/// The origin county disputes a deal: the shared dispute mechanism opens a dispute about it and
+/// moves the deal RECORDED → DISPUTED in one transaction (see `dispute::service::open`).
 pub async fn dispute(w: &Writer<'_>, input: DisputeProduceDealInput) -> AppResult<Model> {
+    let id = input.produce_deal_id.clone();
     w.require_user()?;
-    let (d, county) = load(w, &input.produce_deal_id).await?;
+    let (_, county) = load(w, &id).await?;
+    // This act stays the origin county's (openDispute lets ADMIN dispute too).
     authorize(w, DealAction::Answer, "", &county)?;
-    let reason = text("input.reason", &input.reason, 2000)?;
-    answer(
+    let n = expect_global_id("input.produceDealId", &id, NodeKind::ProduceDeal)?;
+    crate::dispute::service::open(
         w,
-        "disputeProduceDeal",
-        &d,
-        DealStatus::Disputed,
-        (Column::DisputeReason, reason.into()),
+        crate::dispute::types::OpenDisputeInput {
+            subject_id: input.produce_deal_id,
+            reason: input.reason,
+        },
     )
     .await
+    .map_err(|e| rename_field(e, "input.subjectId", "input.produceDealId"))?;
+    Entity::find_by_id(n)
+        .one(w.db)
+        .await?
+        .ok_or_else(|| AppError::not_found(ENTITY, id.as_str()))
+}
+
+/// The same error naming the deal's argument instead of the dispute's.
+fn rename_field(e: AppError, from: &str, to: &str) -> AppError {
+    match e {
+        AppError::BadInput { field, message } if field == from => AppError::BadInput {
+            field: to.into(),
+            message,
+        },
+        other => other,
+    }
+}
+
+/// Marks a deal disputed or back to recorded when a dispute about it opens or is resolved
+/// (within the dispute's transaction): RECORDED → DISPUTED or DISPUTED → RECORDED, only if
+/// nobody moved it first. `reason` is kept as the deal's `disputeReason`.
+pub async fn mark_disputed<C: sea_orm::ConnectionTrait>(
+    c: &C,
+    w: &Writer<'_>,
+    d: &Model,
+    disputed: bool,
+    reason: Option<&str>,
+) -> AppResult<Model> {
+    let (from, to, action) = if disputed {
+        (
+            DealStatus::Recorded,
+            DealStatus::Disputed,
+            "disputeProduceDeal",
+        )
+    } else {
+        (
+            DealStatus::Disputed,
+            DealStatus::Recorded,
+            "reopenProduceDeal",
+        )
+    };
+    if d.status != from {
+        return Err(illegal("deal", d.status.as_str(), to.as_str()));
+    }
+    let mut q = Entity::update_many().col_expr(Column::Status, Expr::value(to.as_str()));
+    if let Some(r) = reason {
+        q = q.col_expr(Column::DisputeReason, Expr::value(r));
+    }
+    let done = q
+        .filter(Column::Id.eq(d.id))
+        .filter(Column::Status.eq(from.as_str()))
+        .exec(c)
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(AppError::Conflict(format!(
+            "the deal changed concurrently; it is no longer {}",
+            from.as_str()
+        )));
+    }
+    let after = Entity::find_by_id(d.id)
+        .one(c)
+        .await?
+        .ok_or_else(|| AppError::not_found(ENTITY, d.id))?;
+    crate::audit::record(c, w, action, ENTITY, d.id, Some(d), Some(&after)).await?;
+    Ok(after)
+}
+
+/// The helper corrects a deal while answering a dispute (within the dispute's transaction): its
+/// amount and its date (in the same year, not in the future). Only if nobody changed it first;
+/// audited with the values before and after.
+pub async fn correct<C: sea_orm::ConnectionTrait>(
+    c: &C,
+    w: &Writer<'_>,
+    d: &Model,
+    amount: Option<i64>,
+    on: Option<chrono::NaiveDate>,
+) -> AppResult<Model> {
+    let mut q = Entity::update_many();
+    if let Some(a) = amount {
+        q = q.col_expr(Column::AmountFen, Expr::value(a));
+    }
+    if let Some(day) = on {
+        event_on("input.correction.on", day)?;
+        if day.year() != d.year {
+            return Err(AppError::bad_input(
+                "input.correction.on",
+                format!("{day} is not in the deal's year {}", d.year),
+            ));
+        }
+        q = q.col_expr(Column::DealOn, Expr::value(day));
+    }
+    let done = q
+        .filter(Column::Id.eq(d.id))
+        .filter(Column::Status.eq(d.status.as_str()))
+        .filter(Column::AmountFen.eq(d.amount_fen))
+        .filter(Column::DealOn.eq(d.deal_on))
+        .exec(c)
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(AppError::Conflict(
+            "the deal changed concurrently; read it again".into(),
+        ));
+    }
+    let after = Entity::find_by_id(d.id)
+        .one(c)
+        .await?
+        .ok_or_else(|| AppError::not_found(ENTITY, d.id))?;
+    crate::audit::record(
+        c,
+        w,
+        "correctProduceDeal",
+        ENTITY,
+        d.id,
+        Some(d),
+        Some(&after),
+    )
+    .await?;
+    Ok(after)
 }

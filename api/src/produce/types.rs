@@ -26,7 +26,8 @@ pub enum DealStatus {
     Recorded,
     /// Confirmed by the origin county.
     Confirmed,
-    /// Disputed by the origin county (see `disputeReason`).
+    /// Disputed by the origin county (see `disputeReason` and `disputes`); back to RECORDED
+    /// when the dispute is resolved.
     Disputed,
 }
 
@@ -88,6 +89,11 @@ crate::object! {
             Ok(Region(r.ok_or_else(|| {
                 crate::error::AppError::not_found("Region", self.0.origin_county_id)
             })?))
+        }
+        /// The disputes raised about this deal, oldest first (none for anonymous callers);
+        /// an unresolved one is a `RECORD_DISPUTED` data-quality finding.
+        [Id] async fn disputes(&self, ctx: &Context<'_>) -> Result<Vec<crate::dispute::Dispute>> {
+            crate::dispute::loader::disputes_of(ctx, entity::enums::DisputeSubjectKind::ProduceDeal, self.0.id).await
         }
     }
 }
@@ -176,7 +182,8 @@ pub struct ConfirmProduceDealInput {
     pub confirmed_on: Date,
 }
 
-/// The origin county disputes a deal: RECORDED → DISPUTED.
+/// The origin county disputes a deal: RECORDED → DISPUTED, opening a dispute (`openDispute`
+/// with the deal's id does the same).
 #[derive(InputObject, Clone)]
 pub struct DisputeProduceDealInput {
     /// The deal (RECORDED), from a county within the caller's region.

@@ -116,7 +116,12 @@ pub async fn assistance(
     // Counted transfers of the year to the regions: received, and allocated (all of them).
     let received = || col("t", "status").eq(enum_lit(&TransferStatus::Received));
     let sums = |q: &mut SelectStatement| {
-        q.expr_as(sum(when(received(), col("t", "amount_fen"))), "rtotal")
+        // What the recipient confirmed it received: less than the amount after a partial receipt.
+        let received_fen = Expr::from(sea_orm::sea_query::Func::coalesce([
+            col("t", "received_amount_fen"),
+            col("t", "amount_fen"),
+        ]));
+        q.expr_as(sum(when(received(), received_fen)), "rtotal")
             .expr_as(sum(when(received(), lit(1))), "rn")
             .expr_as(sum(col("t", "amount_fen")), "atotal")
             .expr_as(count_all(), "an");

@@ -20,6 +20,7 @@ pub enum FindingKind {
     PublicityOverdue,
     FundsIdle,
     ProjectOverdue,
+    RecordDisputed,
 }
 
 /// How many days the time-based findings allow, each overridable per request.
@@ -52,6 +53,7 @@ pub enum Subject {
     Report(i64),
     Region(i64),
     Project(i64),
+    Dispute(i64),
 }
 
 /// One data-quality finding.
@@ -160,7 +162,14 @@ const OVERDUE_PROJECTS: &str = "\
     AND (p.completed_on IS NULL OR p.completed_on > $2) \
     AND NOT (p.status = 'COMPLETED' AND p.completed_on IS NULL)";
 
-/// All findings for a year, judged as of a date under the thresholds: nine statements.
+/// Disputes about records of year `$1` raised before the instant `$2` (the start of the day
+/// after the as-of date, China Standard Time) and not resolved before it.
+const DISPUTED: &str = "\
+    SELECT d.id AS id, d.pairing_id AS pid, d.region_id AS rid, d.opened_at AS o \
+    FROM disputes d \
+    WHERE d.year = $1 AND d.opened_at < $2 AND (d.resolved_at IS NULL OR d.resolved_at >= $2)";
+
+/// All findings for a year, judged as of a date under the thresholds: ten statements.
 pub async fn findings(
     db: &Db,
     year: i32,
@@ -414,6 +423,20 @@ pub async fn findings(
         );
         f.region_id = Some(get(&row, "rid")?);
         f.date = get(&row, "d")?;
+        out.push(f);
+    }
+
+    // 8. Records disputed by their recipient and not resolved as of the date.
+    let q = named(db, DISPUTED, [year.into(), limit.into()]);
+    for row in db.query_all_raw(q).await? {
+        let mut f = Finding::new(
+            FindingKind::RecordDisputed,
+            Subject::Dispute(get(&row, "id")?),
+        );
+        f.pairing_id = Some(get(&row, "pid")?);
+        f.region_id = Some(get(&row, "rid")?);
+        let o: chrono::DateTime<chrono::Utc> = get(&row, "o")?;
+        f.date = Some(o.with_timezone(&cst).date_naive());
         out.push(f);
     }
 

@@ -532,6 +532,10 @@ pub enum DataQualityFindingKind {
     /// A project's planned end lies in or before the year and before the as-of date, and it was
     /// neither completed nor cancelled by then.
     ProjectOverdue,
+    /// A record of the year (transfer, dispatch, deal or placement) was disputed by its
+    /// recipient by the as-of date and the dispute was not resolved by then; `subjectId` is the
+    /// dispute's id and `date` the day it was raised.
+    RecordDisputed,
 }
 
 impl From<Kind> for DataQualityFindingKind {
@@ -546,6 +550,7 @@ impl From<Kind> for DataQualityFindingKind {
             Kind::PublicityOverdue => Self::PublicityOverdue,
             Kind::FundsIdle => Self::FundsIdle,
             Kind::ProjectOverdue => Self::ProjectOverdue,
+            Kind::RecordDisputed => Self::RecordDisputed,
         }
     }
 }
@@ -563,6 +568,7 @@ impl From<DataQualityFindingKind> for Kind {
             D::PublicityOverdue => Kind::PublicityOverdue,
             D::FundsIdle => Kind::FundsIdle,
             D::ProjectOverdue => Kind::ProjectOverdue,
+            D::RecordDisputed => Kind::RecordDisputed,
         }
     }
 }
@@ -613,8 +619,8 @@ impl DataQualityFinding {
     async fn kind(&self) -> DataQualityFindingKind {
         self.0.kind.into()
     }
-    /// Global id of the record concerned (letter, transfer, dispatch, progress report, county or
-    /// project).
+    /// Global id of the record concerned (letter, transfer, dispatch, progress report, county,
+    /// project, or the dispute of a disputed record).
     async fn subject_id(&self) -> ID {
         match self.0.subject {
             Subject::Letter(id) => global_id(NodeKind::ResponsibilityLetter, id),
@@ -623,6 +629,7 @@ impl DataQualityFinding {
             Subject::Report(id) => global_id(NodeKind::ProgressReport, id),
             Subject::Region(id) => global_id(NodeKind::Region, id),
             Subject::Project(id) => global_id(NodeKind::Project, id),
+            Subject::Dispute(id) => global_id(NodeKind::Dispute, id),
         }
     }
     /// The pairing concerned, if any.
@@ -649,7 +656,8 @@ impl DataQualityFinding {
         self.0.quarter
     }
     /// The date concerned: the allocation date of an overdue receipt, the receipt date of an
-    /// unpublicized or idle transfer, an overdue project's planned end, or the future event's date.
+    /// unpublicized or idle transfer, an overdue project's planned end, the future event's date,
+    /// or the day a dispute was raised.
     async fn date(&self) -> Option<Date> {
         self.0.date.map(Date)
     }
@@ -688,6 +696,7 @@ impl DataQualityFinding {
                 "{} on a date after the as-of date",
                 f.event.unwrap_or("event")
             ),
+            Kind::RecordDisputed => "disputed by the recipient and not resolved".to_string(),
         }
     }
 }

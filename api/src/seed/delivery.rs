@@ -208,7 +208,7 @@ async fn deals<C: ConnectionTrait>(c: &C) -> Result<(), DbErr> {
                 Some("合同金额与县里台账不符 (amount differs from the county's ledger)".into()),
             ),
         };
-        entity::produce_deal::ActiveModel {
+        let deal = entity::produce_deal::ActiveModel {
             id: NotSet,
             pairing_id: Set(t.pairing_id),
             helper_id: Set(t.helper_id),
@@ -227,14 +227,59 @@ async fn deals<C: ConnectionTrait>(c: &C) -> Result<(), DbErr> {
             evidence_ref: Set(Some(format!("DEMO-DEAL-{}", i + 1))),
             status: Set(status),
             confirmed_on: Set(confirmed),
-            dispute_reason: Set(dispute),
+            dispute_reason: Set(dispute.clone()),
             idempotency_key: Set(None),
             request_hash: Set(None),
             created_at: Set(chrono::Utc::now()),
         }
         .insert(c)
         .await?;
+        // A disputed deal has its open dispute, as `disputeProduceDeal` would have left it.
+        if let Some(reason) = dispute {
+            open_dispute(c, &deal, reason).await?;
+        }
     }
+    Ok(())
+}
+
+/// The open dispute of a demo deal the county disputed.
+async fn open_dispute<C: ConnectionTrait>(
+    c: &C,
+    deal: &entity::produce_deal::Model,
+    reason: String,
+) -> Result<(), DbErr> {
+    use entity::enums::{DisputeStatus, DisputeSubjectKind};
+    let kind = DisputeSubjectKind::ProduceDeal;
+    entity::dispute::ActiveModel {
+        id: NotSet,
+        subject_kind: Set(kind),
+        subject_id: Set(deal.id),
+        pairing_id: Set(deal.pairing_id),
+        helper_id: Set(deal.helper_id),
+        region_id: Set(deal.origin_county_id),
+        province_id: Set(deal.origin_province_id),
+        year: Set(deal.year),
+        status: Set(DisputeStatus::Open),
+        reason: Set(reason),
+        opened_by: Set("demo-county".into()),
+        opened_at: Set(day(deal.year, 7, 1)?
+            .and_hms_opt(2, 0, 0)
+            .ok_or_else(|| DbErr::Custom("time of day".into()))?
+            .and_utc()),
+        answer: Set(None),
+        answered_by: Set(None),
+        answered_at: Set(None),
+        previous_amount_fen: Set(None),
+        corrected_amount_fen: Set(None),
+        previous_on: Set(None),
+        corrected_on: Set(None),
+        resolution: Set(None),
+        resolved_by: Set(None),
+        resolved_at: Set(None),
+        open_key: Set(Some(format!("{}:{}", kind.as_str(), deal.id))),
+    }
+    .insert(c)
+    .await?;
     Ok(())
 }
 

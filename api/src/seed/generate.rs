@@ -727,6 +727,7 @@ fn transfers(
             idempotency_key: None,
             request_hash: None,
             created_at: at(planned, office_hours(rng)),
+            received_amount_fen: None,
         });
     }
 }

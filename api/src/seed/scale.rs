@@ -392,6 +392,7 @@ pub async fn load_scale(
             idempotency_key: None,
             request_hash: None,
             created_at: stamp(planned),
+            received_amount_fen: None,
         }));
         if batch.len() == CHUNK {
             insert(

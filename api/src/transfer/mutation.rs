@@ -38,7 +38,8 @@ impl TransferMutation {
         ))
     }
 
-    /// The recipient confirms the money arrived: ALLOCATED → RECEIVED.
+    /// The recipient confirms the money arrived, all of it or a part (`receivedAmount`):
+    /// ALLOCATED → RECEIVED.
     async fn confirm_fund_receipt(
         &self,
         ctx: &Context<'_>,

@@ -289,6 +289,7 @@ use super::types::{
 };
 use crate::error::AppError;
 use crate::graphql::node::{NodeKind, expect_global_id};
+use crate::graphql::scalars::Decimal;
 use crate::pairing::service::parties;
 use crate::region_code;
 use crate::write::{Writer, allow, amount_fen, event_on, illegal, region_by_code, year_in_pairing};
@@ -468,6 +469,7 @@ pub async fn record(w: &Writer<'_>, input: RecordFundTransferInput) -> AppResult
         idempotency_key: Set(key.clone()),
         request_hash: Set(Some(hash.clone())),
         created_at: Set(chrono::Utc::now()),
+        received_amount_fen: Set(None),
     };
     let attempt = async {
         let txn = w.db.begin().await?;
@@ -624,12 +626,33 @@ pub async fn confirm_receipt(w: &Writer<'_>, input: ConfirmFundReceiptInput) -> 
             format!("received on {received}, before it was allocated on {allocated}"),
         ));
     }
+    let partial = match &input.received_amount {
+        None => None,
+        Some(a) => {
+            let fen = amount_fen("input.receivedAmount", a)?;
+            if fen > t.amount_fen {
+                return Err(AppError::bad_input(
+                    "input.receivedAmount",
+                    format!(
+                        "{} is more than the transfer's amount {}",
+                        a.0,
+                        Decimal::from_minor(t.amount_fen, 2).0
+                    ),
+                ));
+            }
+            // The whole amount is stored as a receipt of the whole amount.
+            (fen < t.amount_fen).then_some(fen)
+        }
+    };
     transition(
         w,
         "confirmFundReceipt",
         &t,
         TransferStatus::Received,
-        &[(Column::ReceivedOn, received.into())],
+        &[
+            (Column::ReceivedOn, received.into()),
+            (Column::ReceivedAmountFen, partial.into()),
+        ],
         None,
     )
     .await
@@ -666,3 +689,86 @@ crate::child_page_loader!(
     PairingId,
     |m| m.pairing_id
 );
+
+/// The amount the recipient confirmed it received: the whole amount unless it confirmed less;
+/// `None` before receipt. Every figure of received money uses this one basis.
+pub fn received_fen(t: &Model) -> Option<i64> {
+    (t.status == TransferStatus::Received).then(|| t.received_amount_fen.unwrap_or(t.amount_fen))
+}
+
+/// The helper corrects a transfer while answering a dispute (within the caller's transaction):
+/// its amount (not below what was confirmed received; a receipt of the whole amount stays at
+/// the amount confirmed) and its allocation date (in the transfer's year, not after its
+/// receipt). Only if nobody changed it first; audited with the values before and after.
+pub async fn correct<C: ConnectionTrait>(
+    c: &C,
+    w: &Writer<'_>,
+    t: &Model,
+    amount: Option<i64>,
+    on: Option<chrono::NaiveDate>,
+) -> AppResult<Model> {
+    let mut q = Entity::update_many();
+    if let Some(a) = amount {
+        if let Some(received) = received_fen(t)
+            && a < received
+        {
+            return Err(AppError::bad_input(
+                "input.correction.amount",
+                format!(
+                    "{} is less than the {} the recipient confirmed it received",
+                    Decimal::from_minor(a, 2).0,
+                    Decimal::from_minor(received, 2).0
+                ),
+            ));
+        }
+        q = q.col_expr(Column::AmountFen, Expr::value(a));
+        if t.status == TransferStatus::Received && t.received_amount_fen.is_none() {
+            q = q.col_expr(Column::ReceivedAmountFen, Expr::value(t.amount_fen));
+        }
+    }
+    if let Some(d) = on {
+        if t.allocated_on.is_none() {
+            return Err(AppError::bad_input(
+                "input.correction.on",
+                "the transfer has not been allocated: there is no allocation date to correct",
+            ));
+        }
+        allocated_in_year("input.correction.on", d, t.year)?;
+        if let Some(received) = t.received_on
+            && d > received
+        {
+            return Err(AppError::bad_input(
+                "input.correction.on",
+                format!("allocated on {d}, after it was received on {received}"),
+            ));
+        }
+        q = q.col_expr(Column::AllocatedOn, Expr::value(d));
+    }
+    let mut q = q
+        .filter(Column::Id.eq(t.id))
+        .filter(Column::Status.eq(t.status.as_str()))
+        .filter(Column::AmountFen.eq(t.amount_fen));
+    if let Some(d) = t.allocated_on {
+        q = q.filter(Column::AllocatedOn.eq(d));
+    }
+    if q.exec(c).await?.rows_affected != 1 {
+        return Err(AppError::Conflict(
+            "the transfer changed concurrently; read it again".into(),
+        ));
+    }
+    let after = Entity::find_by_id(t.id)
+        .one(c)
+        .await?
+        .ok_or_else(|| AppError::not_found(ENTITY, t.id))?;
+    crate::audit::record(
+        c,
+        w,
+        "correctFundTransfer",
+        ENTITY,
+        t.id,
+        Some(t),
+        Some(&after),
+    )
+    .await?;
+    Ok(after)
+}

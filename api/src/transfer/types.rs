@@ -98,6 +98,9 @@ crate::object! {
         allocatedOn: Option<Date> [AllocatedOn] = m.allocated_on.map(Date);
         /// When the recipient confirmed receipt.
         receivedOn: Option<Date> [ReceivedOn] = m.received_on.map(Date);
+        /// How much the recipient confirmed it received, in yuan: the amount, or less after a
+        /// partial receipt; `null` until received. Every received figure sums this.
+        receivedAmount: Option<Decimal> [Status, AmountFen, ReceivedAmountFen] = super::service::received_fen(m).map(|f| Decimal::from_minor(f, 2));
         /// When its use was published under the announcement system.
         publicizedOn: Option<Date> [PublicizedOn] = m.publicized_on.map(Date);
         /// What the money is for.
@@ -153,11 +156,17 @@ crate::object! {
             let fen = crate::expenditure::loader::figure(ctx, crate::expenditure::loader::SpendKey::TransferSpent(self.row.id)).await?;
             Ok(Decimal::from_minor(fen, 2))
         }
-        /// `spent` divided by `amount` (0 to 1).
-        [Id, AmountFen] async fn spendRate(&self, ctx: &Context<'_>) -> Result<f64> {
+        /// `spent` divided by `receivedAmount` (0 to 1; by `amount` before receipt).
+        [Id, Status, AmountFen, ReceivedAmountFen] async fn spendRate(&self, ctx: &Context<'_>) -> Result<f64> {
             let fen = crate::expenditure::loader::figure(ctx, crate::expenditure::loader::SpendKey::TransferSpent(self.row.id)).await?;
+            let base = super::service::received_fen(&self.row).unwrap_or(self.row.amount_fen);
             // Amounts are more than zero (checked on every write and in the table).
-            Ok(fen as f64 / self.row.amount_fen.max(1) as f64)
+            Ok(fen as f64 / base.max(1) as f64)
+        }
+        /// The disputes raised about this transfer, oldest first (none for anonymous callers);
+        /// an unresolved one is a `RECORD_DISPUTED` data-quality finding.
+        [Id] async fn disputes(&self, ctx: &Context<'_>) -> Result<Vec<crate::dispute::Dispute>> {
+            crate::dispute::loader::disputes_of(ctx, entity::enums::DisputeSubjectKind::FundTransfer, self.row.id).await
         }
     }
 }
@@ -269,6 +278,9 @@ pub struct ConfirmFundReceiptInput {
     pub fund_transfer_id: ID,
     /// When the money arrived: on or after it was allocated, not in the future.
     pub received_on: Date,
+    /// How much arrived, in yuan, when it was less than the transfer's amount (a partial
+    /// receipt): more than zero, at most the amount. Omitted: the whole amount arrived.
+    pub received_amount: Option<Decimal>,
 }
 
 /// A helper (or the national office, as a correction) cancels a transfer not yet received.

@@ -1,4 +1,5 @@
 //! Verified delivery beyond money: inspection findings and their rectification.
+mod disputes;
 mod indicators;
 mod inspection;
 mod labor;
@@ -115,5 +116,46 @@ pub async fn placement(
     .insert(db)
     .await
     .expect("insert placement")
+    .id
+}
+
+/// An OPEN dispute about the record `subject` of `kind`; `owner` is its pairing, helper, region
+/// and province.
+pub async fn dispute(
+    db: &DatabaseConnection,
+    kind: entity::enums::DisputeSubjectKind,
+    subject: i64,
+    owner: [i64; 4],
+    year: i32,
+) -> i64 {
+    let [pairing, helper, region, province] = owner;
+    entity::dispute::ActiveModel {
+        id: NotSet,
+        subject_kind: Set(kind),
+        subject_id: Set(subject),
+        pairing_id: Set(pairing),
+        helper_id: Set(helper),
+        region_id: Set(region),
+        province_id: Set(province),
+        year: Set(year),
+        status: Set(entity::enums::DisputeStatus::Open),
+        reason: Set("fixture".into()),
+        opened_by: Set("fixture".into()),
+        opened_at: Set(chrono::Utc::now()),
+        answer: Set(None),
+        answered_by: Set(None),
+        answered_at: Set(None),
+        previous_amount_fen: Set(None),
+        corrected_amount_fen: Set(None),
+        previous_on: Set(None),
+        corrected_on: Set(None),
+        resolution: Set(None),
+        resolved_by: Set(None),
+        resolved_at: Set(None),
+        open_key: Set(Some(format!("{}:{subject}", kind.as_str()))),
+    }
+    .insert(db)
+    .await
+    .expect("insert dispute")
     .id
 }

@@ -1,0 +1,34 @@
+use super::types::{Dispute, DisputeConnection, DisputeFilter, DisputeOrder};
+use crate::connection::PageArgs;
+use crate::graphql::ContextExt;
+use async_graphql::{Context, Object, Result};
+
+#[derive(Default)]
+pub struct DisputeQuery;
+
+#[Object]
+impl DisputeQuery {
+    /// Disputes of transfers, dispatches, deals and placements (authenticated callers).
+    async fn disputes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return at most this many from the start (0 to 100).")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return at most this many from the end (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Narrows the list.")] filter: Option<DisputeFilter>,
+        #[graphql(desc = "Sort order; by id ascending when omitted.")] order_by: Option<
+            DisputeOrder,
+        >,
+    ) -> Result<DisputeConnection> {
+        let page = super::service::page(
+            ctx.db(),
+            ctx.identity(),
+            &filter.unwrap_or_default(),
+            order_by.unwrap_or_default(),
+            &PageArgs::new(first, after, last, before),
+        )
+        .await?;
+        Ok(DisputeConnection::from_page(page, Dispute::from))
+    }
+}
