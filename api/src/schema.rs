@@ -185,6 +185,7 @@ pub struct Query(
     crate::inspection::query::InspectionQuery,
     crate::produce::query::ProduceQuery,
     crate::labor::query::LaborQuery,
+    crate::expenditure::query::ExpenditureQuery,
 );
 
 /// The platform's writes: each one input object, one transaction, one audit event.
