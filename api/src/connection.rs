@@ -640,6 +640,90 @@ where
         .collect())
 }
 
+/// The pages of several groups of one list in one statement, for lists whose parent is not a
+/// column of the entity: `select` is joined so that each of its rows carries the group `group`
+/// evaluates to (a row may appear once in each of several groups), and the first `limit + 1`
+/// rows of each group are numbered by a window, exactly as [`fetch_child_pages`] does by a
+/// parent column.
+#[allow(clippy::too_many_arguments)]
+pub async fn fetch_grouped_pages<E>(
+    db: &Db,
+    select: Select<E>,
+    group: Expr,
+    groups: &[i64],
+    ordering: &Ordering<E>,
+    args: &PageArgs,
+    with_total: bool,
+) -> AppResult<HashMap<i64, Page<E::Model>>>
+where
+    E: EntityTrait,
+    E::Model: Send + Sync + FromRow,
+{
+    use sea_orm::sea_query::OverStatement;
+    let (limit, backwards) = page_size(args)?;
+    let backend = db.get_database_backend();
+    let mut totals: HashMap<i64, i64> = HashMap::new();
+    if with_total && !groups.is_empty() {
+        let counts: Vec<(i64, i64)> = select
+            .clone()
+            .select_only()
+            .column_as(group.clone(), "g")
+            .column_as(Expr::cust("COUNT(*)"), "n")
+            .group_by(group.clone())
+            .into_tuple()
+            .all(db)
+            .await?;
+        totals.extend(counts);
+    }
+    let mut by_group: HashMap<i64, Vec<E::Model>> = HashMap::new();
+    if limit > 0 && !groups.is_empty() {
+        let ascending = ordering.descending == backwards;
+        let order = if ascending { Order::Asc } else { Order::Desc };
+        let mut window = WindowStatement::new();
+        window.add_partition_by(group.clone());
+        if ordering.column.as_str() != ordering.id.as_str() {
+            window.order_by((E::default(), ordering.column), order.clone());
+        }
+        window.order_by((E::default(), ordering.id), order);
+        let mut inner = apply_cursors(select, ordering, args)?.into_query();
+        inner.expr_as(group, Alias::new("page_group"));
+        inner.expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new("page_rn"));
+        let outer = Query::select()
+            .column(Asterisk)
+            .from_subquery(inner, Alias::new("page"))
+            .and_where(Expr::col(Alias::new("page_rn")).lte((limit + 1) as i64))
+            .order_by(Alias::new("page_rn"), Order::Asc)
+            .to_owned();
+        let expected_rows = groups.len().saturating_mul(limit as usize + 1);
+        // The model's columns, then the group it was found under.
+        let rows = db
+            .query_rows_with(backend.build(&outer), expected_rows, |row, checked| {
+                let (model, next) = E::Model::from_row_at(row, checked, Columns::ALL, 0)?;
+                let group = <i64 as entity::row::Col>::col(row, next, checked)?;
+                Ok((group, model))
+            })
+            .await?;
+        for (group, model) in rows {
+            by_group.entry(group).or_default().push(model);
+        }
+    }
+    Ok(groups
+        .iter()
+        .map(|id| {
+            let rows = by_group.remove(id).unwrap_or_default();
+            let total = if with_total {
+                TotalCount::Known(totals.get(id).copied().unwrap_or(0))
+            } else {
+                TotalCount::Unknown
+            };
+            (
+                *id,
+                into_page(rows, |m| m, limit, backwards, ordering, args, total),
+            )
+        })
+        .collect())
+}
+
 /// `select` in `ordering` (`order` applied to its column, then its id), cut at one row past
 /// `limit`: the page and the row that tells whether another follows.
 fn ordered_page<E: EntityTrait>(
@@ -792,52 +876,63 @@ fn project<E: EntityTrait>(select: Select<E>, columns: Columns) -> Select<E> {
     )
 }
 
-/// A page of a list computed in memory (already filtered and in its final order), under the same
-/// Relay rules as a table's pages. A cursor holds the item's position in the list, so a list that
-/// changes between two requests may shift by the items added or removed before the cursor.
-pub fn page_of_list<T>(items: Vec<T>, name: &'static str, args: &PageArgs) -> AppResult<Page<T>> {
+/// A page of a list computed in memory, sorted by `key` (ascending, one item per key), under the
+/// same Relay rules as a table's pages. A cursor holds the item's key, not its position: a page
+/// is "the items after (or before) this key", so a list that changes between two requests neither
+/// repeats nor skips the items that are in it both times, whether or not the cursor's own item
+/// is still there.
+pub fn page_of_keyed_list<T, K>(
+    items: Vec<T>,
+    name: &'static str,
+    key: impl Fn(&T) -> K,
+    args: &PageArgs,
+) -> AppResult<Page<T>>
+where
+    K: Ord + Serialize + serde::de::DeserializeOwned,
+{
     let (limit, backwards) = page_size(args)?;
     let total = items.len();
-    let position = |field: &str, raw: &Option<String>| -> AppResult<Option<usize>> {
+    let bad = |field: &str| {
+        AppError::bad_input(
+            field,
+            "malformed cursor; use a cursor returned by this list",
+        )
+    };
+    let decode = |field: &str, raw: &Option<String>| -> AppResult<Option<K>> {
         raw.as_deref()
-            .map(|raw| {
-                let c = decode_cursor(field, raw, name)?;
-                usize::try_from(c.id).map_err(|_| {
-                    AppError::bad_input(
-                        field,
-                        "malformed cursor; use a cursor returned by this list",
-                    )
-                })
+            .map(|raw| match decode_cursor(field, raw, name)?.v {
+                SortValue::Text(k) => serde_json::from_str::<K>(&k).map_err(|_| bad(field)),
+                _ => Err(bad(field)),
             })
             .transpose()
     };
-    // The window between the cursors: (after, before), exclusive.
-    let start = position("after", &args.after)?
-        .map_or(0, |p| p + 1)
-        .min(total);
-    let end = position("before", &args.before)?
-        .unwrap_or(total)
-        .clamp(start, total);
+    let after = decode("after", &args.after)?;
+    let before = decode("before", &args.before)?;
+    // The window between the cursors' keys: (after, before), exclusive.
+    let start = after
+        .as_ref()
+        .map_or(0, |a| items.partition_point(|x| key(x) <= *a));
+    let end = before
+        .as_ref()
+        .map_or(total, |b| items.partition_point(|x| key(x) < *b))
+        .max(start);
     let limit = limit as usize;
     let (from, to) = if backwards {
         (end.saturating_sub(limit).max(start), end)
     } else {
         (start, (start + limit).min(end))
     };
-    let rows = items
-        .into_iter()
-        .enumerate()
-        .skip(from)
-        .take(to - from)
-        .map(|(i, item)| {
-            let cursor = Cursor {
-                o: name.into(),
-                v: SortValue::Int(i as i64),
-                id: i as i64,
-            };
-            (cursor, item)
-        })
-        .collect();
+    let mut rows = Vec::with_capacity(to - from);
+    for item in items.into_iter().skip(from).take(to - from) {
+        let k = serde_json::to_string(&key(&item))
+            .map_err(|e| AppError::Internal(format!("cursor key: {e}")))?;
+        let cursor = Cursor {
+            o: name.into(),
+            v: SortValue::Text(k),
+            id: 0,
+        };
+        rows.push((cursor, item));
+    }
     let (has_next_page, has_previous_page) = if backwards {
         (args.before.is_some(), from > start)
     } else {

@@ -193,6 +193,7 @@ pub struct Query(
     crate::produce::query::ProduceQuery,
     crate::labor::query::LaborQuery,
     crate::dispute::query::DisputeQuery,
+    crate::expenditure::query::ExpenditureQuery,
 );
 
 /// The platform's writes: each one input object, one transaction, one audit event.

@@ -2,6 +2,7 @@
 //! (`spent`, `spendRate`, `fundedAmount`) computed from it in SQL.
 pub mod loader;
 pub mod mutation;
+pub mod query;
 pub mod service;
 pub mod types;
 

@@ -205,3 +205,207 @@ async fn replay(
         ))
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Reading expenditures: the one read path of every expenditure list.
+
+use super::types::{ExpenditureFilter, ExpenditureOrder, ExpenditureOrderField};
+use crate::auth::Identity;
+use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
+use crate::db::Db;
+use crate::graphql::loader::Loaders;
+use crate::graphql::{OrderDirection, child_page};
+use chrono::NaiveDate;
+
+/// Whether the caller may read expenditures at all: as `node(id:)` reads one, authenticated
+/// callers only (anonymous callers read the spent figures of publicized transfers and projects).
+pub fn visible(identity: &Identity) -> bool {
+    identity.is_authenticated()
+}
+
+fn ordering(order: ExpenditureOrder) -> Ordering<Entity> {
+    let descending = order.direction == OrderDirection::Desc;
+    match order.field {
+        ExpenditureOrderField::Id => Ordering {
+            name: "expenditure.id",
+            column: Column::Id,
+            id: Column::Id,
+            descending,
+            key: |m| SortValue::Int(m.id),
+            row_id: |m| m.id,
+        },
+        ExpenditureOrderField::Amount => Ordering {
+            name: "expenditure.amount",
+            column: Column::AmountFen,
+            id: Column::Id,
+            descending,
+            key: |m| SortValue::Int(m.amount_fen),
+            row_id: |m| m.id,
+        },
+        ExpenditureOrderField::SpentOn => Ordering {
+            name: "expenditure.on",
+            column: Column::SpentOn,
+            id: Column::Id,
+            descending,
+            key: |m| SortValue::Date(m.spent_on),
+            row_id: |m| m.id,
+        },
+    }
+}
+
+/// An expenditure list: its filter (ids decoded, the region as its pattern), order and whether
+/// the caller may read any.
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct ExpenditureListSpec {
+    pub project_id: Option<i64>,
+    pub fund_transfer_id: Option<i64>,
+    pub region_pattern: Option<String>,
+    pub year: Option<i32>,
+    pub spent_after: Option<NaiveDate>,
+    pub spent_before: Option<NaiveDate>,
+    pub order: ExpenditureOrder,
+    pub visible: bool,
+}
+
+/// The list an expenditure list nests under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Parent {
+    Project(i64),
+    FundTransfer(i64),
+}
+
+/// One page of expenditures: the one read path of every expenditure list. Under a project or a
+/// transfer the page is batched with its sibling pages through the request's loader.
+pub async fn page(
+    db: &Db,
+    loaders: &Loaders,
+    identity: &Identity,
+    filter: ExpenditureFilter,
+    parent: Option<Parent>,
+    order: ExpenditureOrder,
+    args: PageArgs,
+    with_total: bool,
+) -> AppResult<Page<Model>> {
+    let spec = spec(identity, filter, order)?;
+    match parent {
+        Some(Parent::Project(id)) => {
+            let loader = loaders.get::<ExpendituresByProject>();
+            child_page(&loader.0, id, spec, args, with_total).await
+        }
+        Some(Parent::FundTransfer(id)) => {
+            let loader = loaders.get::<ExpendituresByTransfer>();
+            child_page(&loader.0, id, spec, args, with_total).await
+        }
+        None => {
+            let (select, ordering) = build(&spec)?;
+            fetch_page(db, select, &ordering, &args).await
+        }
+    }
+}
+
+/// The list's spec from the caller's filter: ids and codes checked, naming the argument.
+fn spec(
+    identity: &Identity,
+    f: ExpenditureFilter,
+    order: ExpenditureOrder,
+) -> AppResult<ExpenditureListSpec> {
+    let project_id = f
+        .project_id
+        .map(|id| expect_global_id("filter.projectId", &id, NodeKind::Project))
+        .transpose()?;
+    let fund_transfer_id = f
+        .fund_transfer_id
+        .map(|id| expect_global_id("filter.fundTransferId", &id, NodeKind::FundTransfer))
+        .transpose()?;
+    let region_pattern = f
+        .region_code
+        .map(|code| {
+            region_code::within_pattern(&code)
+                .map_err(|_| AppError::bad_input("filter.regionCode", "not a GB/T 2260 code"))
+        })
+        .transpose()?;
+    if let (Some(a), Some(b)) = (&f.spent_after, &f.spent_before)
+        && a.0 > b.0
+    {
+        return Err(AppError::bad_input(
+            "filter.spentBefore",
+            "lies before filter.spentAfter",
+        ));
+    }
+    Ok(ExpenditureListSpec {
+        project_id,
+        fund_transfer_id,
+        region_pattern,
+        year: f.year,
+        spent_after: f.spent_after.map(|d| d.0),
+        spent_before: f.spent_before.map(|d| d.0),
+        order,
+        visible: visible(identity),
+    })
+}
+
+/// The filtered select and ordering of an expenditure list.
+pub fn build(spec: &ExpenditureListSpec) -> AppResult<(sea_orm::Select<Entity>, Ordering<Entity>)> {
+    use entity::{fund_transfer as ft, region};
+    use sea_orm::sea_query::{JoinType, Query};
+    let mut q = Entity::find();
+    if !spec.visible {
+        q = q.filter(Expr::val(1).eq(0));
+    }
+    if let Some(id) = spec.project_id {
+        q = q.filter(Column::ProjectId.eq(id));
+    }
+    if let Some(id) = spec.fund_transfer_id {
+        q = q.filter(Column::FundTransferId.eq(id));
+    }
+    if let Some(d) = spec.spent_after {
+        q = q.filter(Column::SpentOn.gte(d));
+    }
+    if let Some(d) = spec.spent_before {
+        q = q.filter(Column::SpentOn.lte(d));
+    }
+    if spec.year.is_some() || spec.region_pattern.is_some() {
+        // The transfers the money came from: of the year, addressed within the region.
+        let mut transfers = Query::select()
+            .column((ft::Entity, ft::Column::Id))
+            .from(ft::Entity)
+            .to_owned();
+        if let Some(y) = spec.year {
+            transfers.and_where(Expr::col((ft::Entity, ft::Column::Year)).eq(y));
+        }
+        if let Some(pattern) = &spec.region_pattern {
+            transfers
+                .join(
+                    JoinType::Join,
+                    region::Entity,
+                    Expr::col((region::Entity, region::Column::Id))
+                        .equals((ft::Entity, ft::Column::RecipientId)),
+                )
+                .and_where(
+                    Expr::col((region::Entity, region::Column::Code)).like(pattern.as_str()),
+                );
+        }
+        q = q.filter(Column::FundTransferId.in_subquery(transfers));
+    }
+    Ok((q, ordering(spec.order)))
+}
+
+crate::child_page_loader!(
+    /// The `expenditures` pages of a request's projects.
+    ExpendituresByProject,
+    expenditure,
+    ExpenditureListSpec,
+    build,
+    ProjectId,
+    |m| m.project_id
+);
+
+crate::child_page_loader!(
+    /// The `expenditures` pages of a request's transfers.
+    ExpendituresByTransfer,
+    expenditure,
+    ExpenditureListSpec,
+    build,
+    FundTransferId,
+    |m| m.fund_transfer_id
+);

@@ -1,9 +1,10 @@
 use crate::graphql::ContextExt;
 use crate::graphql::node::{NodeKind, global_id};
 use crate::graphql::scalars::{Date, Decimal};
+use crate::graphql::{OrderDirection, define_connection};
 use crate::project::Project;
 use crate::transfer::FundTransfer;
-use async_graphql::{Context, ID, InputObject, Result};
+use async_graphql::{Context, Enum, ID, InputObject, Result};
 use entity::expenditure::Model;
 
 /// Money spent on a project from a received transfer.
@@ -73,3 +74,59 @@ pub struct ExpenditurePayload {
     /// The expenditure written.
     pub expenditure: Expenditure,
 }
+
+/// Narrows a list of expenditures.
+#[derive(InputObject, Default, Clone)]
+pub struct ExpenditureFilter {
+    /// Only spending on this project.
+    pub project_id: Option<ID>,
+    /// Only spending from this transfer.
+    pub fund_transfer_id: Option<ID>,
+    /// Only spending from transfers addressed to the region with this code or a region within
+    /// it (as `RegionAssistance.spent` counts it).
+    pub region_code: Option<String>,
+    /// Only spending from transfers counting toward this year (the transfer's year, as
+    /// `RegionAssistance.spent` counts it), whenever the money was spent.
+    pub year: Option<i32>,
+    /// Only money spent on or after this date.
+    pub spent_after: Option<Date>,
+    /// Only money spent on or before this date.
+    pub spent_before: Option<Date>,
+}
+
+/// What expenditures can be sorted by.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Hash, Default, Debug)]
+pub enum ExpenditureOrderField {
+    /// Recording order.
+    #[default]
+    Id,
+    /// Amount.
+    Amount,
+    /// When the money was spent.
+    SpentOn,
+}
+
+/// Sort order of an expenditure list.
+#[derive(InputObject, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct ExpenditureOrder {
+    /// The field to sort by.
+    #[graphql(default)]
+    pub field: ExpenditureOrderField,
+    /// Ascending or descending.
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+impl crate::graphql::plain::PlainObject for Expenditure {
+    fn plain_leaf(&self, out: &mut crate::graphql::json::Json, name: &str) -> bool {
+        self.write_leaf(out, name)
+    }
+}
+
+define_connection!(
+    ExpenditureConnection,
+    ExpenditureEdge,
+    Expenditure,
+    "A page of expenditures.",
+    "An expenditure in a page, with its cursor."
+);

@@ -62,7 +62,8 @@ crate::object! {
     /// The year's progress over all pairings in which this organization is the helper (with
     /// `includeSubordinates`, also those of the governments whose region lies within its
     /// region: a province's cities and districts): summed targets of the signed letters against
-    /// the records, per indicator. Public.
+    /// the records, per indicator (with `includeSubordinates`, the records of the pairings with a
+    /// signed letter of the year only). Public.
     async fn progress(
         &self,
         ctx: &Context<'_>,
@@ -73,7 +74,7 @@ crate::object! {
         )]
         verified_only: bool,
         #[graphql(
-            desc = "Also count the pairings of the city, county and district governments whose region lies within this organization's region (none for an organization without a region).",
+            desc = "Also count the pairings of the city, county and district governments whose region lies within this organization's region (none for an organization without a region). Target and achieved then have one basis: the pairings with a SIGNED letter of the year (the records of a pairing without one count toward nothing, so the completion rate compares like with like).",
             default = false
         )]
         include_subordinates: bool,

@@ -61,18 +61,40 @@ pub async fn page(
     projection: &Projection,
 ) -> AppResult<Page<Model>> {
     let parent = (filter.helper_id.take(), filter.recipient_id.take());
+    // A region's `pairingsCovering`: the region's id and code leave the spec, so that the pages
+    // of sibling regions share one.
+    let covering = match filter.covering_id.take() {
+        Some(id) => filter.covering_code.take().map(|code| (id, code)),
+        None => None,
+    };
     let spec = PairingListSpec { filter, order };
-    let nested = parent.0.is_some() || parent.1.is_some();
-    let page = match parent {
-        (Some(helper), _) => {
+    let nested = parent.0.is_some() || parent.1.is_some() || covering.is_some();
+    let page = match (parent, covering) {
+        ((Some(helper), _), _) => {
             let by_helper = loaders.get::<PairingsByHelper>();
             child_page(&by_helper.0, helper, spec, args, projection.total).await?
         }
-        (None, Some(recipient)) => {
+        ((None, Some(recipient)), _) => {
             let by_recipient = loaders.get::<PairingsByRecipient>();
             child_page(&by_recipient.0, recipient, spec, args, projection.total).await?
         }
-        (None, None) => {
+        ((None, None), Some((region, code))) => {
+            crate::connection::page_size(&args)?;
+            let key = CoveringKey {
+                region,
+                code,
+                spec,
+                args,
+                with_total: projection.total,
+            };
+            loaders
+                .get::<PairingsCovering>()
+                .0
+                .load_one(key)
+                .await?
+                .ok_or_else(|| crate::error::AppError::Internal("missing covering page".into()))?
+        }
+        ((None, None), None) => {
             let (select, ordering) = build(&spec)?;
             fetch_page(db, select, &ordering, &args).await?
         }
@@ -354,6 +376,126 @@ crate::child_page_loader!(
     RecipientId,
     |m| m.recipient_id
 );
+
+/// One region's `pairingsCovering` page: the region (its id and code), the list spec and the
+/// paging arguments.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct CoveringKey {
+    pub region: i64,
+    pub code: String,
+    pub spec: PairingListSpec,
+    pub args: PageArgs,
+    pub with_total: bool,
+}
+
+/// Loads the `pairingsCovering` pages of a request's regions: one statement per list spec and
+/// paging arguments (two with `totalCount`), whatever the number of regions. Each region's
+/// row in the statement's table of `(region, ancestor code)` pairs joins the pairings whose
+/// recipient has that code, so a pairing appears under every region it reaches.
+pub struct CoveringLoader(Db);
+
+impl async_graphql::dataloader::Loader<CoveringKey> for CoveringLoader {
+    type Value = Page<Model>;
+    type Error = std::sync::Arc<crate::error::AppError>;
+
+    async fn load(
+        &self,
+        keys: &[CoveringKey],
+    ) -> Result<std::collections::HashMap<CoveringKey, Page<Model>>, Self::Error> {
+        use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, UnionType};
+        use sea_orm::{QueryTrait, Value};
+        use std::collections::{BTreeMap, HashMap};
+        let mut groups: HashMap<(PairingListSpec, PageArgs, bool), BTreeMap<i64, String>> =
+            HashMap::new();
+        for k in keys {
+            groups
+                .entry((k.spec.clone(), k.args.clone(), k.with_total))
+                .or_default()
+                .insert(k.region, k.code.clone());
+        }
+        let mut out = HashMap::new();
+        for ((spec, args, with_total), regions) in groups {
+            // `(region id, code of the region or of a region above it)`, one row each.
+            let mut table: Option<sea_orm::sea_query::SelectStatement> = None;
+            for (id, code) in &regions {
+                let mut codes = crate::region_code::ancestors(code);
+                if codes.is_empty() {
+                    codes.push(code.clone());
+                }
+                for ancestor in codes {
+                    let row = Query::select()
+                        .expr_as(Expr::val(*id).cast_as("BIGINT"), "cid")
+                        .expr_as(Expr::val(Value::from(ancestor)).cast_as("TEXT"), "acode")
+                        .to_owned();
+                    match table.as_mut() {
+                        Some(t) => {
+                            t.union(UnionType::All, row);
+                        }
+                        None => table = Some(row),
+                    }
+                }
+            }
+            let ids: Vec<i64> = regions.keys().copied().collect();
+            let pages = match table {
+                Some(table) => {
+                    let (mut select, ordering) = build(&spec).map_err(std::sync::Arc::new)?;
+                    QueryTrait::query(&mut select)
+                        .join_as(
+                            JoinType::Join,
+                            region::Entity,
+                            Alias::new("cover_region"),
+                            Expr::col((Alias::new("cover_region"), region::Column::Id))
+                                .equals((Entity, Column::RecipientId)),
+                        )
+                        .join_subquery(
+                            JoinType::Join,
+                            table,
+                            Alias::new("cover"),
+                            Expr::col((Alias::new("cover"), Alias::new("acode")))
+                                .equals((Alias::new("cover_region"), region::Column::Code)),
+                        );
+                    crate::connection::fetch_grouped_pages(
+                        &self.0,
+                        select,
+                        Expr::col((Alias::new("cover"), Alias::new("cid"))),
+                        &ids,
+                        &ordering,
+                        &args,
+                        with_total,
+                    )
+                    .await
+                    .map_err(std::sync::Arc::new)?
+                }
+                None => HashMap::new(),
+            };
+            for (region, page) in pages {
+                if let Some(code) = regions.get(&region) {
+                    let key = CoveringKey {
+                        region,
+                        code: code.clone(),
+                        spec: spec.clone(),
+                        args: args.clone(),
+                        with_total,
+                    };
+                    out.insert(key, page);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The `pairingsCovering` pages of a request's regions.
+pub struct PairingsCovering(pub async_graphql::dataloader::DataLoader<CoveringLoader>);
+
+impl crate::graphql::loader::RequestLoader for PairingsCovering {
+    fn create(db: &Db, batch_delay: std::time::Duration) -> Self {
+        PairingsCovering(crate::graphql::loader::batched(
+            batch_delay,
+            CoveringLoader(db.clone()),
+        ))
+    }
+}
 
 /// The party of a pairing that acted on a record (submitted, amended, signed, reported, verified).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

@@ -187,6 +187,10 @@ pub struct PairingAgreementFilter {
     /// pairings that reach it (`Region.pairingsCovering`).
     #[graphql(skip)]
     pub covering_code: Option<String>,
+    /// The id of the region of `covering_code`: with it, the list is a nested one, batched with
+    /// its sibling regions' pages.
+    #[graphql(skip)]
+    pub covering_id: Option<i64>,
 }
 
 /// What pairings can be sorted by.

@@ -174,6 +174,7 @@ crate::object! {
     ) -> Result<PairingAgreementConnection> {
         let mut filter = filter.unwrap_or_default();
         filter.covering_code = Some(self.0.code.clone());
+        filter.covering_id = Some(self.0.id);
         crate::pairing::query::list(
             ctx,
             filter,

@@ -441,7 +441,47 @@ pub async fn findings(
     }
 
     out.sort();
+    out.dedup();
     Ok(out)
+}
+
+/// Where a finding stands in the list's order (kind, subject, then the rest of the finding), as
+/// its cursor keeps it: ordered exactly as `Finding` is.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub struct FindingKey(
+    u8,
+    (u8, i64),
+    Option<i64>,
+    Option<i64>,
+    Option<Indicator>,
+    Option<i32>,
+    /// The date as days from the common era, which orders as the date does.
+    Option<i32>,
+    Option<String>,
+);
+
+impl Finding {
+    /// The finding's sort key (see [`FindingKey`]).
+    pub fn key(&self) -> FindingKey {
+        let subject = match self.subject {
+            Subject::Letter(id) => (0, id),
+            Subject::Transfer(id) => (1, id),
+            Subject::Dispatch(id) => (2, id),
+            Subject::Report(id) => (3, id),
+            Subject::Region(id) => (4, id),
+            Subject::Project(id) => (5, id),
+        };
+        FindingKey(
+            self.kind as u8,
+            subject,
+            self.pairing_id,
+            self.region_id,
+            self.indicator,
+            self.quarter,
+            self.date.map(|d| chrono::Datelike::num_days_from_ce(&d)),
+            self.event.map(str::to_string),
+        )
+    }
 }
 
 /// Narrows findings: kinds, the region they concern (their region, else their pairing's

@@ -83,7 +83,7 @@ impl Loader<FamilyKey> for FamilyLoader {
         let years: BTreeSet<i32> = keys.iter().map(|k| k.year).collect();
         let families = service::families(&self.0, &heads).await.map_err(Arc::new)?;
         let years: Vec<i32> = years.into_iter().collect();
-        let rollup = service::family_rollup(&self.0, &families, &years)
+        let rollup = service::family_rollup(&self.0, &families, &years, None)
             .await
             .map_err(Arc::new)?;
         let mut out: HashMap<FamilyKey, Self::Value> =

@@ -118,6 +118,23 @@ pub async fn families(db: &Db, heads: &BTreeSet<i64>) -> AppResult<Vec<Family>> 
         .collect()
 }
 
+/// The families of every helper of a pairing (of `program`, when given): two statements.
+pub async fn helper_families(db: &Db, program: Option<Program>) -> AppResult<Vec<Family>> {
+    let mut q = Query::select();
+    q.distinct()
+        .expr_as(col("p", "helper_id"), "id")
+        .from_as("pairing_agreements", "p");
+    if let Some(p) = program {
+        q.and_where(col("p", "program").eq(enum_lit(&p)));
+    }
+    let rows = db.query_all_raw(statement(db, &q)).await?;
+    let heads = rows
+        .iter()
+        .map(|row| get(row, "id"))
+        .collect::<AppResult<BTreeSet<i64>>>()?;
+    families(db, &heads).await
+}
+
 /// `(SELECT CAST(7 AS BIGINT) AS hid, CAST('31%' AS TEXT) AS pat UNION ALL …)`. Patterns come
 /// from `region_code` (digits and `%`), so they are written in like the ids.
 fn families_table(families: &[Family]) -> Option<SelectStatement> {
@@ -135,11 +152,18 @@ fn families_table(families: &[Family]) -> Option<SelectStatement> {
 
 /// Targets and achievements of each family (its head's id) per year and indicator: one
 /// statement whatever the number of families, each pairing counted once per family it is in.
-pub async fn family_rollup(db: &Db, families: &[Family], years: &[i32]) -> AppResult<Rollup> {
+/// One basis for both: the pairings with a SIGNED letter of the year (the records of a pairing
+/// without one count toward nothing, as its missing letter commits to nothing).
+pub async fn family_rollup(
+    db: &Db,
+    families: &[Family],
+    years: &[i32],
+    program: Option<Program>,
+) -> AppResult<Rollup> {
     let Some(table) = families_table(families) else {
         return Ok(BTreeMap::new());
     };
-    rollup_in(db, Scope::Family, Some(&table), years, None, None).await
+    rollup_in(db, Scope::Family, Some(&table), years, None, program).await
 }
 
 /// The key of one rollup group.
@@ -260,6 +284,18 @@ async fn rollup_in(
         );
         scope.join_key(&mut q, families);
         scoped(&mut q, col("x", "year"));
+        if scope == Scope::Family {
+            // One basis with the targets: only pairings with a signed letter of the record's year.
+            q.and_where(Expr::exists(
+                Query::select()
+                    .expr(lit(1))
+                    .from_as("responsibility_letters", "sl")
+                    .and_where(col("sl", "pairing_id").eq(col("x", "pairing_id")))
+                    .and_where(col("sl", "year").eq(col("x", "year")))
+                    .and_where(col("sl", "status").eq(enum_lit(&LetterStatus::Signed)))
+                    .take(),
+            ));
+        }
         q.add_group_by([key.clone(), col("x", "year"), col("x", kind)]);
         q
     };

@@ -146,6 +146,11 @@ impl RollupQuery {
             default = false
         )]
         verified_only: bool,
+        #[graphql(
+            desc = "With `groupBy: HELPER`, each helper's group also counts the pairings of the city, county and district governments whose region lies within the helper's region (a province's cities and districts; a pairing then counts in its own helper's group and in the group of every helper above it). Target and achieved then have one basis: the pairings with a SIGNED letter of the year (the records of a pairing without one count toward nothing). BAD_USER_INPUT with another `groupBy`.",
+            default = false
+        )]
+        include_subordinates: bool,
     ) -> Result<Vec<ProgressGroup>> {
         service::check_year("year", year)?;
         let scope = match group_by {
@@ -153,8 +158,20 @@ impl RollupQuery {
             ProgressGroupBy::RecipientProvince => Scope::RecipientProvince,
             ProgressGroupBy::Program => Scope::Program,
         };
-        let rollup =
-            service::rollup(ctx.db(), scope, &[year], None, program.map(Into::into)).await?;
+        let program = program.map(Into::into);
+        let rollup = if include_subordinates {
+            if scope != Scope::Helper {
+                return Err(AppError::bad_input(
+                    "includeSubordinates",
+                    "subordinates roll up into their helper's group: use groupBy: HELPER",
+                )
+                .into());
+            }
+            let families = service::helper_families(ctx.db(), program).await?;
+            service::family_rollup(ctx.db(), &families, &[year], program).await?
+        } else {
+            service::rollup(ctx.db(), scope, &[year], None, program).await?
+        };
         let mut groups: BTreeMap<GroupKey, BTreeMap<enums::Indicator, service::Figures>> =
             BTreeMap::new();
         for ((key, _, indicator), f) in rollup {
@@ -259,7 +276,12 @@ impl RollupQuery {
         crate::connection::page_size(&args)?;
         let rows = service::findings(ctx.db(), year, as_of, th).await?;
         let rows = crate::rollup::findings::filter(ctx.db(), rows, &spec).await?;
-        let page = crate::connection::page_of_list(rows, "finding.position", &args)?;
+        let page = crate::connection::page_of_keyed_list(
+            rows,
+            "finding.key",
+            service::Finding::key,
+            &args,
+        )?;
         Ok(DataQualityFindingConnection::from_page(
             page,
             DataQualityFinding,

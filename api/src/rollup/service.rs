@@ -11,7 +11,7 @@ pub use super::assistance::{Assistance, FundsReceived, InPost, RegionScope, assi
 pub use super::findings::{Finding, FindingFilter, FindingKind, Subject, Thresholds, findings};
 pub use super::flows::{FirstQuarter, FlowDim, FlowFilter, FlowGroup, first_quarter, fund_flows};
 pub use super::progress::{
-    Family, Figures, GroupKey, Rollup, Scope, families, family_rollup, rollup,
+    Family, Figures, GroupKey, Rollup, Scope, families, family_rollup, helper_families, rollup,
 };
 use crate::error::{AppError, AppResult};
 use chrono::{Duration, NaiveDate};

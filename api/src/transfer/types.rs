@@ -169,6 +169,31 @@ crate::object! {
             crate::dispute::loader::disputes_of(ctx, entity::enums::DisputeSubjectKind::FundTransfer, self.row.id).await
         }
     }
+    other {
+    /// Money spent from this transfer, one record each (authenticated callers; empty for
+    /// anonymous ones, who read `spent`).
+    async fn expenditures(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return at most this many from the start (0 to 100).")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return at most this many from the end (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Narrows the list.")] filter: Option<crate::expenditure::types::ExpenditureFilter>,
+        #[graphql(desc = "Sort order; by id ascending when omitted.")] order_by: Option<
+            crate::expenditure::types::ExpenditureOrder,
+        >,
+    ) -> Result<crate::expenditure::types::ExpenditureConnection> {
+        crate::expenditure::query::list(
+            ctx,
+            filter.unwrap_or_default(),
+            Some(crate::expenditure::service::Parent::FundTransfer(self.row.id)),
+            order_by,
+            crate::connection::PageArgs::new(first, after, last, before),
+        )
+        .await
+    }
+    }
 }
 
 crate::leaf_enums!(FundCategory, TransferStatus);

@@ -240,3 +240,135 @@ async fn every_supervision_finding_shows_on_the_demo() {
         assert!(sum == 0 || t.status == entity::enums::TransferStatus::Received);
     }
 }
+
+const OVERDUE: &str = "query($first: Int, $after: String) {
+  dataQualityFindings(year: 2020, asOf: \"2020-12-31\", first: $first, after: $after,
+    filter: { kinds: [RECEIPT_OVERDUE] }) {
+    totalCount pageInfo { hasNextPage endCursor } nodes { kind subjectId date message } } }";
+
+/// The whole list as it is now, and a page after `after`.
+async fn overdue(app: &TestApp, first: usize, after: &Value) -> (Vec<Value>, Value) {
+    let body = app
+        .gql_as(
+            Some(&viewer()),
+            OVERDUE,
+            json!({ "first": first, "after": after }),
+        )
+        .await;
+    let conn = ok(&body)["dataQualityFindings"].clone();
+    (
+        conn["nodes"].as_array().expect("nodes").clone(),
+        conn["pageInfo"]["endCursor"].clone(),
+    )
+}
+
+/// The whole list as it is now, page by page.
+async fn overdue_all(app: &TestApp) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let (page, end) = overdue(app, 100, &after).await;
+        if page.is_empty() {
+            return out;
+        }
+        out.extend(page);
+        after = end;
+    }
+}
+
+/// The transfer a finding is about.
+fn transfer_of(finding: &Value) -> i64 {
+    let id = finding["subjectId"].as_str().expect("subject");
+    let raw =
+        base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, id).expect("b64");
+    let text = String::from_utf8(raw).expect("utf8");
+    let (kind, n) = text.split_once(':').expect("kind:id");
+    assert_eq!(kind, "FundTransfer");
+    n.parse().expect("int")
+}
+
+/// Marks the transfer received (its RECEIPT_OVERDUE finding goes) or allocated again (it
+/// comes back).
+async fn set_received(app: &TestApp, id: i64, received: bool) {
+    use entity::enums::TransferStatus;
+    use sea_orm::{ActiveModelTrait, Set};
+    let t = entity::fund_transfer::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .expect("read")
+        .expect("transfer");
+    let allocated = t.allocated_on;
+    let mut m: entity::fund_transfer::ActiveModel = t.into();
+    if received {
+        m.status = Set(TransferStatus::Received);
+        m.received_on = Set(allocated);
+    } else {
+        m.status = Set(TransferStatus::Allocated);
+        m.received_on = Set(None);
+    }
+    m.update(&app.db).await.expect("update");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_findings_cursor_survives_changes_before_it() {
+    let app = TestApp::spawn().await;
+    pairing_api::seed::load_demo(&app.db)
+        .await
+        .expect("load demo");
+    let all = overdue_all(&app).await;
+    assert!(
+        all.len() >= 8,
+        "the demo has overdue receipts: {}",
+        all.len()
+    );
+    let (page1, cursor) = overdue(&app, 3, &Value::Null).await;
+    assert_eq!(page1, all[..3].to_vec());
+
+    // The page after the cursor, checked against the list as it stands: it starts right after
+    // page 1's last finding, repeats nothing of page 1 and skips nothing.
+    let check = |now: Vec<Value>, page2: Vec<Value>| {
+        let last = page1.last().expect("last");
+        let at = now
+            .iter()
+            .position(|f| f == last)
+            .expect("the last one stays");
+        let want: Vec<Value> = now.iter().skip(at + 1).take(3).cloned().collect();
+        assert_eq!(page2, want);
+        assert!(page2.iter().all(|f| !page1.contains(f)));
+    };
+
+    // A finding before the cursor disappears: the transfer is received after all.
+    let first = transfer_of(&page1[0]);
+    set_received(&app, first, true).await;
+    let now = overdue_all(&app).await;
+    assert_eq!(now.len(), all.len() - 1);
+    assert!(!now.contains(&page1[0]));
+    let (page2, _) = overdue(&app, 3, &cursor).await;
+    assert_eq!(page2, all[3..6].to_vec());
+    check(now, page2);
+
+    // It appears again (and the cursor's own finding goes): still the same page 2.
+    set_received(&app, first, false).await;
+    let last = transfer_of(&page1[2]);
+    set_received(&app, last, true).await;
+    let now = overdue_all(&app).await;
+    let (page2, _) = overdue(&app, 3, &cursor).await;
+    assert_eq!(page2, all[3..6].to_vec());
+    assert!(!now.contains(&page1[2]));
+    assert!(page2.iter().all(|f| now.contains(f) && !page1.contains(f)));
+    set_received(&app, last, false).await;
+    let now = overdue_all(&app).await;
+    assert_eq!(now, all);
+    let (page2, _) = overdue(&app, 3, &cursor).await;
+    check(now, page2);
+
+    // A position cursor of the old kind is refused, naming the argument.
+    let body = app
+        .gql_as(
+            Some(&viewer()),
+            OVERDUE,
+            json!({ "first": 3, "after": "eyJvIjoiZmluZGluZy5wb3NpdGlvbiIsInYiOnsiaSI6Mn0sImlkIjoyfQ" }),
+        )
+        .await;
+    assert_error(&body, "BAD_USER_INPUT", Some("after"));
+}

@@ -3,6 +3,7 @@
 //! the rows, the public view, and the supervision findings.
 mod covering;
 mod derived;
+mod expenditures;
 mod findings;
 mod overlap;
 mod public;

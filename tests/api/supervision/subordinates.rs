@@ -50,7 +50,8 @@ async fn pair(app: &TestApp, helper: i64, recipient: i64) -> i64 {
 type Expected = BTreeMap<String, (Option<i64>, i64, Option<(i64, i64)>)>;
 
 /// The figures of `year` over the pairings of `head` and (with `subordinates`) of the
-/// governments whose region lies within `head`'s, from the raw rows.
+/// governments whose region lies within `head`'s, from the raw rows. With `subordinates`, target
+/// and achieved have one basis: the pairings with a signed letter of the year.
 async fn recomputed(app: &TestApp, head: i64, year: i32, subordinates: bool) -> Expected {
     let regions: HashMap<i64, String> = region::Entity::find()
         .all(&app.db)
@@ -99,7 +100,7 @@ async fn recomputed(app: &TestApp, head: i64, year: i32, subordinates: bool) -> 
         .filter(|p| members.contains(&p.helper_id))
         .map(|p| p.id)
         .collect();
-    let signed: HashSet<i64> = responsibility_letter::Entity::find()
+    let signed_letters: Vec<responsibility_letter::Model> = responsibility_letter::Entity::find()
         .filter(responsibility_letter::Column::Year.eq(year))
         .filter(responsibility_letter::Column::Status.eq(LetterStatus::Signed))
         .all(&app.db)
@@ -107,8 +108,9 @@ async fn recomputed(app: &TestApp, head: i64, year: i32, subordinates: bool) -> 
         .expect("letters")
         .into_iter()
         .filter(|l| pairings.contains(&l.pairing_id))
-        .map(|l| l.id)
         .collect();
+    let signed: HashSet<i64> = signed_letters.iter().map(|l| l.id).collect();
+    let with_letter: HashSet<i64> = signed_letters.iter().map(|l| l.pairing_id).collect();
     let mut out = Expected::new();
     for c in commitment::Entity::find()
         .all(&app.db)
@@ -130,7 +132,8 @@ async fn recomputed(app: &TestApp, head: i64, year: i32, subordinates: bool) -> 
             t.status,
             TransferStatus::Allocated | TransferStatus::Received
         );
-        if t.year == year && counted && pairings.contains(&t.pairing_id) {
+        let basis = !subordinates || with_letter.contains(&t.pairing_id);
+        if t.year == year && counted && pairings.contains(&t.pairing_id) && basis {
             let indicator = match t.category {
                 FundCategory::FiscalAid => Indicator::FiscalAidFunds,
                 FundCategory::SocialAid => Indicator::SocialAidFunds,
@@ -155,11 +158,21 @@ fn minor(v: &Value) -> i64 {
 }
 
 async fn progress(app: &TestApp, code: &str, subordinates: Option<bool>) -> Vec<Value> {
+    progress_of(app, code, 2019, subordinates).await
+}
+
+async fn progress_of(
+    app: &TestApp,
+    code: &str,
+    year: i32,
+    subordinates: Option<bool>,
+) -> Vec<Value> {
     // Omitted, the argument takes its default.
     let argument = subordinates.map_or(String::new(), |s| format!(", includeSubordinates: {s}"));
     let q = format!(
-        "query($code: String!) {{ organization(code: $code) {{ progress(year: 2019{argument}) {{
-          indicators {{ indicator target committedLetters achieved countedRecords basis }} }} }} }}"
+        "query($code: String!) {{ organization(code: $code) {{ progress(year: {year}{argument}) {{
+          indicators {{ indicator target committedLetters achieved countedRecords basis
+            completionRate }} }} }} }}"
     );
     let body = app.gql(&q, json!({ "code": code })).await;
     ok(&body)["organization"]["progress"]["indicators"]
@@ -286,7 +299,8 @@ async fn a_province_helper_rolls_up_its_districts_pairings() {
             .await;
         }
     }
-    // A draft letter of Huangpu's counts for nothing.
+    // A draft letter of Huangpu's counts for nothing, and neither do the transfers of its
+    // pairing: without a signed letter it commits to nothing.
     let hp_draft = pair(&app, huangpu_gov, w.lushui).await;
     letter(
         &app.db,
@@ -294,6 +308,23 @@ async fn a_province_helper_rolls_up_its_districts_pairings() {
         2019,
         LetterStatus::Draft,
         &[(Indicator::FiscalAidFunds, 900_000_000)],
+    )
+    .await;
+    transfer(
+        &app.db,
+        "SUB-DRAFT-0",
+        hp_draft,
+        huangpu_gov,
+        w.lushui,
+        w.yunnan,
+        FundCategory::FiscalAid,
+        7_000_000_000,
+        TransferStatus::Received,
+        2019,
+        Some(d(2019, 4, 1)),
+        Some(d(2019, 4, 20)),
+        None,
+        None,
     )
     .await;
 
@@ -307,6 +338,53 @@ async fn a_province_helper_rolls_up_its_districts_pairings() {
         .expect("fiscal aid");
     assert_eq!(fiscal["target"], "105000000.00", "{fiscal}");
     assert_eq!(fiscal["committedLetters"], 2, "{fiscal}");
+    // The 70,000,000.00 yuan under the pairing without a signed letter are not in it.
+    assert!(minor(&fiscal["achieved"]) < 7_000_000_000, "{fiscal}");
+
+    // progressSummary by helper with subordinates: Shanghai's group is the same rollup, and
+    // every group is its helper's `progress(includeSubordinates: true)`.
+    let body = app
+        .gql(
+            "{ progressSummary(year: 2019, groupBy: HELPER, includeSubordinates: true) {
+                 helper { code } progress { indicators { indicator target committedLetters
+                   achieved countedRecords basis completionRate } } } }",
+            json!({}),
+        )
+        .await;
+    let groups = ok(&body)["progressSummary"]
+        .as_array()
+        .expect("groups")
+        .clone();
+    let shanghai = groups
+        .iter()
+        .find(|g| g["helper"]["code"] == "310000")
+        .expect("Shanghai's group");
+    assert_matches(
+        shanghai["progress"]["indicators"]
+            .as_array()
+            .expect("indicators"),
+        &expected,
+    );
+    for g in &groups {
+        let code = g["helper"]["code"].as_str().expect("code");
+        assert_eq!(
+            g["progress"]["indicators"].as_array().expect("indicators"),
+            &progress_of(&app, code, 2019, Some(true)).await,
+            "{code}"
+        );
+    }
+    // Other groupings have no subordinates.
+    for by in ["PROGRAM", "RECIPIENT_PROVINCE"] {
+        let body = app
+            .gql(
+                &format!(
+                    "{{ progressSummary(year: 2019, groupBy: {by}, includeSubordinates: true) {{ program }} }}"
+                ),
+                json!({}),
+            )
+            .await;
+        assert_error(&body, "BAD_USER_INPUT", Some("includeSubordinates"));
+    }
 
     // Without the argument, or with false, Shanghai's own pairings only.
     let own = recomputed(&app, w.sh_gov, 2019, false).await;
@@ -346,4 +424,52 @@ async fn a_province_helper_rolls_up_its_districts_pairings() {
         counts.push(app.sql_statements().await - before);
     }
     assert_eq!(counts[0], counts[1], "{counts:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shanghai_with_its_districts_in_2020_compares_like_with_like() {
+    let app = TestApp::spawn().await;
+    pairing_api::seed::load_demo(&app.db)
+        .await
+        .expect("load demo");
+    let shanghai = organization::Entity::find()
+        .filter(organization::Column::Code.eq("310000"))
+        .one(&app.db)
+        .await
+        .expect("read")
+        .expect("Shanghai");
+    // Shanghai's own 2020 letters are unsigned in the demo; its districts' are signed. Target and
+    // achieved both come from the pairings with a signed 2020 letter.
+    let family = progress_of(&app, "310000", 2020, Some(true)).await;
+    let expected = recomputed(&app, shanghai.id, 2020, true).await;
+    assert_matches(&family, &expected);
+    let mut rated = 0;
+    for i in &family {
+        if i["basis"] == "FUND_TRANSFERS" && !i["completionRate"].is_null() {
+            let rate = i["completionRate"].as_f64().expect("rate");
+            assert!((0.0..=2.0).contains(&rate), "{i}");
+            let (sum, _) = expected[i["indicator"].as_str().expect("name")]
+                .2
+                .unwrap_or((0, 0));
+            let target = minor(&i["target"]);
+            assert!((rate - sum as f64 / target as f64).abs() < 1e-9, "{i}");
+            rated += 1;
+        }
+    }
+    assert!(rated > 0, "{family:?}");
+    // progressSummary's Shanghai group says the same.
+    let body = app
+        .gql(
+            "{ progressSummary(year: 2020, groupBy: HELPER, includeSubordinates: true) {
+                 helper { code } progress { indicators { indicator target committedLetters
+                 achieved countedRecords basis completionRate } } } }",
+            json!({}),
+        )
+        .await;
+    let groups = ok(&body)["progressSummary"].as_array().expect("groups");
+    let group = groups
+        .iter()
+        .find(|g| g["helper"]["code"] == "310000")
+        .expect("Shanghai's group");
+    assert_eq!(group["progress"]["indicators"], json!(family));
 }
