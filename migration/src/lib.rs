@@ -9,6 +9,7 @@ mod m20261207_000003_verified_delivery;
 mod m20261207_000004_produce_deals;
 mod m20261207_000005_labor_placements;
 mod m20261207_000006_audit_server_request_id;
+mod m20261208_400001_subscription_leases;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000004_produce_deals::Migration),
             Box::new(m20261207_000005_labor_placements::Migration),
             Box::new(m20261207_000006_audit_server_request_id::Migration),
+            Box::new(m20261208_400001_subscription_leases::Migration),
         ]
     }
 }
