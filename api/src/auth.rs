@@ -152,12 +152,13 @@ impl VerifiedTokens {
         VerifiedTokens(Arc::new(Mutex::new(Default::default())))
     }
 
-    /// The identity of `token` if it was verified and has not expired by `now` (with `leeway`).
-    fn get(&self, token: &str, now: i64, leeway: u64) -> Option<Identity> {
+    /// The identity of `token` and its `exp`, if it was verified and has not expired by `now`
+    /// (with `leeway`).
+    fn get(&self, token: &str, now: i64, leeway: u64) -> Option<(Identity, i64)> {
         let mut tokens = self.0.lock().ok()?;
         let (identity, exp) = tokens.get(token)?;
         if *exp >= now.saturating_sub(leeway as i64) {
-            return Some(identity.clone());
+            return Some((identity.clone(), *exp));
         }
         tokens.remove(token);
         None
@@ -234,8 +235,15 @@ impl JwtVerifier {
     /// Verifies a bearer token: signature with the one configured algorithm, `exp`, `nbf`, `iss`, `aud`.
     /// A token verified before is answered from memory until it expires.
     pub fn verify(&self, token: &str) -> AppResult<Identity> {
-        if let Some(identity) = self.verified.get(token, unix_now(), self.leeway) {
-            return Ok(identity);
+        self.verify_until(token).map(|(identity, _)| identity)
+    }
+
+    /// Verifies a bearer token like `verify`; also the last second (since the Unix epoch) it is
+    /// accepted: its `exp` plus the leeway.
+    pub fn verify_until(&self, token: &str) -> AppResult<(Identity, i64)> {
+        let leeway = i64::try_from(self.leeway).unwrap_or(i64::MAX);
+        if let Some((identity, exp)) = self.verified.get(token, unix_now(), self.leeway) {
+            return Ok((identity, exp.saturating_add(leeway)));
         }
         let mut v = Validation::new(self.algorithm);
         v.leeway = self.leeway;
@@ -263,7 +271,7 @@ impl JwtVerifier {
         let exp = data.claims.exp;
         let identity = identity_from_claims(data.claims)?;
         self.verified.insert(token, &identity, exp);
-        Ok(identity)
+        Ok((identity, exp.saturating_add(leeway)))
     }
 }
 
@@ -304,8 +312,17 @@ fn identity_from_claims(c: Claims) -> AppResult<Identity> {
 
 /// Reads the `Authorization` header: none means anonymous; anything malformed is rejected.
 pub fn identify(header: Option<&str>, verifier: Option<&JwtVerifier>) -> AppResult<Identity> {
+    identify_until(header, verifier).map(|(identity, _)| identity)
+}
+
+/// `identify`, with the last second (since the Unix epoch) the token is accepted; none for an
+/// anonymous caller.
+pub fn identify_until(
+    header: Option<&str>,
+    verifier: Option<&JwtVerifier>,
+) -> AppResult<(Identity, Option<i64>)> {
     let Some(value) = header else {
-        return Ok(Identity::Anonymous);
+        return Ok((Identity::Anonymous, None));
     };
     let token = value
         .strip_prefix("Bearer ")
@@ -316,7 +333,8 @@ pub fn identify(header: Option<&str>, verifier: Option<&JwtVerifier>) -> AppResu
     let verifier = verifier.ok_or_else(|| {
         AppError::Unauthenticated("this server accepts no tokens (no key configured)".into())
     })?;
-    verifier.verify(token.trim())
+    let (identity, until) = verifier.verify_until(token.trim())?;
+    Ok((identity, Some(until)))
 }
 
 /// The development secret `serve --demo` and `token --demo` use when no key is configured. Never
@@ -447,7 +465,15 @@ mod tests {
         let t = token(exp);
         let first = v.verify(&t);
         assert!(matches!(first, Ok(Identity::User { .. })), "{first:?}");
-        assert_eq!(v.verified.get(&t, exp, 5).as_ref(), first.as_ref().ok());
+        assert_eq!(
+            v.verified.get(&t, exp, 5).map(|(i, _)| i).as_ref(),
+            first.as_ref().ok()
+        );
+        // The moment it stops being accepted: `exp` plus the verifier's leeway, cached or not.
+        assert_eq!(
+            v.verify_until(&t).map(|(_, until)| until).ok(),
+            Some(exp + v.leeway as i64)
+        );
         // Within the leeway after `exp`, still valid; past it, forgotten.
         assert!(v.verified.get(&t, exp + 5, 5).is_some());
         assert!(v.verified.get(&t, exp + 6, 5).is_none());

@@ -217,13 +217,19 @@ pub struct SocketArgs {
     /// Most subscriptions open at once on one connection (more are refused with an error).
     #[arg(long, env = "PAIRING_WS_MAX_SUBSCRIPTIONS", default_value_t = 100)]
     pub ws_max_subscriptions: usize,
-    /// Most subscriptions open at once per token on one instance, over all its connections.
+    /// Most subscriptions open at once per token, over all its connections: on PostgreSQL over
+    /// all instances (see `--ws-lease-ttl`), on SQLite in the one process.
     #[arg(
         long,
         env = "PAIRING_WS_MAX_SUBSCRIPTIONS_PER_TOKEN",
         default_value_t = 500
     )]
     pub ws_max_subscriptions_per_token: usize,
+    /// Seconds an instance's count of a token's subscriptions stays counted without being renewed
+    /// (PostgreSQL; renewed every third of it): how long the subscriptions of a crashed instance
+    /// still count against their tokens.
+    #[arg(long, env = "PAIRING_WS_LEASE_TTL", default_value_t = 30)]
+    pub ws_lease_ttl: u64,
     /// Largest client message in bytes (larger: the connection is closed with 1009).
     #[arg(long, env = "PAIRING_WS_MAX_MESSAGE_BYTES", default_value_t = 64 * 1024)]
     pub ws_max_message_bytes: usize,
@@ -253,6 +259,7 @@ impl Default for SocketArgs {
         SocketArgs {
             ws_max_subscriptions: 100,
             ws_max_subscriptions_per_token: 500,
+            ws_lease_ttl: 30,
             ws_max_message_bytes: 64 * 1024,
             ws_idle_timeout: 300,
             ws_ping_interval: 15,

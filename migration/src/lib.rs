@@ -13,6 +13,7 @@ mod m20261208_200001_indicators_trained;
 mod m20261208_200002_progress_report_versions;
 mod m20261208_300001_disputes;
 mod m20261208_300002_partial_receipt;
+mod m20261208_400001_subscription_leases;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_200002_progress_report_versions::Migration),
             Box::new(m20261208_300001_disputes::Migration),
             Box::new(m20261208_300002_partial_receipt::Migration),
+            Box::new(m20261208_400001_subscription_leases::Migration),
         ]
     }
 }

@@ -10,7 +10,7 @@
 //! re-read the record with their own identity.
 mod listen;
 
-pub use listen::listen;
+pub use listen::{APPLICATION_NAME, listen};
 
 use crate::error::{AppError, AppResult};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};

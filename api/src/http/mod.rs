@@ -6,6 +6,7 @@
 //! - `transport`: the GraphQL handlers, from the HTTP request to the operations;
 //! - `response`: media types, serialization and request-level error answers;
 //! - `socket`: subscriptions over WebSocket, with the connection limits;
+//! - `leases`: the per-token subscription limit across instances (PostgreSQL);
 //! - `pipeline`: each operation's checks, execution and error finishing;
 //! - `documents`: the cache of parsed documents;
 //! - `executor`: the runtime operations run on, apart from the HTTP workers;
@@ -14,6 +15,7 @@ mod cors;
 mod documents;
 mod executor;
 mod headers;
+mod leases;
 mod pipeline;
 mod response;
 mod socket;

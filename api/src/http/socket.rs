@@ -6,7 +6,7 @@
 //! `config::SocketArgs`) refuse a subscription beyond the count per connection or per token and
 //! cut off a client that sends too much, goes silent, or does not take what it is sent.
 use super::Shared;
-use crate::auth::{Identity, identify};
+use crate::auth::{Identity, identify_until};
 use crate::error::{AppError, finalize_error};
 use crate::events::Lagging;
 use crate::graphql::{Loaders, RequestContext};
@@ -27,11 +27,13 @@ use tokio::sync::mpsc;
 
 const PROTOCOLS: &[&str] = &["graphql-transport-ws", "graphql-ws"];
 
-/// This instance's sockets: subscriptions held per token, and counters for `/metrics`. Per
-/// process by design: a token's limit holds per instance.
+/// This instance's sockets: subscriptions held per token, and counters for `/metrics`. A token's
+/// subscriptions are counted in memory on SQLite (one process) and over all instances through
+/// `subscription_leases` on PostgreSQL.
 #[derive(Default)]
 pub struct Sockets {
     per_token: Mutex<HashMap<String, usize>>,
+    leases: Option<super::leases::Leases>,
     pub connections: AtomicI64,
     pub subscriptions: AtomicI64,
     pub refused: AtomicU64,
@@ -39,8 +41,23 @@ pub struct Sockets {
 }
 
 impl Sockets {
+    /// Counts subscriptions per token over every instance sharing the leases' database.
+    pub fn with_leases(leases: super::leases::Leases) -> Self {
+        Sockets {
+            leases: Some(leases),
+            ..Default::default()
+        }
+    }
+
     /// Takes one of the token's subscriptions, if it has one left.
-    fn take(&self, token: &str, limit: usize) -> bool {
+    async fn take(&self, token: &str, limit: usize) -> Result<bool, AppError> {
+        match &self.leases {
+            Some(leases) => leases.take(token, limit).await,
+            None => Ok(self.take_here(token, limit)),
+        }
+    }
+
+    fn take_here(&self, token: &str, limit: usize) -> bool {
         let mut m = self.per_token.lock().unwrap_or_else(|e| e.into_inner());
         let n = m.entry(token.to_string()).or_default();
         if *n >= limit {
@@ -51,6 +68,16 @@ impl Sockets {
     }
 
     fn give_back(&self, token: &str, count: usize) {
+        if let Some(leases) = &self.leases {
+            let (leases, token) = (leases.clone(), token.to_string());
+            // Not awaited by the connection; a lost one is undone when the lease runs out.
+            tokio::spawn(async move {
+                if let Err(e) = leases.give_back(&token, count).await {
+                    tracing::warn!(error = %e, "a subscription lease could not be given back");
+                }
+            });
+            return;
+        }
         let mut m = self.per_token.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(n) = m.get_mut(token) {
             *n = n.saturating_sub(count);
@@ -128,6 +155,9 @@ struct Caller {
     /// The key its subscriptions are counted under (none for anonymous callers, who are held
     /// to the per-connection limit only).
     token: Option<String>,
+    /// The last second (since the Unix epoch) its token is accepted: at that moment the
+    /// connection is closed with 4403.
+    until: Option<i64>,
 }
 
 /// Runs the subscriptions of a connection: each gets a request context of its own (identity
@@ -241,12 +271,16 @@ fn caller(shared: &Shared, payload: &serde_json::Value) -> Result<Caller, AppErr
                 .and_then(|v| v.as_str())
                 .map(str::to_string)
         });
-    let identity = identify(header.as_deref(), shared.verifier.as_ref())?;
+    let (identity, until) = identify_until(header.as_deref(), shared.verifier.as_ref())?;
     let token = match &identity {
         Identity::Anonymous => None,
         _ => header.map(|h| crate::write::request_hash(&serde_json::Value::String(h))),
     };
-    Ok(Caller { identity, token })
+    Ok(Caller {
+        identity,
+        token,
+        until,
+    })
 }
 
 /// What ends a connection.
@@ -257,6 +291,25 @@ enum End {
     Close(CloseCode, String),
     /// The client did not take what it was sent in time.
     Slow,
+    /// The token of `connection_init` expired: closed with 4403 at once, whatever was queued.
+    Expired,
+}
+
+/// The close code of a connection whose token expired or was refused at `connection_init`
+/// (graphql-transport-ws's 4403 Forbidden: do not retry with the same token).
+pub const TOKEN_EXPIRED: u16 = 4403;
+
+/// Whether a token accepted until second `until` has expired by now.
+fn expired(until: i64) -> bool {
+    chrono::Utc::now().timestamp_millis() > until.saturating_mul(1000)
+}
+
+/// When, on the runtime's clock, a token accepted until second `until` expires.
+fn expiry_instant(until: i64) -> tokio::time::Instant {
+    let left = until
+        .saturating_mul(1000)
+        .saturating_sub(chrono::Utc::now().timestamp_millis());
+    tokio::time::Instant::now() + Duration::from_millis(u64::try_from(left.max(0)).unwrap_or(0))
 }
 
 /// What the writer sends.
@@ -281,11 +334,16 @@ async fn serve(
     let mut data = Data::default();
     data.insert(lagging.clone());
     let (to_graphql, from_client) = mpsc::channel::<String>(64);
+    // Set when `connection_init` was refused (a bad or expired token).
+    let refused_init = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let init = {
         let shared = shared.clone();
         let caller = caller.clone();
+        let refused_init = refused_init.clone();
         move |payload: serde_json::Value| async move {
-            let c = caller_of(&shared, &payload)?;
+            let c = caller_of(&shared, &payload).inspect_err(|_| {
+                refused_init.store(true, Ordering::Relaxed);
+            })?;
             *caller.lock().unwrap_or_else(|e| e.into_inner()) = Some(c.clone());
             let mut data = Data::default();
             data.insert(c);
@@ -329,6 +387,10 @@ async fn serve(
     let mut idle_since = Some(Instant::now());
     let mut ticks = tokio::time::interval(Duration::from_secs(cfg.ws_ping_interval.max(1)));
     ticks.tick().await;
+    // Armed once `connection_init` named a token with an expiry.
+    let expiry = tokio::time::sleep(Duration::from_secs(86_400));
+    let mut expiry = std::pin::pin!(expiry);
+    let mut armed = false;
     let release = |active: &mut HashSet<String>, id: &str| {
         if active.remove(id) {
             sockets.subscriptions.fetch_sub(1, Ordering::Relaxed);
@@ -376,12 +438,14 @@ async fn serve(
                             )))
                         } else if let Err(e) = check(&shared, parsed.as_ref().and_then(|m| m.get("payload")).unwrap_or(&serde_json::Value::Null)) {
                             Some(e)
-                        } else if let Some(token) = caller_token(&caller)
-                            && !sockets.take(&token, cfg.ws_max_subscriptions_per_token)
-                        {
-                            Some(AppError::TooComplex(format!(
-                                "at most {} subscriptions per token", cfg.ws_max_subscriptions_per_token
-                            )))
+                        } else if let Some(token) = caller_token(&caller) {
+                            match sockets.take(&token, cfg.ws_max_subscriptions_per_token).await {
+                                Ok(true) => None,
+                                Ok(false) => Some(AppError::TooComplex(format!(
+                                    "at most {} subscriptions per token", cfg.ws_max_subscriptions_per_token
+                                ))),
+                                Err(e) => Some(e),
+                            }
                         } else {
                             None
                         };
@@ -410,8 +474,25 @@ async fn serve(
             }
             sent = graphql.next() => match sent {
                 None => break End::Close(CloseCode::Normal, String::new()),
+                // graphql-transport-ws: a refused `connection_init` closes with 4403 Forbidden.
+                Some(WsMessage::Close(_, reason))
+                    if refused_init.load(Ordering::Relaxed)
+                        && protocol == WebSocketProtocols::GraphQLWS =>
+                {
+                    break End::Close(CloseCode::Other(TOKEN_EXPIRED), reason);
+                }
                 Some(WsMessage::Close(code, reason)) => break End::Close(code.into(), reason),
                 Some(WsMessage::Text(t)) => {
+                    // Nothing goes out once the token has expired.
+                    if let Some(until) = caller_until(&caller) {
+                        if expired(until) {
+                            break End::Expired;
+                        }
+                        if !armed {
+                            expiry.as_mut().reset(expiry_instant(until));
+                            armed = true;
+                        }
+                    }
                     // A subscription the server ended (or refused) no longer counts.
                     if (t.contains("\"complete\"") || t.contains("\"error\""))
                         && let Ok(m) = serde_json::from_str::<serde_json::Value>(&t)
@@ -425,6 +506,7 @@ async fn serve(
                     }
                 }
             },
+            _ = &mut expiry, if armed => break End::Expired,
             _ = lagging.tripped() => break End::Slow,
             slow = &mut writer => break if slow.unwrap_or(false) { End::Slow } else { End::Gone },
             _ = ticks.tick() => {
@@ -456,6 +538,16 @@ async fn serve(
             writer.abort();
         }
         End::Gone => writer.abort(),
+        End::Expired => {
+            // Queued events are dropped, not sent after the expiry.
+            writer.abort();
+            let _ = (&mut writer).await;
+            let reason = CloseReason {
+                code: CloseCode::Other(TOKEN_EXPIRED),
+                description: Some("Forbidden: the token expired".into()),
+            };
+            let _ = tokio::time::timeout(send_timeout, session.close(Some(reason))).await;
+        }
         End::Close(code, reason) => {
             // Whatever was queued goes first, then the close frame, unless the client stalls.
             let _ = tokio::time::timeout(send_timeout, &mut writer).await;
@@ -470,6 +562,14 @@ async fn serve(
 
 fn caller_of(shared: &Shared, payload: &serde_json::Value) -> async_graphql::Result<Caller> {
     caller(shared, payload).map_err(|e| async_graphql::Error::new(e.public_message()))
+}
+
+fn caller_until(caller: &Mutex<Option<Caller>>) -> Option<i64> {
+    caller
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_ref()
+        .and_then(|c| c.until)
 }
 
 fn caller_token(caller: &Mutex<Option<Caller>>) -> Option<String> {

@@ -32,7 +32,8 @@ pub struct Shared {
     pub limits: OperationLimits,
     pub executor: Executor,
     pub documents: DocumentCache,
-    /// WebSocket connections and their subscriptions (per process).
+    /// WebSocket connections and their subscriptions (counted per token across instances on
+    /// PostgreSQL).
     pub sockets: super::socket::Sockets,
 }
 
@@ -161,6 +162,16 @@ impl Application {
         } else {
             std::thread::available_parallelism().map_or(2, |n| n.get())
         })?;
+        let sockets = if crate::db::is_postgres(&db) {
+            let leases = super::leases::Leases::new(
+                db.clone(),
+                Duration::from_secs(settings.http.socket.ws_lease_ttl),
+            );
+            leases.keep_renewing();
+            super::socket::Sockets::with_leases(leases)
+        } else {
+            super::socket::Sockets::default()
+        };
         let shared = web::Data::new(Shared {
             schema,
             validated_schema,
@@ -172,7 +183,7 @@ impl Application {
             types,
             executor,
             documents: DocumentCache::new(),
-            sockets: Default::default(),
+            sockets,
         });
         let mut server = HttpServer::new(move || {
             App::new()

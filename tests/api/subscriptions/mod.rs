@@ -3,6 +3,7 @@
 mod client;
 mod delivery;
 mod hostile;
+mod lifetime;
 mod visibility;
 
 use crate::harness::TestApp;
