@@ -470,6 +470,7 @@ impl Finding {
             Subject::Report(id) => (3, id),
             Subject::Region(id) => (4, id),
             Subject::Project(id) => (5, id),
+            Subject::Dispute(id) => (6, id),
         };
         FindingKey(
             self.kind as u8,
