@@ -2,7 +2,8 @@
 //! the README's first query answering with data, and the same data on every load.
 use crate::harness::TestApp;
 use entity::enums::{
-    DispatchStatus, FundCategory, Indicator, Program, RegionLevel, TransferStatus,
+    DealKind, DealStatus, DispatchStatus, FundCategory, Indicator, PlacementStatus, Program,
+    RegionLevel, TransferStatus,
 };
 use entity::{
     commitment, fund_transfer, organization, pairing_agreement, personnel_dispatch, region,
@@ -99,7 +100,9 @@ async fn demo_data_is_complete_consistent_and_answers_the_readme_query() {
             .any(|p| p.program == Program::DesignatedAssistance)
     );
 
-    // A letter a year per pairing, each committing to every indicator of its program.
+    // A letter a year per pairing, each committing to every indicator of its program's standard
+    // set, and to none outside the indicators the program allows (the 2019 and 2020 letters
+    // add the optional ones).
     let letters = responsibility_letter::Entity::find()
         .all(db)
         .await
@@ -120,21 +123,56 @@ async fn demo_data_is_complete_consistent_and_answers_the_readme_query() {
     let mut target_of: HashMap<(i64, i32, FundCategory), i64> = HashMap::new();
     for l in &letters {
         let set = committed.get(&l.id).cloned().unwrap_or_default();
-        let want: BTreeSet<Indicator> = Indicator::for_program(program[&l.pairing_id])
-            .iter()
-            .copied()
-            .collect();
-        assert_eq!(
-            set.keys().copied().collect::<BTreeSet<_>>(),
-            want,
-            "letter {}",
-            l.id
-        );
+        let p = program[&l.pairing_id];
+        let want: BTreeSet<Indicator> = Indicator::for_program(p).iter().copied().collect();
+        let allowed: BTreeSet<Indicator> =
+            Indicator::allowed_for_program(p).iter().copied().collect();
+        let keys: BTreeSet<Indicator> = set.keys().copied().collect();
+        assert!(keys.is_superset(&want), "letter {}: {keys:?}", l.id);
+        assert!(keys.is_subset(&allowed), "letter {}: {keys:?}", l.id);
+        if l.year >= 2019 && matches!(p, Program::EastWest | Program::DesignatedAssistance) {
+            assert_eq!(keys, allowed, "letter {}", l.id);
+        }
         for (i, t) in set {
             if let Some(c) = i.fund_category() {
                 target_of.insert((l.pairing_id, l.year, c), t);
             }
         }
+    }
+
+    // Produce and labour indicators are achieved by deals and placements, in every status, not
+    // by progress reports.
+    let reports = entity::progress_report::Entity::find()
+        .all(db)
+        .await
+        .expect("reports");
+    assert!(!reports.is_empty());
+    assert!(
+        reports.iter().all(|r| !r.indicator.is_derived()),
+        "no report on an indicator that records achieve"
+    );
+    let deals = entity::produce_deal::Entity::find()
+        .all(db)
+        .await
+        .expect("deals");
+    for status in [
+        DealStatus::Confirmed,
+        DealStatus::Recorded,
+        DealStatus::Disputed,
+    ] {
+        for kind in [DealKind::Purchased, DealKind::SalesHelped] {
+            assert!(
+                deals.iter().any(|d| d.status == status && d.kind == kind),
+                "a {status:?} {kind:?} deal"
+            );
+        }
+    }
+    let placements = entity::labor_placement::Entity::find()
+        .all(db)
+        .await
+        .expect("placements");
+    for status in [PlacementStatus::Confirmed, PlacementStatus::Recorded] {
+        assert!(placements.iter().any(|p| p.status == status), "{status:?}");
     }
 
     // Transfers keep the date rules and add up to 70–120% of the year's target.
@@ -267,7 +305,8 @@ async fn demo_data_is_complete_consistent_and_answers_the_readme_query() {
     for n in nodes {
         let letter = &n["letters"][0];
         assert_eq!(letter["status"], "SIGNED", "{n}");
-        assert_eq!(letter["commitments"].as_array().map(Vec::len), Some(7));
+        // The seven of the east–west set, and cadres and technicians trained.
+        assert_eq!(letter["commitments"].as_array().map(Vec::len), Some(9));
         let t = &n["fundTransfers"];
         assert!(t["totalCount"].as_i64().unwrap_or(0) > 5, "{t}");
         let first = &t["nodes"][0];

@@ -794,29 +794,36 @@ async fn progress_is_reported_by_the_helper_and_verified_by_the_recipient_once()
         "BAD_USER_INPUT",
         Some("input.indicator"),
     );
+    // Labour is counted from confirmed placements, not reported.
     assert_error(
-        &app.gql_as(Some(&helper), q, input("LABOR_TRANSFERRED", 5, "1"))
+        &app.gql_as(Some(&helper), q, input("LABOR_TRANSFERRED", 2, "1"))
+            .await,
+        "BAD_USER_INPUT",
+        Some("input.indicator"),
+    );
+    assert_error(
+        &app.gql_as(Some(&helper), q, input("ENTERPRISES_INVESTED", 5, "1"))
             .await,
         "BAD_USER_INPUT",
         Some("input.quarter"),
     );
     assert_error(
-        &app.gql_as(Some(&helper), q, input("LABOR_TRANSFERRED", 2, "-1"))
+        &app.gql_as(Some(&helper), q, input("ENTERPRISES_INVESTED", 2, "-1"))
             .await,
         "BAD_USER_INPUT",
         Some("input.value"),
     );
+    let body = app
+        .gql_as(Some(&helper), q, input("ENTERPRISES_INVESTED", 2, "450"))
+        .await;
+    let r = ok(&body)["reportProgress"]["progressReport"].clone();
+    assert_eq!(r["value"], "450");
     assert_error(
-        &app.gql_as(Some(&helper), q, input("LABOR_TRANSFERRED", 1, "5"))
+        &app.gql_as(Some(&helper), q, input("ENTERPRISES_INVESTED", 2, "5"))
             .await,
         "CONFLICT",
         None,
     );
-    let body = app
-        .gql_as(Some(&helper), q, input("LABOR_TRANSFERRED", 2, "450"))
-        .await;
-    let r = ok(&body)["reportProgress"]["progressReport"].clone();
-    assert_eq!(r["value"], "450");
     let vars = json!({ "input": { "progressReportId": r["id"] } });
     // 泸水 lies in Yunnan but does not contain the pairing's recipient (the whole province).
     let county = token(Role::Recipient, None, Some("533301"));

@@ -216,7 +216,7 @@ async fn letters_and_progress_reports_reach_only_those_who_may_read_them() {
             Some(&helper),
             report,
             json!({ "input": { "pairingAgreementId": gid("PairingAgreement", w.sh_yn),
-                "indicator": "LABOR_TRANSFERRED", "year": 2019, "quarter": 2, "value": "10" } }),
+                "indicator": "ENTERPRISES_INVESTED", "year": 2019, "quarter": 2, "value": "10" } }),
         )
         .await;
     assert!(body["errors"].is_null(), "{body}");
