@@ -50,6 +50,14 @@ const CLOSE: &str = r#"mutation Close($id: ID!) {
     inspectionFinding { status closedOn }
   }
 }"#;
+const UNVERIFIED: &str = r#"{ progressReports(first: 5, filter: { helperCode: "CU-MOE", verified: false }) {
+    nodes { id indicator year quarter value version } } }"#;
+const CORRECT_REPORT: &str = r#"mutation Correct($id: ID!) {
+  correctProgressReport(input: { progressReportId: $id, version: 1, value: "120",
+    note: "two training sessions were counted twice" }) {
+    progressReport { value version versions { version value note author createdAt } }
+  }
+}"#;
 const SUMMARY: &str = r#"{ inspectionFindingSummary {
     byProvince { province { name } open overdue }
     byResponsibleOrganization { organization { name } open overdue } } }"#;
@@ -133,6 +141,30 @@ async fn the_readme_examples_work_on_the_demo_as_printed() {
             "{body}"
         );
     }
+    // The helper corrects one of its unverified progress reports.
+    let readme = include_str!("../../../README.md");
+    for block in [UNVERIFIED, CORRECT_REPORT] {
+        assert!(readme.contains(block), "the README prints {block}");
+    }
+    let body = app.gql_as(Some(&moe), UNVERIFIED, json!({})).await;
+    let report = data(&body, "progressReports")["nodes"][0].clone();
+    assert_eq!(report["version"], 1, "{body}");
+    let vars = json!({ "id": report["id"] });
+    let body = app.gql_as(Some(&moe), CORRECT_REPORT, vars.clone()).await;
+    let corrected = data(&body, "correctProgressReport")["progressReport"].clone();
+    assert_eq!(corrected["value"], "120");
+    assert_eq!(corrected["version"], 2);
+    assert_eq!(corrected["versions"][0]["value"], report["value"]);
+    assert_eq!(
+        corrected["versions"][1]["note"],
+        "two training sessions were counted twice"
+    );
+    let again = app.gql_as(Some(&moe), CORRECT_REPORT, vars).await;
+    assert_eq!(
+        data(&again, "correctProgressReport")["progressReport"],
+        corrected
+    );
+
     let body = app.gql_as(Some(&county), SUMMARY, json!({})).await;
     assert!(
         !data(&body, "inspectionFindingSummary")["byProvince"]
