@@ -188,7 +188,8 @@ pub async fn transfer(
         idempotency_key: Set(None),
         request_hash: Set(None),
         created_at: Set(Utc::now()),
-        received_amount_fen: Set(None),
+        // Not set: the column is absent before its migration (tests that migrate step by step).
+        received_amount_fen: NotSet,
     }
     .insert(db)
     .await
