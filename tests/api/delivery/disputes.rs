@@ -112,7 +112,7 @@ async fn a_transfer_is_disputed_answered_with_a_correction_and_resolved() {
         "CONFLICT",
         None,
     );
-    assert_eq!(unresolved_ids(&app).await, [id.clone()]);
+    assert_eq!(unresolved_ids(&app).await, vec![id.clone()]);
 
     // The unresolved dispute is a finding, filtered like the others, as the rows say.
     assert_eq!(
@@ -126,7 +126,7 @@ async fn a_transfer_is_disputed_answered_with_a_correction_and_resolved() {
             json!({ "helperCode": "310000", "regionCode": "533300" })
         )
         .await,
-        [id.clone()]
+        vec![id.clone()]
     );
     assert!(
         disputed_findings(&app, &admin, json!({ "regionCode": "532923" }))
@@ -187,7 +187,7 @@ async fn a_transfer_is_disputed_answered_with_a_correction_and_resolved() {
     // Still unresolved: still a finding.
     assert_eq!(
         disputed_findings(&app, &admin, json!({})).await,
-        [id.clone()]
+        vec![id.clone()]
     );
 
     // The county resolves it (the helper may not); the finding goes; a retry changes nothing.

@@ -27,6 +27,19 @@ const DISPUTE: &str = r#"mutation Dispute($id: ID!) {
     produceDeal { id status disputeReason }
   }
 }"#;
+const DISPUTES: &str = r#"{ disputes(filter: { regionCode: "140925", unresolvedOnly: true }, first: 20) {
+    nodes { id subjectKind subjectId status reason helper { name } } } }"#;
+const ANSWER: &str = r#"mutation Answer($id: ID!) {
+  answerDispute(input: { disputeId: $id, answer: "the delivery note says 68,000 yuan; corrected",
+    correction: { amount: "68000.00" } }) {
+    dispute { status previousAmount correctedAmount }
+  }
+}"#;
+const RESOLVE: &str = r#"mutation Resolve($id: ID!) {
+  resolveDispute(input: { disputeId: $id, resolution: "matches the ledger after the correction" }) {
+    dispute { status resolvedAt }
+  }
+}"#;
 const OPEN: &str = r#"mutation Open {
   openInspectionFinding(input: {
     source: SPOT_CHECK, severity: SERIOUS, regionCode: "140925", responsibleOrganizationCode: "CU-MOE",
@@ -121,6 +134,42 @@ async fn the_readme_examples_work_on_the_demo_as_printed() {
     assert_eq!(
         data(&body, "disputeProduceDeal")["produceDeal"]["status"],
         "DISPUTED"
+    );
+    // The dispute the deal opened: listed, answered with a correction, resolved.
+    let body = app.gql_as(Some(&county), DISPUTES, json!({})).await;
+    let dispute = data(&body, "disputes")["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .find(|n| n["subjectId"] == ids[1])
+        .unwrap_or_else(|| panic!("the deal's dispute is listed: {body}"))
+        .clone();
+    assert_eq!(dispute["subjectKind"], "PRODUCE_DEAL");
+    assert_eq!(dispute["status"], "OPEN");
+    let body = app
+        .gql_as(Some(&moe), ANSWER, json!({ "id": dispute["id"] }))
+        .await;
+    assert_eq!(
+        data(&body, "answerDispute")["dispute"],
+        json!({ "status": "ANSWERED", "previousAmount": "86000.00", "correctedAmount": "68000.00" })
+    );
+    let body = app
+        .gql_as(Some(&county), RESOLVE, json!({ "id": dispute["id"] }))
+        .await;
+    assert_eq!(
+        data(&body, "resolveDispute")["dispute"]["status"],
+        "RESOLVED"
+    );
+    let body = app
+        .gql_as(
+            Some(&county),
+            "query($id: ID!) { node(id: $id) { ... on ProduceDeal { status amount } } }",
+            json!({ "id": ids[1] }),
+        )
+        .await;
+    assert_eq!(
+        data(&body, "node"),
+        &json!({ "status": "RECORDED", "amount": "68000.00" })
     );
 
     let body = app.gql_as(Some(&inspector), OPEN, json!({})).await;
