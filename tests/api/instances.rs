@@ -231,6 +231,22 @@ async fn listeners(admin: &sea_orm::DatabaseConnection, db: &str) -> i64 {
     row.try_get_by_index(0).expect("a count")
 }
 
+/// The server's pooled connections to the test's database (not the listener's).
+async fn pooled(admin: &sea_orm::DatabaseConnection, db: &str) -> i64 {
+    use sea_orm::ConnectionTrait;
+    let row = admin
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT count(*)::bigint FROM pg_stat_activity \
+             WHERE datname = $1 AND application_name <> $2 AND pid <> pg_backend_pid()",
+            [db.into(), pairing_api::events::APPLICATION_NAME.into()],
+        ))
+        .await
+        .expect("pg_stat_activity")
+        .expect("a row");
+    row.try_get_by_index(0).expect("a count")
+}
+
 #[tokio::test]
 #[ignore = "needs PostgreSQL: the listener's connection is terminated; the PostgreSQL pass runs it with --include-ignored"]
 async fn events_committed_while_the_listener_reconnects_are_replayed_from_the_audit_log() {
@@ -273,6 +289,24 @@ async fn events_committed_while_the_listener_reconnects_are_replayed_from_the_au
         1,
         "one listening connection"
     );
+
+    // The pool must already hold the connections the write will need: none can open during the
+    // outage. Overlapping reads make it open several; it keeps them.
+    let warm_until = Instant::now() + Duration::from_secs(20);
+    loop {
+        let reads = (0..12).map(|_| {
+            app.gql_as(
+                Some(&admin),
+                "{ fundTransfers(first: 50) { totalCount nodes { referenceNo helper { name } } } }",
+                json!({}),
+            )
+        });
+        futures_util::future::join_all(reads).await;
+        if pooled(&cluster, &name).await >= 4 {
+            break;
+        }
+        assert!(Instant::now() < warm_until, "the pool did not grow");
+    }
 
     // The listener's connection is terminated and cannot come back (the database takes no new
     // connections; the pool's open ones keep serving) while a write commits.
