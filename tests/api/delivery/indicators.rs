@@ -200,9 +200,9 @@ async fn confirmed_deals_and_placements_count_and_reports_on_them_are_refused() 
     }
     assert_eq!(
         confirmed(&[DealKind::Purchased, DealKind::SalesHelped]).0,
-        2000_50
+        200_050
     );
-    assert_ne!(before, fen(2000_50), "the confirmation moved the figure");
+    assert_ne!(before, fen(200_050), "the confirmation moved the figure");
 
     let people: i64 = entity::labor_placement::Entity::find()
         .filter(entity::labor_placement::Column::PairingId.eq(w.sh_yn))
