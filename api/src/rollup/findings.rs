@@ -21,6 +21,8 @@ pub enum FindingKind {
     FundsIdle,
     ProjectOverdue,
     RecordDisputed,
+    ListedVillageWithoutDispatch,
+    ListedVillageWithoutTransfer,
 }
 
 /// How many days the time-based findings allow, each overridable per request.
@@ -106,10 +108,11 @@ const ALLOCATED_BEFORE: &str = "\
     FROM fund_transfers t \
     WHERE t.year = $1 AND t.status = $2 AND t.allocated_on < $3";
 
-/// Regions with `is_listed = $2` at level `$3` (COUNTY), and whether a dispatch or a counted
-/// transfer (the statuses of `COUNTED`) of year `$1` reached them or a region within them.
-const LISTED_COUNTIES: &str = "\
-    SELECT c.id AS id, \
+/// Counties and villages (levels `$2`, `$3`) with a supervision listing of year `$1` (lifted or
+/// not: they were listed that year), and whether a dispatch or a counted transfer (the statuses of
+/// `COUNTED`) of the year reached them or a region within them.
+const LISTED_REGIONS: &str = "\
+    SELECT c.id AS id, c.level AS level, \
     CASE WHEN EXISTS (SELECT 1 FROM personnel_dispatches d \
         JOIN regions rr ON rr.id = d.recipient_id \
         WHERE d.year = $1 AND rr.code LIKE c.code || '%') \
@@ -119,7 +122,8 @@ const LISTED_COUNTIES: &str = "\
         WHERE t.year = $1 AND t.status IN ('ALLOCATED', 'RECEIVED') \
         AND rr.code LIKE c.code || '%') \
     THEN 1 ELSE 0 END AS has_transfer \
-    FROM regions c WHERE c.is_listed = $2 AND c.level = $3";
+    FROM regions c WHERE c.level IN ($2, $3) \
+    AND c.id IN (SELECT l.region_id FROM supervision_listings l WHERE l.year = $1)";
 
 /// Transfers of year `$1` allocated or received after `$2`.
 const TRANSFERS_AFTER: &str = "\
@@ -301,24 +305,33 @@ pub async fn findings(
         }
     }
 
-    // 4. Listed-supervision counties without a dispatch or without a transfer in the year.
+    // 4. Counties and villages listed for supervision in the year without a dispatch or without
+    // a transfer in the year.
     let q = named(
         db,
-        LISTED_COUNTIES,
+        LISTED_REGIONS,
         [
             year.into(),
-            true.into(),
             RegionLevel::County.as_str().into(),
+            RegionLevel::Village.as_str().into(),
         ],
     );
     for row in db.query_all_raw(q).await? {
         let id: i64 = get(&row, "id")?;
+        let level: RegionLevel = get_enum(&row, "level")?;
         let has_dispatch: i32 = get(&row, "has_dispatch")?;
         let has_transfer: i32 = get(&row, "has_transfer")?;
-        for (has, kind) in [
-            (has_dispatch, FindingKind::ListedCountyWithoutDispatch),
-            (has_transfer, FindingKind::ListedCountyWithoutTransfer),
-        ] {
+        let (no_dispatch, no_transfer) = match level {
+            RegionLevel::Village => (
+                FindingKind::ListedVillageWithoutDispatch,
+                FindingKind::ListedVillageWithoutTransfer,
+            ),
+            _ => (
+                FindingKind::ListedCountyWithoutDispatch,
+                FindingKind::ListedCountyWithoutTransfer,
+            ),
+        };
+        for (has, kind) in [(has_dispatch, no_dispatch), (has_transfer, no_transfer)] {
             if has == 0 {
                 let mut f = Finding::new(kind, Subject::Region(id));
                 f.region_id = Some(id);
@@ -568,6 +581,6 @@ mod tests {
             .map(|s| format!("'{}'", s.as_str()))
             .collect();
         let condition = format!("t.status IN ({})", statuses.join(", "));
-        assert!(LISTED_COUNTIES.contains(&condition), "{condition}");
+        assert!(LISTED_REGIONS.contains(&condition), "{condition}");
     }
 }
