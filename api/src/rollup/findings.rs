@@ -109,21 +109,37 @@ const ALLOCATED_BEFORE: &str = "\
     WHERE t.year = $1 AND t.status = $2 AND t.allocated_on < $3";
 
 /// Counties and villages (levels `$2`, `$3`) with a supervision listing of year `$1` (lifted or
-/// not: they were listed that year), and whether a dispatch or a counted transfer (the statuses of
-/// `COUNTED`) of the year reached them or a region within them.
+/// not: they were listed that year).
 const LISTED_REGIONS: &str = "\
-    SELECT c.id AS id, c.level AS level, \
-    CASE WHEN EXISTS (SELECT 1 FROM personnel_dispatches d \
-        JOIN regions rr ON rr.id = d.recipient_id \
-        WHERE d.year = $1 AND rr.code LIKE c.code || '%') \
-    THEN 1 ELSE 0 END AS has_dispatch, \
-    CASE WHEN EXISTS (SELECT 1 FROM fund_transfers t \
-        JOIN regions rr ON rr.id = t.recipient_id \
-        WHERE t.year = $1 AND t.status IN ('ALLOCATED', 'RECEIVED') \
-        AND rr.code LIKE c.code || '%') \
-    THEN 1 ELSE 0 END AS has_transfer \
+    SELECT c.id AS id, c.code AS code, c.level AS level \
     FROM regions c WHERE c.level IN ($2, $3) \
     AND c.id IN (SELECT l.region_id FROM supervision_listings l WHERE l.year = $1)";
+
+/// The codes of the regions a dispatch of year `$1` went to.
+const DISPATCHED_TO: &str = "\
+    SELECT DISTINCT rr.code AS code FROM personnel_dispatches d \
+    JOIN regions rr ON rr.id = d.recipient_id WHERE d.year = $1";
+
+/// The codes of the regions a counted transfer (the statuses of `COUNTED`) of year `$1` went to.
+const TRANSFERRED_TO: &str = "\
+    SELECT DISTINCT rr.code AS code FROM fund_transfers t \
+    JOIN regions rr ON rr.id = t.recipient_id \
+    WHERE t.year = $1 AND t.status IN ('ALLOCATED', 'RECEIVED')";
+
+/// The codes that `sql` (one `code` column, year `$1`) reads.
+async fn codes(db: &Db, sql: &str, year: i32) -> AppResult<std::collections::BTreeSet<String>> {
+    let rows = db.query_all_raw(named(db, sql, [year.into()])).await?;
+    rows.iter().map(|r| get(r, "code")).collect()
+}
+
+/// Whether a code in `codes` is `code` or lies within it (codes within a region start with its
+/// code and sort right after it).
+fn reached(codes: &std::collections::BTreeSet<String>, code: &str) -> bool {
+    codes
+        .range::<str, _>((std::ops::Bound::Included(code), std::ops::Bound::Unbounded))
+        .next()
+        .is_some_and(|c| c.starts_with(code))
+}
 
 /// Transfers of year `$1` allocated or received after `$2`.
 const TRANSFERS_AFTER: &str = "\
@@ -306,7 +322,9 @@ pub async fn findings(
     }
 
     // 4. Counties and villages listed for supervision in the year without a dispatch or without
-    // a transfer in the year.
+    // a transfer in the year reaching them (or a region within them).
+    let dispatched = codes(db, DISPATCHED_TO, year).await?;
+    let transferred = codes(db, TRANSFERRED_TO, year).await?;
     let q = named(
         db,
         LISTED_REGIONS,
@@ -319,8 +337,9 @@ pub async fn findings(
     for row in db.query_all_raw(q).await? {
         let id: i64 = get(&row, "id")?;
         let level: RegionLevel = get_enum(&row, "level")?;
-        let has_dispatch: i32 = get(&row, "has_dispatch")?;
-        let has_transfer: i32 = get(&row, "has_transfer")?;
+        let code: String = get(&row, "code")?;
+        let has_dispatch = reached(&dispatched, &code);
+        let has_transfer = reached(&transferred, &code);
         let (no_dispatch, no_transfer) = match level {
             RegionLevel::Village => (
                 FindingKind::ListedVillageWithoutDispatch,
@@ -332,7 +351,7 @@ pub async fn findings(
             ),
         };
         for (has, kind) in [(has_dispatch, no_dispatch), (has_transfer, no_transfer)] {
-            if has == 0 {
+            if !has {
                 let mut f = Finding::new(kind, Subject::Region(id));
                 f.region_id = Some(id);
                 out.push(f);
@@ -575,12 +594,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn listed_counties_count_the_counted_statuses() {
+    fn listed_regions_count_the_counted_statuses() {
         let statuses: Vec<String> = crate::rollup::service::COUNTED
             .iter()
             .map(|s| format!("'{}'", s.as_str()))
             .collect();
         let condition = format!("t.status IN ({})", statuses.join(", "));
-        assert!(LISTED_REGIONS.contains(&condition), "{condition}");
+        assert!(TRANSFERRED_TO.contains(&condition), "{condition}");
+    }
+
+    #[test]
+    fn a_code_is_reached_by_itself_and_the_codes_within_it() {
+        let codes: std::collections::BTreeSet<String> =
+            ["532923100001", "533301"].map(String::from).into();
+        assert!(reached(&codes, "532923"));
+        assert!(reached(&codes, "532923100001"));
+        assert!(reached(&codes, "533301"));
+        assert!(!reached(&codes, "532923100002"));
+        assert!(!reached(&codes, "533302"));
     }
 }
