@@ -7,6 +7,7 @@ use chrono::{Duration, NaiveDate, NaiveTime, TimeZone};
 use entity::enums::{Indicator, LetterStatus, Program, RegionLevel, TransferStatus};
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Query};
+use std::collections::BTreeSet;
 
 /// What a data-quality finding is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -109,32 +110,21 @@ const ALLOCATED_BEFORE: &str = "\
     WHERE t.year = $1 AND t.status = $2 AND t.allocated_on < $3";
 
 /// Counties and villages (levels `$2`, `$3`) with a supervision listing of year `$1` (lifted or
-/// not: they were listed that year).
+/// not: they were listed that year), kind `L`; then the codes of the regions a dispatch (`D`) or a
+/// counted transfer (`T`, the statuses of `COUNTED`) of the year went to. One statement.
 const LISTED_REGIONS: &str = "\
-    SELECT c.id AS id, c.code AS code, c.level AS level \
+    SELECT 'L' AS k, c.id AS id, c.code AS code, c.level AS level \
     FROM regions c WHERE c.level IN ($2, $3) \
-    AND c.id IN (SELECT l.region_id FROM supervision_listings l WHERE l.year = $1)";
-
-/// The codes of the regions a dispatch of year `$1` went to.
-const DISPATCHED_TO: &str = "\
-    SELECT DISTINCT rr.code AS code FROM personnel_dispatches d \
-    JOIN regions rr ON rr.id = d.recipient_id WHERE d.year = $1";
-
-/// The codes of the regions a counted transfer (the statuses of `COUNTED`) of year `$1` went to.
-const TRANSFERRED_TO: &str = "\
-    SELECT DISTINCT rr.code AS code FROM fund_transfers t \
-    JOIN regions rr ON rr.id = t.recipient_id \
+    AND c.id IN (SELECT l.region_id FROM supervision_listings l WHERE l.year = $1) \
+    UNION ALL SELECT DISTINCT 'D' AS k, CAST(0 AS BIGINT) AS id, rr.code AS code, '' AS level \
+    FROM personnel_dispatches d JOIN regions rr ON rr.id = d.recipient_id WHERE d.year = $1 \
+    UNION ALL SELECT DISTINCT 'T' AS k, CAST(0 AS BIGINT) AS id, rr.code AS code, '' AS level \
+    FROM fund_transfers t JOIN regions rr ON rr.id = t.recipient_id \
     WHERE t.year = $1 AND t.status IN ('ALLOCATED', 'RECEIVED')";
-
-/// The codes that `sql` (one `code` column, year `$1`) reads.
-async fn codes(db: &Db, sql: &str, year: i32) -> AppResult<std::collections::BTreeSet<String>> {
-    let rows = db.query_all_raw(named(db, sql, [year.into()])).await?;
-    rows.iter().map(|r| get(r, "code")).collect()
-}
 
 /// Whether a code in `codes` is `code` or lies within it (codes within a region start with its
 /// code and sort right after it).
-fn reached(codes: &std::collections::BTreeSet<String>, code: &str) -> bool {
+fn reached(codes: &BTreeSet<String>, code: &str) -> bool {
     codes
         .range::<str, _>((std::ops::Bound::Included(code), std::ops::Bound::Unbounded))
         .next()
@@ -323,8 +313,6 @@ pub async fn findings(
 
     // 4. Counties and villages listed for supervision in the year without a dispatch or without
     // a transfer in the year reaching them (or a region within them).
-    let dispatched = codes(db, DISPATCHED_TO, year).await?;
-    let transferred = codes(db, TRANSFERRED_TO, year).await?;
     let q = named(
         db,
         LISTED_REGIONS,
@@ -334,10 +322,26 @@ pub async fn findings(
             RegionLevel::Village.as_str().into(),
         ],
     );
+    let (mut listed, mut dispatched, mut transferred) =
+        (Vec::new(), BTreeSet::new(), BTreeSet::new());
     for row in db.query_all_raw(q).await? {
-        let id: i64 = get(&row, "id")?;
-        let level: RegionLevel = get_enum(&row, "level")?;
+        let kind: String = get(&row, "k")?;
         let code: String = get(&row, "code")?;
+        match kind.as_str() {
+            "L" => listed.push((
+                get::<i64>(&row, "id")?,
+                code,
+                get_enum::<RegionLevel>(&row, "level")?,
+            )),
+            "D" => {
+                dispatched.insert(code);
+            }
+            _ => {
+                transferred.insert(code);
+            }
+        }
+    }
+    for (id, code, level) in listed {
         let has_dispatch = reached(&dispatched, &code);
         let has_transfer = reached(&transferred, &code);
         let (no_dispatch, no_transfer) = match level {
@@ -600,7 +604,7 @@ mod tests {
             .map(|s| format!("'{}'", s.as_str()))
             .collect();
         let condition = format!("t.status IN ({})", statuses.join(", "));
-        assert!(TRANSFERRED_TO.contains(&condition), "{condition}");
+        assert!(LISTED_REGIONS.contains(&condition), "{condition}");
     }
 
     #[test]
