@@ -281,8 +281,7 @@ async fn update_region_lists_and_lifts_for_the_current_year() {
 async fn a_listed_village_receives_a_transfer_a_dispatch_and_a_project() {
     let app = TestApp::spawn().await;
     let w = world(&app.db).await;
-    let v = village(&app, &w, 1).await;
-    let _ = v;
+    village(&app, &w, 1).await;
     let admin = admin();
     let body = app
         .gql_as(
@@ -519,7 +518,7 @@ async fn listed_findings_match_a_recomputation_from_the_rows() {
         ids[0],
         w.yunnan,
         FundCategory::FiscalAid,
-        1_000_00,
+        100_000,
         TransferStatus::Received,
         2020,
         Some(d(2020, 3, 1)),
@@ -537,7 +536,7 @@ async fn listed_findings_match_a_recomputation_from_the_rows() {
         ids[1],
         w.yunnan,
         FundCategory::FiscalAid,
-        1_000_00,
+        100_000,
         TransferStatus::Planned,
         2020,
         None,
