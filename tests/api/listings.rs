@@ -667,3 +667,59 @@ async fn the_readme_examples_answer_as_printed_on_the_demo() {
         assert_eq!(body, printed, "{query}");
     }
 }
+
+/// The listings migration turns every region flagged listed into a 2020 listing supervised by its
+/// own province, and drops the flag.
+#[test]
+fn the_migration_lists_the_flagged_regions_for_2020() {
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::ConnectionTrait;
+    let database = crate::harness::TestDatabase::create();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    rt.block_on(async {
+        let url = pairing_api::db::normalize_url(&database.url);
+        let db = sea_orm::Database::connect(&url).await.expect("connect");
+        let pending = Migrator::get_pending_migrations(&db)
+            .await
+            .expect("pending");
+        let at = pending
+            .iter()
+            .position(|m| m.name() == "m20261209_100001_supervision_listings")
+            .expect("the listings migration");
+        Migrator::up(&db, Some(u32::try_from(at).expect("a count")))
+            .await
+            .expect("earlier migrations");
+        // The flag as it stood: Yunnan, Nujiang, Lushui (listed) and Xiangyun (not).
+        for sql in [
+            "INSERT INTO regions (id, code, name, level, zone, is_listed) VALUES (1, '530000', '云南省', 'PROVINCE', 'WEST', false)",
+            "UPDATE regions SET province_id = 1 WHERE id = 1",
+            "INSERT INTO regions (id, code, name, level, zone, parent_id, province_id, is_listed) VALUES (2, '533300', '怒江州', 'PREFECTURE', 'WEST', 1, 1, false)",
+            "INSERT INTO regions (id, code, name, level, zone, parent_id, province_id, is_listed) VALUES (3, '533301', '泸水市', 'COUNTY', 'WEST', 2, 1, true)",
+            "INSERT INTO regions (id, code, name, level, zone, parent_id, province_id, is_listed) VALUES (4, '532923', '祥云县', 'COUNTY', 'WEST', 2, 1, false)",
+        ] {
+            db.execute_unprepared(sql).await.expect(sql);
+        }
+        Migrator::up(&db, None).await.expect("the migration");
+        let listings = entity::supervision_listing::Entity::find()
+            .all(&db)
+            .await
+            .expect("listings");
+        assert_eq!(listings.len(), 1);
+        let l = &listings[0];
+        assert_eq!(
+            (l.region_id, l.year, l.listed_on, l.supervising_province_id, l.lifted_on),
+            (3, 2020, d(2020, 1, 1), 1, None)
+        );
+        assert_eq!(l.combat_plan_status, entity::enums::CombatPlanStatus::None);
+        // The flag is gone: the listing is the one source.
+        let gone = db
+            .execute_unprepared("SELECT is_listed FROM regions")
+            .await;
+        assert!(gone.is_err());
+        db.close().await.ok();
+    });
+}
