@@ -17,6 +17,7 @@ pub mod inspection;
 pub mod labor;
 pub mod letter;
 pub mod limits;
+pub mod listing;
 pub mod observability;
 pub mod organization;
 pub mod pairing;

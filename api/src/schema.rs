@@ -33,6 +33,7 @@ pub enum Node {
     ProduceDeal(crate::produce::ProduceDeal),
     LaborPlacement(crate::labor::LaborPlacement),
     Dispute(crate::dispute::Dispute),
+    SupervisionListing(crate::listing::SupervisionListing),
 }
 
 /// The most ids `nodes` takes at once.
@@ -141,6 +142,11 @@ async fn resolve_node(ctx: &Context<'_>, field: &str, id: &ID) -> Result<Option<
             .await?
             .filter(|_| crate::dispute::service::visible(who))
             .map(|m| Node::Dispute(crate::dispute::Dispute(m))),
+        NodeKind::SupervisionListing => ctx
+            .loader::<crate::graphql::loader::ById<entity::supervision_listing::Entity>>()
+            .load_one(n)
+            .await?
+            .map(|m| Node::SupervisionListing(crate::listing::SupervisionListing(m))),
     })
 }
 
@@ -194,6 +200,7 @@ pub struct Query(
     crate::labor::query::LaborQuery,
     crate::dispute::query::DisputeQuery,
     crate::expenditure::query::ExpenditureQuery,
+    crate::listing::query::ListingQuery,
 );
 
 /// The platform's writes: each one input object, one transaction, one audit event.
@@ -213,6 +220,7 @@ pub struct Mutation(
     crate::produce::mutation::ProduceMutation,
     crate::labor::mutation::LaborMutation,
     crate::dispute::mutation::DisputeMutation,
+    crate::listing::mutation::ListingMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;

@@ -106,6 +106,7 @@ string_enum!(DealStatus { Recorded = "RECORDED", Confirmed = "CONFIRMED", Disput
 string_enum!(DisputeSubjectKind { FundTransfer = "FUND_TRANSFER", PersonnelDispatch = "PERSONNEL_DISPATCH", ProduceDeal = "PRODUCE_DEAL", LaborPlacement = "LABOR_PLACEMENT" });
 string_enum!(DisputeStatus { Open = "OPEN", Answered = "ANSWERED", Resolved = "RESOLVED" });
 string_enum!(PlacementStatus { Recorded = "RECORDED", Confirmed = "CONFIRMED" });
+string_enum!(CombatPlanStatus { None = "NONE", Drafted = "DRAFTED", Approved = "APPROVED", InProgress = "IN_PROGRESS", Completed = "COMPLETED" });
 string_enum!(FindingRecordKind { FundTransfer = "FUND_TRANSFER", PersonnelDispatch = "PERSONNEL_DISPATCH", Project = "PROJECT" });
 
 impl Indicator {

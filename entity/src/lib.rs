@@ -20,3 +20,4 @@ pub mod project_target;
 pub mod region;
 pub mod responsibility_letter;
 pub mod row;
+pub mod supervision_listing;

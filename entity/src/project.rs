@@ -10,6 +10,8 @@ crate::model! {
         #[sea_orm(primary_key)]
         pub id: i64,
         pub county_id: i64,
+        /// The village of the county the project is placed at; none for the county as a whole.
+        pub village_id: Option<i64>,
         pub name: String,
         pub sector: String,
         pub budget_fen: i64,

@@ -20,7 +20,6 @@ crate::model! {
         pub is_poor: Option<bool>,
         pub is_key_county: Option<bool>,
         pub is_contiguous_area: Option<bool>,
-        pub is_listed: bool,
         pub exit_year: Option<i32>,
     }
 }

@@ -14,6 +14,8 @@ mod m20261208_200002_progress_report_versions;
 mod m20261208_300001_disputes;
 mod m20261208_300002_partial_receipt;
 mod m20261208_400001_subscription_leases;
+mod m20261209_100001_supervision_listings;
+mod m20261209_100002_project_village;
 
 pub struct Migrator;
 
@@ -34,6 +36,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_300001_disputes::Migration),
             Box::new(m20261208_300002_partial_receipt::Migration),
             Box::new(m20261208_400001_subscription_leases::Migration),
+            Box::new(m20261209_100001_supervision_listings::Migration),
+            Box::new(m20261209_100002_project_village::Migration),
         ]
     }
 }

@@ -46,7 +46,8 @@ async fn demo_data_is_complete_consistent_and_answers_the_readme_query() {
 
     // The real reference data, in full.
     let regions = region::Entity::find().all(db).await.expect("regions");
-    assert_eq!(regions.len(), 3211);
+    // 3,211 real regions, and a synthetic township with 30 villages under each listed county.
+    assert_eq!(regions.len(), 3211 + 52 * 31);
     let by_level = |l: RegionLevel| regions.iter().filter(|r| r.level == l).count();
     assert_eq!(
         (
@@ -56,8 +57,34 @@ async fn demo_data_is_complete_consistent_and_answers_the_readme_query() {
         ),
         (34, 333, 2844)
     );
-    let listed: Vec<_> = regions.iter().filter(|r| r.is_listed).collect();
+    assert_eq!(
+        (
+            by_level(RegionLevel::Township),
+            by_level(RegionLevel::Village)
+        ),
+        (52, 52 * 30)
+    );
+    let listings = entity::supervision_listing::Entity::find()
+        .all(db)
+        .await
+        .expect("listings");
+    let listed_ids: std::collections::HashSet<i64> = listings.iter().map(|l| l.region_id).collect();
+    assert!(
+        listings
+            .iter()
+            .all(|l| l.year == 2020 && l.lifted_on.is_none())
+    );
+    let listed: Vec<_> = regions
+        .iter()
+        .filter(|r| listed_ids.contains(&r.id) && r.level == RegionLevel::County)
+        .collect();
     assert_eq!(listed.len(), 52);
+    // The real figure: 1,113 villages listed nationwide, all under listed counties here.
+    let villages = regions
+        .iter()
+        .filter(|r| listed_ids.contains(&r.id) && r.level == RegionLevel::Village)
+        .count();
+    assert_eq!(villages, 1113);
     assert!(
         listed
             .iter()

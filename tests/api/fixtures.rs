@@ -57,7 +57,6 @@ pub async fn region(
         }),
         is_key_county: Set(None),
         is_contiguous_area: Set(None),
-        is_listed: Set(listed),
         exit_year: Set(if listed { Some(2020) } else { None }),
     }
     .insert(db)
@@ -67,6 +66,24 @@ pub async fn region(
         let mut am: region::ActiveModel = m.clone().into();
         am.province_id = Set(Some(m.id));
         am.update(db).await.expect("set province");
+    }
+    if listed {
+        // Listed for 2020 by its own province, as the migration lists the flagged regions.
+        supervision_listing::ActiveModel {
+            id: NotSet,
+            region_id: Set(m.id),
+            year: Set(2020),
+            listed_on: Set(d(2020, 1, 1)),
+            lifted_on: Set(None),
+            supervising_province_id: Set(province.unwrap_or(m.id)),
+            combat_plan_reference: Set(None),
+            combat_plan_status: Set(CombatPlanStatus::None),
+            created_at: Set(Utc::now()),
+            updated_at: Set(Utc::now()),
+        }
+        .insert(db)
+        .await
+        .expect("insert listing");
     }
     m.id
 }
@@ -435,11 +452,13 @@ pub async fn world(db: &DatabaseConnection) -> World {
         // Publicized, so that anonymous callers see it.
         publicized_on: Set(Some(d(2019, 5, 1))),
         ..Default::default()
-    }
-    .insert(db)
-    .await
-    .expect("insert project")
-    .id;
+    };
+    // The id only: the row's other columns may not exist yet (migration tests).
+    let project = project::Entity::insert(project)
+        .exec(db)
+        .await
+        .expect("insert project")
+        .last_insert_id;
 
     use TransferStatus::*;
     let mut transfers = Vec::new();

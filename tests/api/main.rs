@@ -13,6 +13,7 @@ mod hostile;
 mod instances;
 mod layers;
 mod limits;
+mod listings;
 mod permissions;
 mod plain;
 mod projection;

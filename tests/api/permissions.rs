@@ -83,6 +83,8 @@ enum Target {
     RecordedPlacement,
     DisputableTransfer,
     OpenDispute,
+    NewListing,
+    ExistingListing,
 }
 
 use May::*;
@@ -317,6 +319,25 @@ const MATRIX: &[(&str, &str, Target, &[May])] = &[
         "resolveDispute",
         "ResolveDisputeInput",
         OpenDispute,
+        &[RecipientOwn, Admin],
+    ),
+    (
+        "listForSupervision",
+        "ListForSupervisionInput",
+        NewListing,
+        &[Admin],
+    ),
+    (
+        "liftSupervisionListing",
+        "LiftSupervisionListingInput",
+        ExistingListing,
+        &[Admin],
+    ),
+    // The supervising province's government (RECIPIENT of Yunnan for a Yunnan listing) too.
+    (
+        "updateCombatPlan",
+        "UpdateCombatPlanInput",
+        ExistingListing,
         &[RecipientOwn, Admin],
     ),
 ];
@@ -734,6 +755,38 @@ impl Maker<'_> {
                 )
                 .await;
                 json!({ "disputeId": gid("Dispute", dispute), "answer": "matrix", "resolution": "matrix" })
+            }
+            NewListing => {
+                // A year of its own, so that (region, year) never collides.
+                let year = 2000 + self.next();
+                let code = if own { "532923" } else { "451228" };
+                json!({ "regionCode": code, "year": year, "listedOn": format!("{year}-03-01") })
+            }
+            ExistingListing => {
+                let year = 2000 + self.next();
+                let (region, province) = if own {
+                    (w.xiangyun, w.yunnan)
+                } else {
+                    (w.du_an, w.guangxi)
+                };
+                let l = entity::supervision_listing::ActiveModel {
+                    id: NotSet,
+                    region_id: Set(region),
+                    year: Set(year),
+                    listed_on: Set(d(year, 1, 1)),
+                    lifted_on: Set(None),
+                    supervising_province_id: Set(province),
+                    combat_plan_reference: Set(None),
+                    combat_plan_status: Set(entity::enums::CombatPlanStatus::None),
+                    created_at: Set(chrono::Utc::now()),
+                    updated_at: Set(chrono::Utc::now()),
+                }
+                .insert(&self.app.db)
+                .await
+                .expect("insert listing");
+                json!({ "supervisionListingId": gid("SupervisionListing", l.id),
+                        "liftedOn": "2020-12-31", "combatPlanStatus": "DRAFTED",
+                        "combatPlanReference": "matrix" })
             }
         };
         json!({ "input": input })

@@ -147,6 +147,7 @@ fn entity_of(id: &async_graphql::ID) -> AppResult<(String, i64)> {
         NodeKind::ProduceDeal => "ProduceDeal",
         NodeKind::LaborPlacement => "LaborPlacement",
         NodeKind::Dispute => "Dispute",
+        NodeKind::SupervisionListing => "SupervisionListing",
         NodeKind::AuditEvent => {
             return Err(AppError::bad_input(
                 "filter.entityId",

@@ -22,6 +22,7 @@ pub enum NodeKind {
     ProduceDeal,
     LaborPlacement,
     Dispute,
+    SupervisionListing,
 }
 
 impl NodeKind {
@@ -42,6 +43,7 @@ impl NodeKind {
             NodeKind::ProduceDeal => "ProduceDeal",
             NodeKind::LaborPlacement => "LaborPlacement",
             NodeKind::Dispute => "Dispute",
+            NodeKind::SupervisionListing => "SupervisionListing",
         }
     }
 
@@ -63,6 +65,7 @@ impl NodeKind {
             ProduceDeal,
             LaborPlacement,
             Dispute,
+            SupervisionListing,
         ]
         .into_iter()
         .find(|k| k.tag() == tag)

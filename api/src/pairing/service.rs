@@ -175,12 +175,7 @@ pub fn build(spec: &PairingListSpec) -> AppResult<(Select<Entity>, Ordering<Enti
         q = q.filter(Column::RecipientId.in_subquery(above));
     }
     if f.listed_only == Some(true) {
-        let listed = Query::select()
-            .column(region::Column::Id)
-            .from(region::Entity)
-            .and_where(region::Column::IsListed.eq(true))
-            .to_owned();
-        q = q.filter(Column::RecipientId.in_subquery(listed));
+        q = q.filter(Column::RecipientId.in_subquery(crate::listing::service::active_region_ids()));
     }
     Ok((q, ordering(spec.order)))
 }

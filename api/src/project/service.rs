@@ -273,6 +273,23 @@ pub async fn create(w: &Writer<'_>, input: CreateProjectInput) -> AppResult<Mode
             "project libraries are kept per county",
         ));
     }
+    let village_id = match &input.village_code {
+        Some(code) => {
+            let v = region_by_code(w.db, "input.villageCode", code).await?;
+            if v.level != RegionLevel::Village || !crate::region_code::covers(&county.code, &v.code)
+            {
+                return Err(AppError::bad_input(
+                    "input.villageCode",
+                    format!(
+                        "{} is not a village of {} ({})",
+                        v.code, county.code, county.name
+                    ),
+                ));
+            }
+            Some(v.id)
+        }
+        None => None,
+    };
     let name = crate::write::text("input.name", &input.name, 200)?;
     let sector = crate::write::text("input.sector", &input.sector, 64)?;
     let budget = budget_fen(&input.budget)?;
@@ -297,6 +314,7 @@ pub async fn create(w: &Writer<'_>, input: CreateProjectInput) -> AppResult<Mode
     let p = entity::project::ActiveModel {
         id: NotSet,
         county_id: Set(county.id),
+        village_id: Set(village_id),
         name: Set(name),
         sector: Set(sector),
         budget_fen: Set(budget),

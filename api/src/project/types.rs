@@ -65,6 +65,13 @@ crate::object! {
                 crate::error::AppError::not_found("Region", self.0.county_id)
             })?))
         }
+        /// The village of the county the project is placed at; `null` for the county as a whole.
+        [VillageId] async fn village(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
+            let Some(id) = self.0.village_id else {
+                return Ok(None);
+            };
+            Ok(ctx.loader::<crate::graphql::loader::ById<entity::region::Entity>>().load_one(id).await?.map(Region))
+        }
         /// Transfers earmarked for the project that reached ALLOCATED or RECEIVED, in yuan.
         [Id] async fn fundedAmount(&self, ctx: &Context<'_>) -> Result<Decimal> {
             let fen = crate::expenditure::loader::figure(ctx, crate::expenditure::loader::SpendKey::ProjectFunded(self.0.id)).await?;
@@ -176,6 +183,9 @@ define_connection!(
 pub struct CreateProjectInput {
     /// The county's code; it must lie within the caller's region.
     pub county_code: String,
+    /// The village of the county the project is placed at (12 digits); the county as a whole
+    /// when omitted.
+    pub village_code: Option<String>,
     /// Project name.
     pub name: String,
     /// Sector, e.g. industry, education, health, infrastructure.

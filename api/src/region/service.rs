@@ -109,7 +109,7 @@ pub fn build(spec: &RegionListSpec) -> AppResult<(Select<Entity>, Ordering<Entit
         ));
     }
     if f.listed_only == Some(true) {
-        q = q.filter(Column::IsListed.eq(true));
+        q = q.filter(Column::Id.in_subquery(crate::listing::service::active_region_ids()));
     }
     if f.poor_only == Some(true) {
         q = q.filter(Column::IsPoor.eq(true));
@@ -248,7 +248,6 @@ pub async fn create(w: &Writer<'_>, input: CreateRegionInput) -> AppResult<Model
         is_poor: Set(input.poor),
         is_key_county: Set(input.key_county),
         is_contiguous_area: Set(input.contiguous_area),
-        is_listed: Set(input.listed_for_supervision.unwrap_or(false)),
         exit_year: Set(input.exit_year),
     }
     .insert(&txn)
@@ -257,6 +256,9 @@ pub async fn create(w: &Writer<'_>, input: CreateRegionInput) -> AppResult<Model
         let mut am = r.clone().into_active_model();
         am.province_id = Set(Some(r.id));
         r = am.update(&txn).await?;
+    }
+    if input.listed_for_supervision == Some(true) {
+        crate::listing::service::list_this_year(&txn, w, &r).await?;
     }
     crate::audit::record(&txn, w, "createRegion", ENTITY, r.id, None::<&()>, Some(&r)).await?;
     txn.commit().await?;
@@ -280,9 +282,6 @@ pub async fn update(w: &Writer<'_>, input: UpdateRegionInput) -> AppResult<Model
     if let Some(v) = input.contiguous_area {
         am.is_contiguous_area = Set(Some(v));
     }
-    if let Some(v) = input.listed_for_supervision {
-        am.is_listed = Set(v);
-    }
     if let Some(v) = input.exit_year {
         am.exit_year = Set(Some(v));
     }
@@ -292,6 +291,11 @@ pub async fn update(w: &Writer<'_>, input: UpdateRegionInput) -> AppResult<Model
     } else {
         before.clone()
     };
+    match input.listed_for_supervision {
+        Some(true) => crate::listing::service::list_this_year(&txn, w, &after).await?,
+        Some(false) => crate::listing::service::lift_standing(&txn, w, &after).await?,
+        None => {}
+    }
     crate::audit::record(
         &txn,
         w,

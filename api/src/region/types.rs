@@ -53,7 +53,8 @@ pub struct PovertyStatus {
     pub key_county: Option<bool>,
     /// Lies in a contiguous area of extreme poverty (集中连片特困地区).
     pub contiguous_area: Option<bool>,
-    /// Put under listed supervision (挂牌督战) in 2020.
+    /// Under listed supervision (挂牌督战): it has a listing not lifted (see
+    /// `supervisionListings`).
     pub listed_for_supervision: bool,
     /// The year the county exited poverty, when known.
     pub exit_year: Option<i32>,
@@ -110,20 +111,49 @@ crate::object! {
         .await?;
         Ok(RegionConnection::from_page(page, Region::from))
     }
-    /// Poverty status; `null` for regions above county level.
-    async fn poverty(&self) -> Option<PovertyStatus> {
+    /// Poverty status; `null` for regions above county level (and for townships).
+    async fn poverty(&self, ctx: &Context<'_>) -> Result<Option<PovertyStatus>> {
         let m = &self.0;
-        matches!(
+        if !matches!(
             m.level,
             enums::RegionLevel::County | enums::RegionLevel::Village
-        )
-        .then(|| PovertyStatus {
+        ) {
+            return Ok(None);
+        }
+        let listed = if ctx.look_ahead().field("listedForSupervision").exists() {
+            crate::listing::loader::is_listed(ctx, m.id).await?
+        } else {
+            false
+        };
+        Ok(Some(PovertyStatus {
             poor: m.is_poor,
             key_county: m.is_key_county,
             contiguous_area: m.is_contiguous_area,
-            listed_for_supervision: m.is_listed,
+            listed_for_supervision: listed,
             exit_year: m.exit_year,
-        })
+        }))
+    }
+    /// The region's listings for supervision (挂牌督战), one per year. Public.
+    async fn supervision_listings(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return at most this many from the start (0 to 100).")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return at most this many from the end (0 to 100).")] last: Option<i32>,
+        #[graphql(desc = "End before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Narrows the list.")] filter: Option<crate::listing::types::SupervisionListingFilter>,
+        #[graphql(desc = "Sort order; by id ascending when omitted.")] order_by: Option<
+            crate::listing::types::SupervisionListingOrder,
+        >,
+    ) -> Result<crate::listing::types::SupervisionListingConnection> {
+        crate::listing::query::list(
+            ctx,
+            filter.unwrap_or_default(),
+            Some(self.0.id),
+            order_by,
+            PageArgs::new(first, after, last, before),
+        )
+        .await
     }
     /// What this region and the regions within it received in a year: funds by program,
     /// category and helper, projects funded, personnel in post (counts only). Public.
@@ -208,7 +238,7 @@ pub struct RegionFilter {
     pub parent_code: Option<String>,
     /// Only regions in the province with this code.
     pub province_code: Option<String>,
-    /// Only counties under listed supervision.
+    /// Only counties and villages under listed supervision (with a listing not lifted).
     pub listed_only: Option<bool>,
     /// Only counties known to be poor.
     pub poor_only: Option<bool>,
@@ -266,7 +296,8 @@ pub struct CreateRegionInput {
     pub key_county: Option<bool>,
     /// Part of a contiguous destitute area.
     pub contiguous_area: Option<bool>,
-    /// Listed for supervision (挂牌督战).
+    /// Deprecated in favour of `listForSupervision`: true lists the county or village for the
+    /// current year (listed today, supervised by its own province).
     pub listed_for_supervision: Option<bool>,
     /// The year it exited poverty.
     pub exit_year: Option<i32>,
@@ -285,7 +316,9 @@ pub struct UpdateRegionInput {
     pub key_county: Option<bool>,
     /// Part of a contiguous destitute area.
     pub contiguous_area: Option<bool>,
-    /// Listed for supervision (挂牌督战).
+    /// Deprecated in favour of `listForSupervision` and `liftSupervisionListing`: true lists the
+    /// county or village for the current year unless a listing stands, false lifts its standing
+    /// listings today.
     pub listed_for_supervision: Option<bool>,
     /// The year it exited poverty.
     pub exit_year: Option<i32>,

@@ -7,6 +7,7 @@ use chrono::{Duration, NaiveDate, NaiveTime, TimeZone};
 use entity::enums::{Indicator, LetterStatus, Program, RegionLevel, TransferStatus};
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Query};
+use std::collections::BTreeSet;
 
 /// What a data-quality finding is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -21,6 +22,8 @@ pub enum FindingKind {
     FundsIdle,
     ProjectOverdue,
     RecordDisputed,
+    ListedVillageWithoutDispatch,
+    ListedVillageWithoutTransfer,
 }
 
 /// How many days the time-based findings allow, each overridable per request.
@@ -106,20 +109,27 @@ const ALLOCATED_BEFORE: &str = "\
     FROM fund_transfers t \
     WHERE t.year = $1 AND t.status = $2 AND t.allocated_on < $3";
 
-/// Regions with `is_listed = $2` at level `$3` (COUNTY), and whether a dispatch or a counted
-/// transfer (the statuses of `COUNTED`) of year `$1` reached them or a region within them.
-const LISTED_COUNTIES: &str = "\
-    SELECT c.id AS id, \
-    CASE WHEN EXISTS (SELECT 1 FROM personnel_dispatches d \
-        JOIN regions rr ON rr.id = d.recipient_id \
-        WHERE d.year = $1 AND rr.code LIKE c.code || '%') \
-    THEN 1 ELSE 0 END AS has_dispatch, \
-    CASE WHEN EXISTS (SELECT 1 FROM fund_transfers t \
-        JOIN regions rr ON rr.id = t.recipient_id \
-        WHERE t.year = $1 AND t.status IN ('ALLOCATED', 'RECEIVED') \
-        AND rr.code LIKE c.code || '%') \
-    THEN 1 ELSE 0 END AS has_transfer \
-    FROM regions c WHERE c.is_listed = $2 AND c.level = $3";
+/// Counties and villages (levels `$2`, `$3`) with a supervision listing of year `$1` (lifted or
+/// not: they were listed that year), kind `L`; then the codes of the regions a dispatch (`D`) or a
+/// counted transfer (`T`, the statuses of `COUNTED`) of the year went to. One statement.
+const LISTED_REGIONS: &str = "\
+    SELECT 'L' AS k, c.id AS id, c.code AS code, c.level AS level \
+    FROM regions c WHERE c.level IN ($2, $3) \
+    AND c.id IN (SELECT l.region_id FROM supervision_listings l WHERE l.year = $1) \
+    UNION ALL SELECT DISTINCT 'D' AS k, CAST(0 AS BIGINT) AS id, rr.code AS code, '' AS level \
+    FROM personnel_dispatches d JOIN regions rr ON rr.id = d.recipient_id WHERE d.year = $1 \
+    UNION ALL SELECT DISTINCT 'T' AS k, CAST(0 AS BIGINT) AS id, rr.code AS code, '' AS level \
+    FROM fund_transfers t JOIN regions rr ON rr.id = t.recipient_id \
+    WHERE t.year = $1 AND t.status IN ('ALLOCATED', 'RECEIVED')";
+
+/// Whether a code in `codes` is `code` or lies within it (codes within a region start with its
+/// code and sort right after it).
+fn reached(codes: &BTreeSet<String>, code: &str) -> bool {
+    codes
+        .range::<str, _>((std::ops::Bound::Included(code), std::ops::Bound::Unbounded))
+        .next()
+        .is_some_and(|c| c.starts_with(code))
+}
 
 /// Transfers of year `$1` allocated or received after `$2`.
 const TRANSFERS_AFTER: &str = "\
@@ -301,25 +311,51 @@ pub async fn findings(
         }
     }
 
-    // 4. Listed-supervision counties without a dispatch or without a transfer in the year.
+    // 4. Counties and villages listed for supervision in the year without a dispatch or without
+    // a transfer in the year reaching them (or a region within them).
     let q = named(
         db,
-        LISTED_COUNTIES,
+        LISTED_REGIONS,
         [
             year.into(),
-            true.into(),
             RegionLevel::County.as_str().into(),
+            RegionLevel::Village.as_str().into(),
         ],
     );
+    let (mut listed, mut dispatched, mut transferred) =
+        (Vec::new(), BTreeSet::new(), BTreeSet::new());
     for row in db.query_all_raw(q).await? {
-        let id: i64 = get(&row, "id")?;
-        let has_dispatch: i32 = get(&row, "has_dispatch")?;
-        let has_transfer: i32 = get(&row, "has_transfer")?;
-        for (has, kind) in [
-            (has_dispatch, FindingKind::ListedCountyWithoutDispatch),
-            (has_transfer, FindingKind::ListedCountyWithoutTransfer),
-        ] {
-            if has == 0 {
+        let kind: String = get(&row, "k")?;
+        let code: String = get(&row, "code")?;
+        match kind.as_str() {
+            "L" => listed.push((
+                get::<i64>(&row, "id")?,
+                code,
+                get_enum::<RegionLevel>(&row, "level")?,
+            )),
+            "D" => {
+                dispatched.insert(code);
+            }
+            _ => {
+                transferred.insert(code);
+            }
+        }
+    }
+    for (id, code, level) in listed {
+        let has_dispatch = reached(&dispatched, &code);
+        let has_transfer = reached(&transferred, &code);
+        let (no_dispatch, no_transfer) = match level {
+            RegionLevel::Village => (
+                FindingKind::ListedVillageWithoutDispatch,
+                FindingKind::ListedVillageWithoutTransfer,
+            ),
+            _ => (
+                FindingKind::ListedCountyWithoutDispatch,
+                FindingKind::ListedCountyWithoutTransfer,
+            ),
+        };
+        for (has, kind) in [(has_dispatch, no_dispatch), (has_transfer, no_transfer)] {
+            if !has {
                 let mut f = Finding::new(kind, Subject::Region(id));
                 f.region_id = Some(id);
                 out.push(f);
@@ -562,12 +598,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn listed_counties_count_the_counted_statuses() {
+    fn listed_regions_count_the_counted_statuses() {
         let statuses: Vec<String> = crate::rollup::service::COUNTED
             .iter()
             .map(|s| format!("'{}'", s.as_str()))
             .collect();
         let condition = format!("t.status IN ({})", statuses.join(", "));
-        assert!(LISTED_COUNTIES.contains(&condition), "{condition}");
+        assert!(LISTED_REGIONS.contains(&condition), "{condition}");
+    }
+
+    #[test]
+    fn a_code_is_reached_by_itself_and_the_codes_within_it() {
+        let codes: std::collections::BTreeSet<String> =
+            ["532923100001", "533301"].map(String::from).into();
+        assert!(reached(&codes, "532923"));
+        assert!(reached(&codes, "532923100001"));
+        assert!(reached(&codes, "533301"));
+        assert!(!reached(&codes, "532923100002"));
+        assert!(!reached(&codes, "533302"));
     }
 }

@@ -516,9 +516,10 @@ pub enum DataQualityFindingKind {
     /// A signed letter commits to a report-based indicator and a quarter that ended before the
     /// as-of date has no progress report for it.
     MissingProgressReport,
-    /// A county under listed supervision had no personnel dispatched in the year.
+    /// A county listed for supervision in the year had no personnel dispatched in the year.
     ListedCountyWithoutDispatch,
-    /// A county under listed supervision received no transfer (ALLOCATED or RECEIVED) in the year.
+    /// A county listed for supervision in the year received no transfer (ALLOCATED or RECEIVED)
+    /// in the year.
     ListedCountyWithoutTransfer,
     /// An actual event (allocation, receipt, arrival, return, verification) is dated after the
     /// as-of date.
@@ -536,6 +537,12 @@ pub enum DataQualityFindingKind {
     /// recipient by the as-of date and the dispute was not resolved by then; `subjectId` is the
     /// dispute's id and `date` the day it was raised.
     RecordDisputed,
+    /// A village listed for supervision in the year had no personnel dispatched to it in the
+    /// year.
+    ListedVillageWithoutDispatch,
+    /// A village listed for supervision in the year received no transfer (ALLOCATED or
+    /// RECEIVED) in the year.
+    ListedVillageWithoutTransfer,
 }
 
 impl From<Kind> for DataQualityFindingKind {
@@ -551,6 +558,8 @@ impl From<Kind> for DataQualityFindingKind {
             Kind::FundsIdle => Self::FundsIdle,
             Kind::ProjectOverdue => Self::ProjectOverdue,
             Kind::RecordDisputed => Self::RecordDisputed,
+            Kind::ListedVillageWithoutDispatch => Self::ListedVillageWithoutDispatch,
+            Kind::ListedVillageWithoutTransfer => Self::ListedVillageWithoutTransfer,
         }
     }
 }
@@ -569,6 +578,8 @@ impl From<DataQualityFindingKind> for Kind {
             D::FundsIdle => Kind::FundsIdle,
             D::ProjectOverdue => Kind::ProjectOverdue,
             D::RecordDisputed => Kind::RecordDisputed,
+            D::ListedVillageWithoutDispatch => Kind::ListedVillageWithoutDispatch,
+            D::ListedVillageWithoutTransfer => Kind::ListedVillageWithoutTransfer,
         }
     }
 }
@@ -691,6 +702,12 @@ impl DataQualityFinding {
             }
             Kind::ListedCountyWithoutTransfer => {
                 "listed county with no transfer in the year".to_string()
+            }
+            Kind::ListedVillageWithoutDispatch => {
+                "listed village with no personnel dispatched in the year".to_string()
+            }
+            Kind::ListedVillageWithoutTransfer => {
+                "listed village with no transfer in the year".to_string()
             }
             Kind::FutureDatedEvent => format!(
                 "{} on a date after the as-of date",

@@ -107,7 +107,9 @@ pub async fn load<C: ConnectionTrait>(c: &C) -> Result<(), DbErr> {
     }
     // Listed counties answering for themselves: open, due well ahead.
     let listed = entity::region::Entity::find()
-        .filter(entity::region::Column::IsListed.eq(true))
+        .filter(
+            entity::region::Column::Id.in_subquery(crate::listing::service::active_region_ids()),
+        )
         .filter(entity::region::Column::Level.eq(RegionLevel::County))
         .order_by_asc(entity::region::Column::Code)
         .limit(2)

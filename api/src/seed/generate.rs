@@ -45,6 +45,10 @@ pub struct DemoData {
     /// Numbered by the database when loaded (after the reports).
     pub deals: Vec<produce_deal::Model>,
     pub placements: Vec<labor_placement::Model>,
+    /// The 2020 listings: the 52 real counties, then the synthetic villages.
+    pub listings: Vec<entity::supervision_listing::Model>,
+    /// The synthetic townships and villages, numbered after the reference regions.
+    pub villages: Vec<region::Model>,
 }
 
 /// The size class of a pairing, which sets the magnitudes of its targets.
@@ -182,7 +186,7 @@ fn ranked(rng: &mut ChaCha8Rng, regions: &Regions, mut counties: Vec<usize>) -> 
     counties.shuffle(rng);
     counties.sort_by_key(|&i| {
         let r = regions.get(i);
-        if r.is_listed {
+        if regions.listed.contains(&i) {
             0
         } else if r.is_poor == Some(true) {
             1
@@ -418,6 +422,7 @@ pub fn generate() -> Result<DemoData, DbErr> {
             data.projects.push(project::Model {
                 id,
                 county_id: county.id,
+                village_id: None,
                 name: name.clone(),
                 sector: sector.to_string(),
                 budget_fen: rng.random_range(100..=3_000i64) * 1_000_000,
@@ -576,6 +581,8 @@ pub fn generate() -> Result<DemoData, DbErr> {
         }
     }
     optional_commitments(&mut data, &pairs, &regions);
+    // Last, so that the random draws above stay as they were before villages were added.
+    super::villages::add(&mut data, &regions)?;
     data.regions = regions.models;
     Ok(data)
 }

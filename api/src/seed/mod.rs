@@ -8,6 +8,7 @@ mod names;
 mod reference;
 pub mod scale;
 mod supervision;
+mod villages;
 
 pub use generate::{DemoData, FIRST_YEAR, LAST_YEAR, SEED, generate};
 
@@ -76,6 +77,8 @@ pub async fn load_demo(db: &DatabaseConnection) -> Result<(), DbErr> {
     let data = generate()?;
     let txn = db.begin().await?;
     insert_all::<entity::region::Entity, _, _>(&txn, data.regions).await?;
+    insert_all::<entity::region::Entity, _, _>(&txn, data.villages).await?;
+    insert_all::<entity::supervision_listing::Entity, _, _>(&txn, data.listings).await?;
     insert_all::<entity::organization::Entity, _, _>(&txn, data.organizations).await?;
     insert_all::<entity::pairing_agreement::Entity, _, _>(&txn, data.pairings).await?;
     insert_all::<entity::responsibility_letter::Entity, _, _>(&txn, data.letters).await?;
@@ -89,6 +92,7 @@ pub async fn load_demo(db: &DatabaseConnection) -> Result<(), DbErr> {
         // Rows came with explicit ids, so the sequences must catch up before the next insert.
         for table in [
             entity::region::Entity.table_name(),
+            entity::supervision_listing::Entity.table_name(),
             entity::organization::Entity.table_name(),
             entity::pairing_agreement::Entity.table_name(),
             entity::responsibility_letter::Entity.table_name(),

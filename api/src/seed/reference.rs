@@ -41,6 +41,8 @@ pub struct EastWestPair {
 pub struct Regions {
     pub models: Vec<region::Model>,
     by_code: BTreeMap<String, usize>,
+    /// The 52 counties listed for supervision in 2020, in code order.
+    pub listed: std::collections::BTreeSet<usize>,
 }
 
 impl Regions {
@@ -150,7 +152,6 @@ pub fn regions() -> Result<Regions, DbErr> {
             is_poor: None,
             is_key_county: None,
             is_contiguous_area: None,
-            is_listed: false,
             exit_year: None,
         });
     }
@@ -164,13 +165,19 @@ pub fn regions() -> Result<Regions, DbErr> {
         m.is_key_county = flag(&p.key_county);
         m.is_contiguous_area = flag(&p.contiguous_area);
     }
+    let mut listed = std::collections::BTreeSet::new();
     for l in rows::<ListedCountyRow>("listed-counties-2020.csv", LISTED_COUNTIES_CSV)? {
-        let m = &mut models[(id_of(&l.code)? - 1) as usize];
+        let i = (id_of(&l.code)? - 1) as usize;
+        let m = &mut models[i];
         m.is_poor = Some(true);
-        m.is_listed = true;
         m.exit_year = Some(2020);
+        listed.insert(i);
     }
-    Ok(Regions { models, by_code })
+    Ok(Regions {
+        models,
+        by_code,
+        listed,
+    })
 }
 
 /// The 32 east–west pairs of 2016, in the order of the source document.

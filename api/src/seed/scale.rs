@@ -267,6 +267,7 @@ pub async fn load_scale(
             project_rows.push(project::Model {
                 id,
                 county_id: county.id,
+                village_id: None,
                 name: format!("{}产业帮扶项目{id}", county.name),
                 sector: ["industry", "education", "health", "infrastructure"][j % 4].to_string(),
                 budget_fen: rng.random_range(1_000_000_00..50_000_000_00),
