@@ -324,7 +324,7 @@ where
 /// column, read under `alias`. A page of 100 transfers then brings its helpers, recipients and
 /// projects in its own statement, where loading them by id took a statement each and more than
 /// twice the rows through the driver. `None` columns: the relation is not selected, not joined.
-pub struct Join<E: EntityTrait, R: crate::graphql::loader::Keyed> {
+pub struct Join<E: EntityTrait, R: crate::batch::Keyed> {
     alias: &'static str,
     key: E::Column,
     read: Option<JoinedColumns>,
@@ -342,7 +342,7 @@ struct JoinedColumns {
 impl<E, R> Join<E, R>
 where
     E: EntityTrait,
-    R: crate::graphql::loader::Keyed,
+    R: crate::batch::Keyed,
     R::Model: FromRow,
 {
     /// Joins `R` reading its `columns` (and its id), or nothing when `columns` is `None`.
@@ -403,7 +403,7 @@ where
 impl<E, R> Joins for Join<E, R>
 where
     E: EntityTrait,
-    R: crate::graphql::loader::Keyed,
+    R: crate::batch::Keyed,
     R::Model: FromRow,
 {
     /// Adds the join and its columns to `query` (nothing when not joined).

@@ -3,6 +3,7 @@
 //! designated assistance.
 pub mod audit;
 pub mod auth;
+pub mod batch;
 pub mod config;
 pub mod connection;
 pub mod db;

@@ -9,11 +9,9 @@ use std::sync::Arc;
 /// The disputes of records keyed by (kind, row id), oldest first.
 pub struct DisputesBySubject(Db);
 
-impl crate::graphql::loader::RequestLoader
-    for async_graphql::dataloader::DataLoader<DisputesBySubject>
-{
+impl crate::batch::RequestLoader for async_graphql::dataloader::DataLoader<DisputesBySubject> {
     fn create(db: &Db, batch_delay: std::time::Duration) -> Self {
-        crate::graphql::loader::batched(batch_delay, DisputesBySubject(db.clone()))
+        crate::batch::batched(batch_delay, DisputesBySubject(db.clone()))
     }
 }
 

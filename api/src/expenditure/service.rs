@@ -211,10 +211,11 @@ async fn replay(
 
 use super::types::{ExpenditureFilter, ExpenditureOrder, ExpenditureOrderField};
 use crate::auth::Identity;
+use crate::batch::Loaders;
+use crate::batch::child_page;
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::db::Db;
-use crate::graphql::loader::Loaders;
-use crate::graphql::{OrderDirection, child_page};
+use crate::graphql::OrderDirection;
 use chrono::NaiveDate;
 
 /// Whether the caller may read expenditures at all: as `node(id:)` reads one, authenticated

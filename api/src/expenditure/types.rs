@@ -34,12 +34,12 @@ crate::object! {
     related {
         /// The project the money was spent on.
         [ProjectId] async fn project(&self, ctx: &Context<'_>) -> Result<Project> {
-            let p = ctx.loader::<crate::graphql::loader::ById<entity::project::Entity>>().load_one(self.0.project_id).await?;
+            let p = ctx.loader::<crate::batch::ById<entity::project::Entity>>().load_one(self.0.project_id).await?;
             Ok(Project(p.ok_or_else(|| crate::error::AppError::not_found("Project", self.0.project_id))?))
         }
         /// The received transfer the money came from.
         [FundTransferId] async fn fundTransfer(&self, ctx: &Context<'_>) -> Result<FundTransfer> {
-            let t = ctx.loader::<crate::graphql::loader::ById<entity::fund_transfer::Entity>>().load_one(self.0.fund_transfer_id).await?;
+            let t = ctx.loader::<crate::batch::ById<entity::fund_transfer::Entity>>().load_one(self.0.fund_transfer_id).await?;
             let t = t.ok_or_else(|| crate::error::AppError::not_found("FundTransfer", self.0.fund_transfer_id))?;
             Ok(FundTransfer::from(std::sync::Arc::unwrap_or_clone(t)))
         }

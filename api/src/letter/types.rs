@@ -115,7 +115,7 @@ impl ResponsibilityLetter {
     /// The pairing this letter belongs to.
     async fn pairing_agreement(&self, ctx: &Context<'_>) -> Result<PairingAgreement> {
         let p = ctx
-            .loader::<crate::graphql::loader::ById<entity::pairing_agreement::Entity>>()
+            .loader::<crate::batch::ById<entity::pairing_agreement::Entity>>()
             .load_one(self.0.pairing_id)
             .await?;
         Ok(PairingAgreement(p.ok_or_else(|| {

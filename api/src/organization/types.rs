@@ -55,7 +55,7 @@ crate::object! {
             let Some(id) = self.0.region_id else {
                 return Ok(None);
             };
-            Ok(ctx.loader::<crate::graphql::loader::ById<entity::region::Entity>>().load_one(id).await?.map(Region))
+            Ok(ctx.loader::<crate::batch::ById<entity::region::Entity>>().load_one(id).await?.map(Region))
         }
     }
     other {

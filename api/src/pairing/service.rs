@@ -1,10 +1,11 @@
 //! Reading pairing agreements.
 use super::types::{PairingAgreementFilter, PairingAgreementOrder, PairingAgreementOrderField};
+use crate::batch::Loaders;
+use crate::batch::{child_page, related_rows};
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::db::Db;
 use crate::error::AppResult;
-use crate::graphql::loader::Loaders;
-use crate::graphql::{OrderDirection, child_page, related_rows};
+use crate::graphql::OrderDirection;
 use crate::region::service::check_code;
 use entity::pairing_agreement::{Column, Entity, Model};
 use entity::row::Columns;
@@ -488,9 +489,9 @@ impl async_graphql::dataloader::Loader<CoveringKey> for CoveringLoader {
 /// The `pairingsCovering` pages of a request's regions.
 pub struct PairingsCovering(pub async_graphql::dataloader::DataLoader<CoveringLoader>);
 
-impl crate::graphql::loader::RequestLoader for PairingsCovering {
+impl crate::batch::RequestLoader for PairingsCovering {
     fn create(db: &Db, batch_delay: std::time::Duration) -> Self {
-        PairingsCovering(crate::graphql::loader::batched(
+        PairingsCovering(crate::batch::batched(
             batch_delay,
             CoveringLoader(db.clone()),
         ))
@@ -536,7 +537,7 @@ pub async fn may_read_subject(
 
 async fn pairing_of(loaders: &Loaders, pairing_id: i64) -> AppResult<std::sync::Arc<Model>> {
     loaders
-        .get::<crate::graphql::loader::ById<Entity>>()
+        .get::<crate::batch::ById<Entity>>()
         .load_one(pairing_id)
         .await?
         .ok_or_else(|| crate::error::AppError::not_found("PairingAgreement", pairing_id))
@@ -549,7 +550,7 @@ pub async fn helper_of(
 ) -> AppResult<std::sync::Arc<organization::Model>> {
     let p = pairing_of(loaders, pairing_id).await?;
     loaders
-        .get::<crate::graphql::loader::ById<organization::Entity>>()
+        .get::<crate::batch::ById<organization::Entity>>()
         .load_one(p.helper_id)
         .await?
         .ok_or_else(|| crate::error::AppError::not_found("Organization", p.helper_id))
@@ -562,7 +563,7 @@ pub async fn recipient_of(
 ) -> AppResult<std::sync::Arc<region::Model>> {
     let p = pairing_of(loaders, pairing_id).await?;
     loaders
-        .get::<crate::graphql::loader::ById<region::Entity>>()
+        .get::<crate::batch::ById<region::Entity>>()
         .load_one(p.recipient_id)
         .await?
         .ok_or_else(|| crate::error::AppError::not_found("Region", p.recipient_id))

@@ -59,7 +59,7 @@ impl PairingAgreement {
     /// The helping organization.
     async fn helper(&self, ctx: &Context<'_>) -> Result<Organization> {
         let org = ctx
-            .loader::<crate::graphql::loader::ById<entity::organization::Entity>>()
+            .loader::<crate::batch::ById<entity::organization::Entity>>()
             .load_one(self.0.helper_id)
             .await?;
         Ok(Organization(org.ok_or_else(|| {
@@ -69,7 +69,7 @@ impl PairingAgreement {
     /// The region helped.
     async fn recipient(&self, ctx: &Context<'_>) -> Result<Region> {
         let region = ctx
-            .loader::<crate::graphql::loader::ById<entity::region::Entity>>()
+            .loader::<crate::batch::ById<entity::region::Entity>>()
             .load_one(self.0.recipient_id)
             .await?;
         Ok(Region(region.ok_or_else(|| {

@@ -1,11 +1,12 @@
 //! Reading personnel dispatches. Anonymous callers see none; names are personal data.
 use super::types::{PersonnelDispatchFilter, PersonnelDispatchOrder, PersonnelDispatchOrderField};
 use crate::auth::{Identity, Role};
+use crate::batch::{ById, Loaders};
+use crate::batch::{child_page, related_rows};
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::db::Db;
 use crate::error::AppResult;
-use crate::graphql::loader::{ById, Loaders};
-use crate::graphql::{OrderDirection, child_page, related_rows};
+use crate::graphql::OrderDirection;
 use crate::region::service::check_code;
 use crate::region_code;
 use entity::personnel_dispatch::{Column, Entity, Model};

@@ -62,7 +62,7 @@ impl PersonnelDispatch {
     /// The sending organization.
     async fn helper(&self, ctx: &Context<'_>) -> Result<Organization> {
         let o = ctx
-            .loader::<crate::graphql::loader::ById<entity::organization::Entity>>()
+            .loader::<crate::batch::ById<entity::organization::Entity>>()
             .load_one(self.0.helper_id)
             .await?;
         Ok(Organization(o.ok_or_else(|| {
@@ -72,7 +72,7 @@ impl PersonnelDispatch {
     /// The receiving region.
     async fn recipient(&self, ctx: &Context<'_>) -> Result<Region> {
         let r = ctx
-            .loader::<crate::graphql::loader::ById<entity::region::Entity>>()
+            .loader::<crate::batch::ById<entity::region::Entity>>()
             .load_one(self.0.recipient_id)
             .await?;
         Ok(Region(r.ok_or_else(|| {
@@ -82,7 +82,7 @@ impl PersonnelDispatch {
     /// The pairing the dispatch is made under.
     async fn pairing_agreement(&self, ctx: &Context<'_>) -> Result<PairingAgreement> {
         let p = ctx
-            .loader::<crate::graphql::loader::ById<entity::pairing_agreement::Entity>>()
+            .loader::<crate::batch::ById<entity::pairing_agreement::Entity>>()
             .load_one(self.0.pairing_id)
             .await?;
         Ok(PairingAgreement(p.ok_or_else(|| {

@@ -62,7 +62,7 @@ impl ProgressReport {
     /// The pairing reported on.
     async fn pairing_agreement(&self, ctx: &Context<'_>) -> Result<PairingAgreement> {
         let p = ctx
-            .loader::<crate::graphql::loader::ById<entity::pairing_agreement::Entity>>()
+            .loader::<crate::batch::ById<entity::pairing_agreement::Entity>>()
             .load_one(self.0.pairing_id)
             .await?;
         Ok(PairingAgreement(p.ok_or_else(|| {

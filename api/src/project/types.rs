@@ -60,7 +60,7 @@ crate::object! {
     related {
         /// The county whose library holds the project.
         [CountyId] async fn county(&self, ctx: &Context<'_>) -> Result<Region> {
-            let r = ctx.loader::<crate::graphql::loader::ById<entity::region::Entity>>().load_one(self.0.county_id).await?;
+            let r = ctx.loader::<crate::batch::ById<entity::region::Entity>>().load_one(self.0.county_id).await?;
             Ok(Region(r.ok_or_else(|| {
                 crate::error::AppError::not_found("Region", self.0.county_id)
             })?))

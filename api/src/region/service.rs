@@ -61,7 +61,7 @@ pub struct RegionListSpec {
 /// (`filter.parent_id`) the page is batched with its sibling pages through the request's loader.
 pub async fn page(
     db: &Db,
-    loaders: &crate::graphql::loader::Loaders,
+    loaders: &crate::batch::Loaders,
     mut filter: RegionFilter,
     order: RegionOrder,
     args: PageArgs,
@@ -72,7 +72,7 @@ pub async fn page(
     match parent {
         Some(parent) => {
             let by_parent = loaders.get::<RegionsByParent>();
-            crate::graphql::child_page(&by_parent.0, parent, spec, args, total).await
+            crate::batch::child_page(&by_parent.0, parent, spec, args, total).await
         }
         None => {
             let (select, ordering) = build(&spec)?;

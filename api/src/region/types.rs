@@ -191,7 +191,7 @@ crate::leaf_enums!(RegionLevel, Zone);
 async fn load(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Region>> {
     let Some(id) = id else { return Ok(None) };
     Ok(ctx
-        .loader::<crate::graphql::loader::ById<entity::region::Entity>>()
+        .loader::<crate::batch::ById<entity::region::Entity>>()
         .load_one(id)
         .await?
         .map(Region))

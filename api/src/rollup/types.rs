@@ -180,7 +180,7 @@ impl ProgressGroup {
     async fn helper(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
         match (self.by, self.key) {
             (ProgressGroupBy::Helper, service::GroupKey::Id(id)) => Ok(ctx
-                .loader::<crate::graphql::loader::ById<entity::organization::Entity>>()
+                .loader::<crate::batch::ById<entity::organization::Entity>>()
                 .load_one(id)
                 .await?
                 .map(Organization)),
@@ -191,7 +191,7 @@ impl ProgressGroup {
     async fn recipient_province(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
         match (self.by, self.key) {
             (ProgressGroupBy::RecipientProvince, service::GroupKey::Id(id)) => Ok(ctx
-                .loader::<crate::graphql::loader::ById<entity::region::Entity>>()
+                .loader::<crate::batch::ById<entity::region::Entity>>()
                 .load_one(id)
                 .await?
                 .map(Region)),
@@ -299,7 +299,7 @@ impl FundFlowGroup {
             return Ok(None);
         };
         Ok(ctx
-            .loader::<crate::graphql::loader::ById<entity::organization::Entity>>()
+            .loader::<crate::batch::ById<entity::organization::Entity>>()
             .load_one(id)
             .await?
             .map(Organization))
@@ -329,7 +329,7 @@ impl FundFlowGroup {
 async fn region(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Region>> {
     let Some(id) = id else { return Ok(None) };
     Ok(ctx
-        .loader::<crate::graphql::loader::ById<entity::region::Entity>>()
+        .loader::<crate::batch::ById<entity::region::Entity>>()
         .load_one(id)
         .await?
         .map(Region))
@@ -337,7 +337,7 @@ async fn region(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Region>> {
 
 async fn organization(ctx: &Context<'_>, id: i64) -> Result<Organization> {
     let org = ctx
-        .loader::<crate::graphql::loader::ById<entity::organization::Entity>>()
+        .loader::<crate::batch::ById<entity::organization::Entity>>()
         .load_one(id)
         .await?;
     Ok(Organization(org.ok_or_else(|| {
@@ -638,7 +638,7 @@ impl DataQualityFinding {
             return Ok(None);
         };
         Ok(ctx
-            .loader::<crate::graphql::loader::ById<entity::pairing_agreement::Entity>>()
+            .loader::<crate::batch::ById<entity::pairing_agreement::Entity>>()
             .load_one(id)
             .await?
             .map(PairingAgreement))

@@ -1,12 +1,12 @@
 //! Reading fund transfers. Anonymous callers see publicized transfers only.
 use super::types::{FundTransferFilter, FundTransferOrder, FundTransferOrderField};
 use crate::auth::Identity;
+use crate::batch::Loaders;
+use crate::batch::{child_page, related_rows};
 use crate::connection::{Join, Ordering, Page, PageArgs, SortValue, fetch_page_joined, positions};
 use crate::db::Db;
 use crate::error::AppResult;
 use crate::graphql::OrderDirection;
-use crate::graphql::loader::Loaders;
-use crate::graphql::{child_page, related_rows};
 use crate::region::service::check_code;
 use entity::fund_transfer::{ActiveModel, Column, Entity, Model};
 use entity::pairing_agreement as pairing;
