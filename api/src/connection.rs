@@ -16,6 +16,16 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
+/// Sort direction.
+#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Hash, Default, Debug)]
+pub enum OrderDirection {
+    /// Smallest first.
+    #[default]
+    Asc,
+    /// Largest first.
+    Desc,
+}
+
 /// The largest page a client may ask for.
 pub const MAX_PAGE: i32 = 100;
 /// The page size when neither `first` nor `last` is given.

@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod expenditure;
 pub mod export;
+pub mod global_id;
 pub mod graphql;
 pub mod http;
 pub mod inspection;

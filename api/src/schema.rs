@@ -1,8 +1,8 @@
 //! The schema's assembly: every domain's query and mutation fields merged into the root types,
 //! plus `node`/`nodes`. The one module that names every domain; none of them imports it.
 use crate::config::SchemaLimits;
+use crate::global_id::{NodeKind, parse_global_id};
 use crate::graphql::ContextExt;
-use crate::graphql::node::{NodeKind, parse_global_id};
 use crate::letter::ResponsibilityLetter;
 use crate::organization::Organization;
 use crate::pairing::PairingAgreement;

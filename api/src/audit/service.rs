@@ -1,11 +1,11 @@
 //! Writing and reading audit events. Only AUDITOR and ADMIN read them.
 use super::types::{AuditEventFilter, AuditEventOrder};
 use crate::auth::{Identity, Role};
+use crate::connection::OrderDirection;
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::graphql::OrderDirection;
-use crate::graphql::node::NodeKind;
+use crate::global_id::NodeKind;
 use crate::write::Writer;
 use entity::audit_event::{ActiveModel, Column, Entity, Model};
 use sea_orm::{
@@ -131,7 +131,7 @@ fn ordering(order: AuditEventOrder) -> Ordering<Entity> {
 
 /// The entity name of each kind of global id, as recorded in the log.
 fn entity_of(id: &async_graphql::ID) -> AppResult<(String, i64)> {
-    let (kind, n) = crate::graphql::node::parse_global_id("filter.entityId", id)?;
+    let (kind, n) = crate::global_id::parse_global_id("filter.entityId", id)?;
     let name = match kind {
         NodeKind::Region => "Region",
         NodeKind::Organization => "Organization",

@@ -8,10 +8,10 @@
 //! its audit event, and a retry of a step already taken returns the dispute as it stands.
 use super::types::{DisputeFilter, DisputeOrder, DisputeOrderField};
 use crate::auth::Identity;
+use crate::connection::OrderDirection;
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::graphql::OrderDirection;
 use crate::region::service::check_code;
 use entity::dispute::{ActiveModel, Column, Entity, Model};
 use entity::enums::{DealStatus, DisputeStatus, DisputeSubjectKind, TransferStatus};
@@ -117,7 +117,7 @@ fn subject_of(field: &str, id: &async_graphql::ID) -> AppResult<(DisputeSubjectK
 // Writing disputes: open and resolve (the recipient, or ADMIN); answer (the helper, or ADMIN).
 
 use super::types::{AnswerDisputeInput, OpenDisputeInput, ResolveDisputeInput};
-use crate::graphql::node::{NodeKind, expect_global_id, parse_global_id};
+use crate::global_id::{NodeKind, expect_global_id, parse_global_id};
 use crate::write::{Writer, allow, amount_fen, illegal, text};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, NotSet, Set, TransactionTrait};
 
@@ -415,7 +415,7 @@ pub async fn answer(w: &Writer<'_>, input: AnswerDisputeInput) -> AppResult<Mode
     let amount = correction
         .amount
         .as_ref()
-        .map(|a| amount_fen("input.correction.amount", a))
+        .map(|a| amount_fen("input.correction.amount", &a.0))
         .transpose()?;
     let on = correction.on.map(|d| d.0);
     if same_answer(&d, &answer, amount, on) {

@@ -1,7 +1,8 @@
+use crate::connection::OrderDirection;
+use crate::global_id::{NodeKind, global_id};
 use crate::graphql::ContextExt;
-use crate::graphql::node::{NodeKind, global_id};
+use crate::graphql::define_connection;
 use crate::graphql::scalars::{Date, Decimal};
-use crate::graphql::{OrderDirection, define_connection};
 use crate::project::Project;
 use crate::transfer::FundTransfer;
 use async_graphql::{Context, Enum, ID, InputObject, Result};

@@ -2,14 +2,13 @@
 pub mod collect;
 pub mod fields;
 pub mod json;
-pub mod node;
 pub mod plain;
 pub mod scalars;
 pub mod variables;
 
 use crate::auth::Identity;
 use crate::batch::Loaders;
-use async_graphql::{Context, Enum, SelectionField};
+use async_graphql::{Context, SelectionField};
 use entity::row::Columns;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
@@ -75,16 +74,6 @@ pub fn items_select(ctx: &Context<'_>, field: &str) -> bool {
 /// Whether the client selected `totalCount` on the connection being resolved.
 pub fn wants_total(ctx: &Context<'_>) -> bool {
     ctx.look_ahead().field("totalCount").exists()
-}
-
-/// Sort direction.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Hash, Default, Debug)]
-pub enum OrderDirection {
-    /// Smallest first.
-    #[default]
-    Asc,
-    /// Largest first.
-    Desc,
 }
 
 /// Declares a Relay connection type and its edge type for one node type.

@@ -2,10 +2,10 @@
 //! see none.
 use super::types::{LaborPlacementFilter, LaborPlacementOrder, LaborPlacementOrderField};
 use crate::auth::Identity;
+use crate::connection::OrderDirection;
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::graphql::OrderDirection;
 use crate::region::service::check_code;
 use entity::enums::{PlacementStatus, RegionLevel};
 use entity::labor_placement::{ActiveModel, Column, Entity, Model};
@@ -97,7 +97,7 @@ pub async fn page(
 // Writing placements: record (the helper); confirm (the origin county).
 
 use super::types::{ConfirmLaborPlacementInput, RecordLaborPlacementInput};
-use crate::graphql::node::{NodeKind, expect_global_id};
+use crate::global_id::{NodeKind, expect_global_id};
 use crate::pairing::service::parties;
 use crate::region_code;
 use crate::write::{

@@ -3,10 +3,10 @@ use super::types::{
     ResponsibilityLetterFilter, ResponsibilityLetterOrder, ResponsibilityLetterOrderField,
 };
 use crate::auth::Identity;
+use crate::connection::OrderDirection;
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::db::Db;
 use crate::error::AppResult;
-use crate::graphql::OrderDirection;
 use crate::region::service::check_code;
 use entity::enums::LetterStatus;
 use entity::pairing_agreement as pairing;
@@ -97,7 +97,7 @@ use super::types::{
     WithdrawResponsibilityLetterInput,
 };
 use crate::error::AppError;
-use crate::graphql::node::{NodeKind, expect_global_id};
+use crate::global_id::{NodeKind, expect_global_id};
 use crate::pairing::service::{Parties, parties};
 use crate::write::{Writer, allow, illegal, year_in_pairing};
 use entity::enums::{Indicator, Program};
@@ -177,7 +177,7 @@ fn commitment_set(
         }
         let field = format!("input.commitments[{i}].target");
         let scale = indicator.scale();
-        let target = c.target.to_minor(scale).ok_or_else(|| {
+        let target = crate::write::to_minor(&c.target.0, scale).ok_or_else(|| {
             AppError::bad_input(
                 field.clone(),
                 format!("at most {scale} decimals for {}", indicator.as_str()),

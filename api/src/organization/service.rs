@@ -1,9 +1,9 @@
 //! Reading organizations.
 use super::types::{OrganizationFilter, OrganizationOrder, OrganizationOrderField};
+use crate::connection::OrderDirection;
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::graphql::OrderDirection;
 use crate::region::service::check_code;
 use entity::organization::{Column, Entity, Model};
 use sea_orm::sea_query::Query;

@@ -2,10 +2,10 @@
 use super::types::{PairingAgreementFilter, PairingAgreementOrder, PairingAgreementOrderField};
 use crate::batch::Loaders;
 use crate::batch::{child_page, related_rows};
+use crate::connection::OrderDirection;
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::db::Db;
 use crate::error::AppResult;
-use crate::graphql::OrderDirection;
 use crate::region::service::check_code;
 use entity::pairing_agreement::{Column, Entity, Model};
 use entity::row::Columns;
@@ -219,7 +219,7 @@ pub async fn parties<C: sea_orm::ConnectionTrait>(c: &C, pairing_id: i64) -> App
 
 use super::types::{CreatePairingAgreementInput, EndPairingAgreementInput};
 use crate::error::AppError;
-use crate::graphql::node::{NodeKind, expect_global_id};
+use crate::global_id::{NodeKind, expect_global_id};
 use crate::write::{Writer, allow, illegal, organization_by_code, region_by_code};
 use entity::enums::{OrganizationKind, PairingStatus, Program, RegionLevel};
 use sea_orm::sea_query::Expr;

@@ -2,10 +2,10 @@
 //! none.
 use super::types::{ProduceDealFilter, ProduceDealOrder, ProduceDealOrderField};
 use crate::auth::Identity;
+use crate::connection::OrderDirection;
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::graphql::OrderDirection;
 use crate::region::service::check_code;
 use entity::enums::{DealKind, DealStatus, RegionLevel};
 use entity::produce_deal::{ActiveModel, Column, Entity, Model};
@@ -97,7 +97,7 @@ pub async fn page(
 // Writing deals: record (the helper); confirm or dispute (the origin county).
 
 use super::types::{ConfirmProduceDealInput, DisputeProduceDealInput, RecordProduceDealInput};
-use crate::graphql::node::{NodeKind, expect_global_id};
+use crate::global_id::{NodeKind, expect_global_id};
 use crate::pairing::service::parties;
 use crate::region_code;
 use crate::write::{
@@ -164,7 +164,7 @@ pub async fn record(w: &Writer<'_>, input: RecordProduceDealInput) -> AppResult<
     }
     let buyer = text("input.buyer", &input.buyer, 200)?;
     let product = text("input.product", &input.product, 200)?;
-    let amount = amount_fen("input.amount", &input.amount)?;
+    let amount = amount_fen("input.amount", &input.amount.0)?;
     let deal_on = input.deal_on.0;
     event_on("input.dealOn", deal_on)?;
     year_in_pairing("input.dealOn", deal_on.year(), &p.pairing)?;

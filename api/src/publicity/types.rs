@@ -1,4 +1,4 @@
-use crate::graphql::node::{NodeKind, global_id};
+use crate::global_id::{NodeKind, global_id};
 use crate::graphql::scalars::Date;
 use crate::graphql::{ContextExt, define_connection};
 use crate::project::Project;

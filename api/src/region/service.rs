@@ -1,9 +1,9 @@
 //! Reading regions.
 use super::types::{RegionFilter, RegionOrder, RegionOrderField};
+use crate::connection::OrderDirection;
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::graphql::OrderDirection;
 use entity::region::{Column, Entity, Model};
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};

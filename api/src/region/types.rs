@@ -1,6 +1,7 @@
+use crate::connection::OrderDirection;
 use crate::connection::PageArgs;
-use crate::graphql::node::{NodeKind, global_id};
-use crate::graphql::{ContextExt, OrderDirection, define_connection};
+use crate::global_id::{NodeKind, global_id};
+use crate::graphql::{ContextExt, define_connection};
 use crate::pairing::{PairingAgreementConnection, PairingAgreementFilter, PairingAgreementOrder};
 use async_graphql::{Context, Enum, ID, InputObject, Result, SimpleObject};
 use entity::enums;

@@ -1,8 +1,8 @@
 //! GraphQL types of progress rollups, fund flows, first-quarter allocation, regional assistance
 //! and data-quality findings. Aggregates carry no personal data.
 use super::service::{self, Figures, FindingKind as Kind, Subject};
+use crate::global_id::{NodeKind, global_id};
 use crate::graphql::ContextExt;
-use crate::graphql::node::{NodeKind, global_id};
 use crate::graphql::scalars::{Date, Decimal};
 use crate::letter::types::{Indicator, IndicatorUnit};
 use crate::organization::Organization;
