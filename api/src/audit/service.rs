@@ -157,12 +157,13 @@ fn entity_of(id: &async_graphql::ID) -> AppResult<(String, i64)> {
     Ok((name.to_string(), n))
 }
 
-pub async fn list(
+/// One page of the audit log: the one read path of `auditEvents` (AUDITOR and ADMIN only).
+pub async fn page(
     db: &Db,
     identity: &Identity,
-    f: &AuditEventFilter,
+    f: AuditEventFilter,
     order: AuditEventOrder,
-    args: &PageArgs,
+    args: PageArgs,
 ) -> AppResult<Page<Model>> {
     authorize_read(identity)?;
     let mut q = Entity::find();
@@ -190,5 +191,5 @@ pub async fn list(
     if let Some(t) = f.occurred_before {
         q = q.filter(Column::OccurredAt.lt(t.0));
     }
-    fetch_page(db, q, &ordering(order), args).await
+    fetch_page(db, q, &ordering(order), &args).await
 }

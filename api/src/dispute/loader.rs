@@ -42,13 +42,6 @@ pub async fn disputes_of(
     id: i64,
 ) -> async_graphql::Result<Vec<super::Dispute>> {
     use crate::graphql::ContextExt;
-    if !super::service::visible(ctx.identity()) {
-        return Ok(Vec::new());
-    }
-    let rows = ctx
-        .loader::<async_graphql::dataloader::DataLoader<DisputesBySubject>>()
-        .load_one((kind, id))
-        .await?
-        .unwrap_or_default();
+    let rows = super::service::of_subject(ctx.loaders(), ctx.identity(), kind, id).await?;
     Ok(rows.into_iter().map(super::Dispute::from).collect())
 }

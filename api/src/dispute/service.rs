@@ -567,6 +567,24 @@ pub async fn resolve(w: &Writer<'_>, input: ResolveDisputeInput) -> AppResult<Mo
     Ok(after)
 }
 
+/// The disputes of one record, oldest first (none for anonymous callers): the one read path of
+/// a record's `disputes`, batched with the request's other records by kind.
+pub async fn of_subject(
+    loaders: &crate::batch::Loaders,
+    identity: &Identity,
+    kind: DisputeSubjectKind,
+    id: i64,
+) -> AppResult<Vec<Model>> {
+    if !visible(identity) {
+        return Ok(Vec::new());
+    }
+    Ok(loaders
+        .get::<async_graphql::dataloader::DataLoader<super::loader::DisputesBySubject>>()
+        .load_one((kind, id))
+        .await?
+        .unwrap_or_default())
+}
+
 /// The disputes of records, by (kind, id), oldest first: one statement per kind in a batch.
 pub async fn of_subjects(db: &Db, keys: &[(DisputeSubjectKind, i64)]) -> AppResult<Vec<Model>> {
     use std::collections::BTreeMap;

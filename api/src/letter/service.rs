@@ -41,12 +41,14 @@ pub fn visible(identity: &Identity, letter: &Model) -> bool {
     identity.is_authenticated() || letter.status == LetterStatus::Signed
 }
 
-pub async fn list(
+/// One page of responsibility letters: the one read path of `responsibilityLetters`; anonymous
+/// callers see signed letters only.
+pub async fn page(
     db: &Db,
     identity: &Identity,
-    f: &ResponsibilityLetterFilter,
+    f: ResponsibilityLetterFilter,
     order: ResponsibilityLetterOrder,
-    args: &PageArgs,
+    args: PageArgs,
 ) -> AppResult<Page<Model>> {
     let mut q = Entity::find();
     if !identity.is_authenticated() {
@@ -85,7 +87,26 @@ pub async fn list(
     if by_pairing {
         q = q.filter(Column::PairingId.in_subquery(pairings));
     }
-    fetch_page(db, q, &ordering(order), args).await
+    fetch_page(db, q, &ordering(order), &args).await
+}
+
+/// A pairing's letters that the caller may see, oldest first: the one read path of a pairing's
+/// `letters`, batched with its sibling pairings through the by-pairing loader.
+pub async fn of_pairing(
+    loaders: &crate::batch::Loaders,
+    identity: &Identity,
+    pairing_id: i64,
+    year: Option<i32>,
+) -> AppResult<Vec<Model>> {
+    let rows = loaders
+        .get::<async_graphql::dataloader::DataLoader<super::loader::LettersByPairing>>()
+        .load_one(pairing_id)
+        .await?
+        .unwrap_or_default();
+    Ok(rows
+        .into_iter()
+        .filter(|l| year.is_none_or(|y| l.year == y) && visible(identity, l))
+        .collect())
 }
 
 // ---------------------------------------------------------------------------------------------

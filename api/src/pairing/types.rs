@@ -99,7 +99,10 @@ impl PairingAgreement {
         ctx: &Context<'_>,
         #[graphql(desc = "Only the letter of this year.")] year: Option<i32>,
     ) -> Result<Vec<ResponsibilityLetter>> {
-        crate::letter::query::letters_of_pairing(ctx, self.0.id, year).await
+        let letters =
+            crate::letter::service::of_pairing(ctx.loaders(), ctx.identity(), self.0.id, year)
+                .await?;
+        Ok(letters.into_iter().map(ResponsibilityLetter).collect())
     }
     /// The year's progress on every indicator of the program: the signed letter's targets
     /// against the records. Public.

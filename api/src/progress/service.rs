@@ -33,12 +33,13 @@ fn ordering(order: ProgressReportOrder) -> Ordering<Entity> {
     }
 }
 
-pub async fn list(
+/// One page of progress reports: the one read path of `progressReports` (authenticated callers).
+pub async fn page(
     db: &Db,
     identity: &Identity,
-    f: &ProgressReportFilter,
+    f: ProgressReportFilter,
     order: ProgressReportOrder,
-    args: &PageArgs,
+    args: PageArgs,
 ) -> AppResult<Page<Model>> {
     let mut q = Entity::find();
     if !identity.is_authenticated() {
@@ -84,7 +85,7 @@ pub async fn list(
             .to_owned();
         q = q.filter(Column::PairingId.in_subquery(ids));
     }
-    fetch_page(db, q, &ordering(order), args).await
+    fetch_page(db, q, &ordering(order), &args).await
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -58,13 +58,14 @@ pub async fn targets(
     Ok(rows.iter().map(super::types::ProjectTarget::from).collect())
 }
 
-/// Projects of the library; anonymous callers see publicized projects only.
-pub async fn list(
+/// One page of the project library: the one read path of `projects`; anonymous callers see
+/// publicized projects only.
+pub async fn page(
     db: &Db,
     identity: &crate::auth::Identity,
-    f: &ProjectFilter,
+    f: ProjectFilter,
     order: ProjectOrder,
-    args: &PageArgs,
+    args: PageArgs,
 ) -> AppResult<Page<Model>> {
     let mut q = Entity::find();
     if !identity.is_authenticated() {
@@ -101,7 +102,7 @@ pub async fn list(
         }
         q = q.filter(Column::Sector.eq(sector.as_str()));
     }
-    fetch_page(db, q, &ordering(order), args).await
+    fetch_page(db, q, &ordering(order), &args).await
 }
 
 // ---------------------------------------------------------------------------------------------
