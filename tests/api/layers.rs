@@ -19,7 +19,7 @@ const SHARED: &[&str] = &[
     "http/headers.rs",
     "http/socket.rs",
     "events",
-    "connection.rs",
+    "connection",
     "auth.rs",
     "db.rs",
     "error.rs",
