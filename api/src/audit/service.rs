@@ -50,6 +50,64 @@ where
     }
 }
 
+/// Where a guarded state change stands after its UPDATE (see [`move_row`]).
+pub enum Moved<M> {
+    /// The row moved; its transaction is open for the change's other writes (then [`settle`]).
+    Open(sea_orm::DatabaseTransaction),
+    /// It had already moved the same way: a retry gets the row as it is.
+    Replayed(M),
+}
+
+/// The first half of a state change: `update`, guarded by the state the row was read in, in a new
+/// transaction. When it changed no row, the transaction is dropped (releasing SQLite's lock) and
+/// `replay` looks at the row now: a retry of the same change gets it back, anything else is a
+/// CONFLICT saying `conflict`.
+pub async fn move_row<E, F>(
+    w: &Writer<'_>,
+    update: sea_orm::UpdateMany<E>,
+    replay: F,
+    conflict: String,
+) -> AppResult<Moved<E::Model>>
+where
+    E: EntityTrait,
+    F: std::future::Future<Output = AppResult<Option<E::Model>>>,
+{
+    let txn = w.db.begin().await?;
+    let done = update.exec(&txn).await?;
+    if done.rows_affected == 1 {
+        return Ok(Moved::Open(txn));
+    }
+    drop(txn);
+    match replay.await? {
+        Some(now) => Ok(Moved::Replayed(now)),
+        None => Err(AppError::Conflict(conflict)),
+    }
+}
+
+/// The second half of a state change: the row re-read in its transaction, audited with its state
+/// `before`, and committed.
+pub async fn settle<E>(
+    txn: sea_orm::DatabaseTransaction,
+    w: &Writer<'_>,
+    action: &str,
+    entity: &'static str,
+    before: &E::Model,
+    id: i64,
+) -> AppResult<E::Model>
+where
+    E: EntityTrait,
+    E::Model: Serialize,
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<i64>,
+{
+    let after = E::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found(entity, id))?;
+    record(&txn, w, action, entity, id, Some(before), Some(&after)).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
 /// Records one write: who (actor, role), what (action, entity, id), the record before and after,
 /// and the request id. Call it with the write's transaction so both commit or neither does. The
 /// write's change event (`crate::events`) is emitted here too, in the same transaction.
