@@ -3,6 +3,7 @@
 //! designated assistance.
 pub mod audit;
 pub mod auth;
+pub mod batch;
 pub mod config;
 pub mod connection;
 pub mod db;
@@ -11,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod expenditure;
 pub mod export;
+pub mod global_id;
 pub mod graphql;
 pub mod http;
 pub mod inspection;

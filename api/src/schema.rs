@@ -1,8 +1,8 @@
 //! The schema's assembly: every domain's query and mutation fields merged into the root types,
 //! plus `node`/`nodes`. The one module that names every domain; none of them imports it.
 use crate::config::SchemaLimits;
+use crate::global_id::{NodeKind, parse_global_id};
 use crate::graphql::ContextExt;
-use crate::graphql::node::{NodeKind, parse_global_id};
 use crate::letter::ResponsibilityLetter;
 use crate::organization::Organization;
 use crate::pairing::PairingAgreement;
@@ -47,22 +47,22 @@ async fn resolve_node(ctx: &Context<'_>, field: &str, id: &ID) -> Result<Option<
     let who = ctx.identity();
     Ok(match kind {
         NodeKind::Region => ctx
-            .loader::<crate::graphql::loader::ById<entity::region::Entity>>()
+            .loader::<crate::batch::ById<entity::region::Entity>>()
             .load_one(n)
             .await?
             .map(|m| Node::Region(Region(m))),
         NodeKind::Organization => ctx
-            .loader::<crate::graphql::loader::ById<entity::organization::Entity>>()
+            .loader::<crate::batch::ById<entity::organization::Entity>>()
             .load_one(n)
             .await?
             .map(|m| Node::Organization(Organization(m))),
         NodeKind::PairingAgreement => ctx
-            .loader::<crate::graphql::loader::ById<entity::pairing_agreement::Entity>>()
+            .loader::<crate::batch::ById<entity::pairing_agreement::Entity>>()
             .load_one(n)
             .await?
             .map(|m| Node::PairingAgreement(PairingAgreement(m))),
         NodeKind::ResponsibilityLetter => ctx
-            .loader::<crate::graphql::loader::ById<entity::responsibility_letter::Entity>>()
+            .loader::<crate::batch::ById<entity::responsibility_letter::Entity>>()
             .load_one(n)
             .await?
             .filter(|m| crate::letter::service::visible(who, m))
@@ -70,13 +70,13 @@ async fn resolve_node(ctx: &Context<'_>, field: &str, id: &ID) -> Result<Option<
                 Node::ResponsibilityLetter(ResponsibilityLetter(std::sync::Arc::unwrap_or_clone(m)))
             }),
         NodeKind::FundTransfer => ctx
-            .loader::<crate::graphql::loader::ById<entity::fund_transfer::Entity>>()
+            .loader::<crate::batch::ById<entity::fund_transfer::Entity>>()
             .load_one(n)
             .await?
             .filter(|m| crate::transfer::service::visible(who, m))
             .map(|m| Node::FundTransfer(FundTransfer::from(std::sync::Arc::unwrap_or_clone(m)))),
         NodeKind::PersonnelDispatch => ctx
-            .loader::<crate::graphql::loader::ById<entity::personnel_dispatch::Entity>>()
+            .loader::<crate::batch::ById<entity::personnel_dispatch::Entity>>()
             .load_one(n)
             .await?
             .filter(|_| crate::personnel::service::visible(who))
@@ -84,20 +84,20 @@ async fn resolve_node(ctx: &Context<'_>, field: &str, id: &ID) -> Result<Option<
                 Node::PersonnelDispatch(PersonnelDispatch(std::sync::Arc::unwrap_or_clone(m)))
             }),
         NodeKind::Project => ctx
-            .loader::<crate::graphql::loader::ById<entity::project::Entity>>()
+            .loader::<crate::batch::ById<entity::project::Entity>>()
             .load_one(n)
             .await?
             .filter(|m| crate::project::service::visible(who, m))
             .map(|m| Node::Project(Project(m))),
         NodeKind::ProgressReport => ctx
-            .loader::<crate::graphql::loader::ById<entity::progress_report::Entity>>()
+            .loader::<crate::batch::ById<entity::progress_report::Entity>>()
             .load_one(n)
             .await?
             .filter(|_| who.is_authenticated())
             .map(|m| Node::ProgressReport(ProgressReport(std::sync::Arc::unwrap_or_clone(m)))),
         NodeKind::AuditEvent => match crate::audit::service::authorize_read(who) {
             Ok(()) => ctx
-                .loader::<crate::graphql::loader::ById<entity::audit_event::Entity>>()
+                .loader::<crate::batch::ById<entity::audit_event::Entity>>()
                 .load_one(n)
                 .await?
                 .map(|m| {
@@ -108,36 +108,36 @@ async fn resolve_node(ctx: &Context<'_>, field: &str, id: &ID) -> Result<Option<
             Err(_) => None,
         },
         NodeKind::Announcement => ctx
-            .loader::<crate::graphql::loader::ById<entity::announcement::Entity>>()
+            .loader::<crate::batch::ById<entity::announcement::Entity>>()
             .load_one(n)
             .await?
             .map(|m| Node::Announcement(crate::publicity::Announcement(m))),
         NodeKind::Expenditure => ctx
-            .loader::<crate::graphql::loader::ById<entity::expenditure::Entity>>()
+            .loader::<crate::batch::ById<entity::expenditure::Entity>>()
             .load_one(n)
             .await?
             .filter(|_| who.is_authenticated())
             .map(|m| Node::Expenditure(crate::expenditure::Expenditure(m))),
         NodeKind::InspectionFinding => ctx
-            .loader::<crate::graphql::loader::ById<entity::inspection_finding::Entity>>()
+            .loader::<crate::batch::ById<entity::inspection_finding::Entity>>()
             .load_one(n)
             .await?
             .filter(|_| crate::inspection::service::visible(who))
             .map(|m| Node::InspectionFinding(crate::inspection::InspectionFinding(m))),
         NodeKind::ProduceDeal => ctx
-            .loader::<crate::graphql::loader::ById<entity::produce_deal::Entity>>()
+            .loader::<crate::batch::ById<entity::produce_deal::Entity>>()
             .load_one(n)
             .await?
             .filter(|_| crate::produce::service::visible(who))
             .map(|m| Node::ProduceDeal(crate::produce::ProduceDeal(m))),
         NodeKind::LaborPlacement => ctx
-            .loader::<crate::graphql::loader::ById<entity::labor_placement::Entity>>()
+            .loader::<crate::batch::ById<entity::labor_placement::Entity>>()
             .load_one(n)
             .await?
             .filter(|_| crate::labor::service::visible(who))
             .map(|m| Node::LaborPlacement(crate::labor::LaborPlacement(m))),
         NodeKind::Dispute => ctx
-            .loader::<crate::graphql::loader::ById<entity::dispute::Entity>>()
+            .loader::<crate::batch::ById<entity::dispute::Entity>>()
             .load_one(n)
             .await?
             .filter(|_| crate::dispute::service::visible(who))

@@ -3,9 +3,9 @@
 use crate::auth::{Identity, Role};
 use crate::error::{AppError, AppResult};
 use crate::graphql::ContextExt;
-use crate::graphql::scalars::Decimal;
 use async_graphql::Context;
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 use sea_orm::DatabaseConnection;
 use sha2::{Digest, Sha256};
 
@@ -122,10 +122,19 @@ pub fn event_on(field: &str, date: NaiveDate) -> AppResult<()> {
     }
 }
 
+/// To an integer in the smallest step (fen when `scale` is 2); `None` if it has more decimals
+/// than `scale` or overflows.
+pub fn to_minor(v: &Decimal, scale: u32) -> Option<i64> {
+    let scaled = v.checked_mul(Decimal::from(10i64.pow(scale)))?;
+    if scaled.fract() != Decimal::ZERO {
+        return None;
+    }
+    i64::try_from(scaled.trunc()).ok()
+}
+
 /// Money in yuan to fen: more than zero, at most two decimals, at most 10 billion yuan.
 pub fn amount_fen(field: &str, amount: &Decimal) -> AppResult<i64> {
-    let fen = amount
-        .to_minor(2)
+    let fen = to_minor(amount, 2)
         .ok_or_else(|| AppError::bad_input(field, "an amount has at most two decimals"))?;
     if fen <= 0 {
         return Err(AppError::bad_input(

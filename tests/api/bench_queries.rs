@@ -194,8 +194,8 @@ async fn benchmark_queries_run_on_generated_data() {
     );
 
     let writer = token(Role::Helper, Some(&unit.code), None);
-    let pairing_id = pairing_api::graphql::node::global_id(
-        pairing_api::graphql::node::NodeKind::PairingAgreement,
+    let pairing_id = pairing_api::global_id::global_id(
+        pairing_api::global_id::NodeKind::PairingAgreement,
         unit_pairing.id,
     );
     let input = json!({ "input": {

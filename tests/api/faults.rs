@@ -245,8 +245,8 @@ async fn postgres_outage_fails_fast_recovers_and_loses_no_write() {
         client: client.clone(),
         base: base.clone(),
         token: token(Role::Helper, Some("310000"), None),
-        pairing: pairing_api::graphql::node::global_id(
-            pairing_api::graphql::node::NodeKind::PairingAgreement,
+        pairing: pairing_api::global_id::global_id(
+            pairing_api::global_id::NodeKind::PairingAgreement,
             world.sh_yn,
         )
         .to_string(),

@@ -475,10 +475,8 @@ async fn node_and_nodes_resolve_every_kind() {
     assert_eq!(body["data"]["nodes"].as_array().unwrap().len(), 8, "{body}");
 
     // Unknown but well-formed id → null; malformed → BAD_USER_INPUT naming the argument.
-    let unknown = pairing_api::graphql::node::global_id(
-        pairing_api::graphql::node::NodeKind::Region,
-        999_999,
-    );
+    let unknown =
+        pairing_api::global_id::global_id(pairing_api::global_id::NodeKind::Region, 999_999);
     let body = app
         .gql(
             "query($id: ID!) { node(id: $id) { id } }",
@@ -495,8 +493,8 @@ async fn node_and_nodes_resolve_every_kind() {
     assert_eq!(error_code(&body), Some("BAD_USER_INPUT"));
     assert_eq!(body["errors"][0]["extensions"]["field"], "id");
     // A draft letter is invisible to anonymous callers through node too.
-    let draft = pairing_api::graphql::node::global_id(
-        pairing_api::graphql::node::NodeKind::ResponsibilityLetter,
+    let draft = pairing_api::global_id::global_id(
+        pairing_api::global_id::NodeKind::ResponsibilityLetter,
         2,
     );
     let body = app
@@ -784,10 +782,8 @@ async fn audit_events_resolve_by_node_for_auditors_only() {
     .insert(&app.db)
     .await
     .unwrap();
-    let id = pairing_api::graphql::node::global_id(
-        pairing_api::graphql::node::NodeKind::AuditEvent,
-        event.id,
-    );
+    let id =
+        pairing_api::global_id::global_id(pairing_api::global_id::NodeKind::AuditEvent, event.id);
     let q = "query($id: ID!) { node(id: $id) { id ... on AuditEvent { action } } }";
     for (role, visible) in [
         (Role::Auditor, true),

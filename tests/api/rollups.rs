@@ -624,8 +624,8 @@ async fn commitment_achievement_known_answers_and_edges() {
     let q = "query($id: ID!, $v: Boolean!) { node(id: $id) { ... on ResponsibilityLetter {
         commitments { indicator target achieved(verifiedOnly: $v) completionRate(verifiedOnly: $v)
           basis(verifiedOnly: $v) countedRecords(verifiedOnly: $v) } } } }";
-    let id = pairing_api::graphql::node::global_id(
-        pairing_api::graphql::node::NodeKind::ResponsibilityLetter,
+    let id = pairing_api::global_id::global_id(
+        pairing_api::global_id::NodeKind::ResponsibilityLetter,
         letter_id,
     );
     let mut by: HashMap<(bool, String), Value> = HashMap::new();
@@ -697,7 +697,7 @@ async fn commitments_of_every_letter_match_the_raw_rows_in_a_fixed_number_of_sta
             let year = l["year"].as_i64().unwrap() as i32;
             let pid = l["pairingAgreement"]["id"].as_str().unwrap();
             let (_, pairing_id) =
-                pairing_api::graphql::node::parse_global_id("id", &pid.into()).unwrap();
+                pairing_api::global_id::parse_global_id("id", &pid.into()).unwrap();
             let figs = by_year
                 .entry(year)
                 .or_insert_with(|| raw.pairing_figures(year));
@@ -873,7 +873,7 @@ async fn check_rollups(app: &TestApp, raw: &Raw, years: &[i32]) {
                 .as_array()
                 .unwrap()
             {
-                let (_, id) = pairing_api::graphql::node::parse_global_id(
+                let (_, id) = pairing_api::global_id::parse_global_id(
                     "id",
                     &p["id"].as_str().unwrap().into(),
                 )

@@ -19,12 +19,12 @@ impl AuditQuery {
         #[graphql(desc = "Narrows the log.")] filter: Option<AuditEventFilter>,
         #[graphql(desc = "Oldest first when omitted.")] order_by: Option<AuditEventOrder>,
     ) -> Result<AuditEventConnection> {
-        let page = super::service::list(
+        let page = super::service::page(
             ctx.db(),
             ctx.identity(),
-            &filter.unwrap_or_default(),
+            filter.unwrap_or_default(),
             order_by.unwrap_or_default(),
-            &PageArgs::new(first, after, last, before),
+            PageArgs::new(first, after, last, before),
         )
         .await?;
         Ok(AuditEventConnection::from_page(page, AuditEvent))

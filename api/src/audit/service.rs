@@ -1,11 +1,11 @@
 //! Writing and reading audit events. Only AUDITOR and ADMIN read them.
 use super::types::{AuditEventFilter, AuditEventOrder};
 use crate::auth::{Identity, Role};
+use crate::connection::OrderDirection;
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::graphql::OrderDirection;
-use crate::graphql::node::NodeKind;
+use crate::global_id::NodeKind;
 use crate::write::Writer;
 use entity::audit_event::{ActiveModel, Column, Entity, Model};
 use sea_orm::{
@@ -48,6 +48,64 @@ where
         },
         other => other,
     }
+}
+
+/// Where a guarded state change stands after its UPDATE (see [`move_row`]).
+pub enum Moved<M> {
+    /// The row moved; its transaction is open for the change's other writes (then [`settle`]).
+    Open(sea_orm::DatabaseTransaction),
+    /// It had already moved the same way: a retry gets the row as it is.
+    Replayed(M),
+}
+
+/// The first half of a state change: `update`, guarded by the state the row was read in, in a new
+/// transaction. When it changed no row, the transaction is dropped (releasing SQLite's lock) and
+/// `replay` looks at the row now: a retry of the same change gets it back, anything else is a
+/// CONFLICT saying `conflict`.
+pub async fn move_row<E, F>(
+    w: &Writer<'_>,
+    update: sea_orm::UpdateMany<E>,
+    replay: F,
+    conflict: String,
+) -> AppResult<Moved<E::Model>>
+where
+    E: EntityTrait,
+    F: std::future::Future<Output = AppResult<Option<E::Model>>>,
+{
+    let txn = w.db.begin().await?;
+    let done = update.exec(&txn).await?;
+    if done.rows_affected == 1 {
+        return Ok(Moved::Open(txn));
+    }
+    drop(txn);
+    match replay.await? {
+        Some(now) => Ok(Moved::Replayed(now)),
+        None => Err(AppError::Conflict(conflict)),
+    }
+}
+
+/// The second half of a state change: the row re-read in its transaction, audited with its state
+/// `before`, and committed.
+pub async fn settle<E>(
+    txn: sea_orm::DatabaseTransaction,
+    w: &Writer<'_>,
+    action: &str,
+    entity: &'static str,
+    before: &E::Model,
+    id: i64,
+) -> AppResult<E::Model>
+where
+    E: EntityTrait,
+    E::Model: Serialize,
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<i64>,
+{
+    let after = E::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found(entity, id))?;
+    record(&txn, w, action, entity, id, Some(before), Some(&after)).await?;
+    txn.commit().await?;
+    Ok(after)
 }
 
 /// Records one write: who (actor, role), what (action, entity, id), the record before and after,
@@ -131,7 +189,7 @@ fn ordering(order: AuditEventOrder) -> Ordering<Entity> {
 
 /// The entity name of each kind of global id, as recorded in the log.
 fn entity_of(id: &async_graphql::ID) -> AppResult<(String, i64)> {
-    let (kind, n) = crate::graphql::node::parse_global_id("filter.entityId", id)?;
+    let (kind, n) = crate::global_id::parse_global_id("filter.entityId", id)?;
     let name = match kind {
         NodeKind::Region => "Region",
         NodeKind::Organization => "Organization",
@@ -158,12 +216,13 @@ fn entity_of(id: &async_graphql::ID) -> AppResult<(String, i64)> {
     Ok((name.to_string(), n))
 }
 
-pub async fn list(
+/// One page of the audit log: the one read path of `auditEvents` (AUDITOR and ADMIN only).
+pub async fn page(
     db: &Db,
     identity: &Identity,
-    f: &AuditEventFilter,
+    f: AuditEventFilter,
     order: AuditEventOrder,
-    args: &PageArgs,
+    args: PageArgs,
 ) -> AppResult<Page<Model>> {
     authorize_read(identity)?;
     let mut q = Entity::find();
@@ -191,5 +250,5 @@ pub async fn list(
     if let Some(t) = f.occurred_before {
         q = q.filter(Column::OccurredAt.lt(t.0));
     }
-    fetch_page(db, q, &ordering(order), args).await
+    fetch_page(db, q, &ordering(order), &args).await
 }

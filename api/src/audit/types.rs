@@ -1,6 +1,7 @@
-use crate::graphql::node::{NodeKind, global_id};
+use crate::connection::OrderDirection;
+use crate::global_id::{NodeKind, global_id};
+use crate::graphql::define_connection;
 use crate::graphql::scalars::DateTime;
-use crate::graphql::{OrderDirection, define_connection};
 use async_graphql::{ID, InputObject, Object};
 use entity::audit_event::Model;
 

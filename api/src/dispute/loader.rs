@@ -9,11 +9,9 @@ use std::sync::Arc;
 /// The disputes of records keyed by (kind, row id), oldest first.
 pub struct DisputesBySubject(Db);
 
-impl crate::graphql::loader::RequestLoader
-    for async_graphql::dataloader::DataLoader<DisputesBySubject>
-{
+impl crate::batch::RequestLoader for async_graphql::dataloader::DataLoader<DisputesBySubject> {
     fn create(db: &Db, batch_delay: std::time::Duration) -> Self {
-        crate::graphql::loader::batched(batch_delay, DisputesBySubject(db.clone()))
+        crate::batch::batched(batch_delay, DisputesBySubject(db.clone()))
     }
 }
 
@@ -44,13 +42,6 @@ pub async fn disputes_of(
     id: i64,
 ) -> async_graphql::Result<Vec<super::Dispute>> {
     use crate::graphql::ContextExt;
-    if !super::service::visible(ctx.identity()) {
-        return Ok(Vec::new());
-    }
-    let rows = ctx
-        .loader::<async_graphql::dataloader::DataLoader<DisputesBySubject>>()
-        .load_one((kind, id))
-        .await?
-        .unwrap_or_default();
+    let rows = super::service::of_subject(ctx.loaders(), ctx.identity(), kind, id).await?;
     Ok(rows.into_iter().map(super::Dispute::from).collect())
 }

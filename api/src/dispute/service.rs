@@ -8,10 +8,10 @@
 //! its audit event, and a retry of a step already taken returns the dispute as it stands.
 use super::types::{DisputeFilter, DisputeOrder, DisputeOrderField};
 use crate::auth::Identity;
+use crate::connection::OrderDirection;
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::graphql::OrderDirection;
 use crate::region::service::check_code;
 use entity::dispute::{ActiveModel, Column, Entity, Model};
 use entity::enums::{DealStatus, DisputeStatus, DisputeSubjectKind, TransferStatus};
@@ -117,7 +117,8 @@ fn subject_of(field: &str, id: &async_graphql::ID) -> AppResult<(DisputeSubjectK
 // Writing disputes: open and resolve (the recipient, or ADMIN); answer (the helper, or ADMIN).
 
 use super::types::{AnswerDisputeInput, OpenDisputeInput, ResolveDisputeInput};
-use crate::graphql::node::{NodeKind, expect_global_id, parse_global_id};
+use crate::audit::Moved;
+use crate::global_id::{NodeKind, expect_global_id, parse_global_id};
 use crate::write::{Writer, allow, amount_fen, illegal, text};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, NotSet, Set, TransactionTrait};
 
@@ -415,7 +416,7 @@ pub async fn answer(w: &Writer<'_>, input: AnswerDisputeInput) -> AppResult<Mode
     let amount = correction
         .amount
         .as_ref()
-        .map(|a| amount_fen("input.correction.amount", a))
+        .map(|a| amount_fen("input.correction.amount", &a.0))
         .transpose()?;
     let on = correction.on.map(|d| d.0);
     if same_answer(&d, &answer, amount, on) {
@@ -437,8 +438,7 @@ pub async fn answer(w: &Writer<'_>, input: AnswerDisputeInput) -> AppResult<Mode
     }
     let (previous_amount, previous_on) = r.amount_and_on();
     let now = chrono::Utc::now();
-    let txn = w.db.begin().await?;
-    let done = Entity::update_many()
+    let update = Entity::update_many()
         .col_expr(
             Column::Status,
             Expr::value(DisputeStatus::Answered.as_str()),
@@ -454,19 +454,16 @@ pub async fn answer(w: &Writer<'_>, input: AnswerDisputeInput) -> AppResult<Mode
         .col_expr(Column::PreviousOn, Expr::value(on.and(previous_on)))
         .col_expr(Column::CorrectedOn, Expr::value(on))
         .filter(Column::Id.eq(d.id))
-        .filter(Column::Status.eq(DisputeStatus::Open.as_str()))
-        .exec(&txn)
-        .await?;
-    if done.rows_affected != 1 {
-        drop(txn);
+        .filter(Column::Status.eq(DisputeStatus::Open.as_str()));
+    let replay = async {
         let now = load(w, &input.dispute_id).await?;
-        if same_answer(&now, &answer, amount, on) {
-            return Ok(now);
-        }
-        return Err(AppError::Conflict(
-            "the dispute changed concurrently; it is no longer OPEN".into(),
-        ));
-    }
+        Ok(same_answer(&now, &answer, amount, on).then_some(now))
+    };
+    let conflict = "the dispute changed concurrently; it is no longer OPEN".to_string();
+    let txn = match crate::audit::move_row(w, update, replay, conflict).await? {
+        Moved::Open(txn) => txn,
+        Moved::Replayed(now) => return Ok(now),
+    };
     if amount.is_some() || on.is_some() {
         match &r.row {
             Row::Transfer(t) => {
@@ -487,22 +484,7 @@ pub async fn answer(w: &Writer<'_>, input: AnswerDisputeInput) -> AppResult<Mode
             }
         }
     }
-    let after = Entity::find_by_id(d.id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| AppError::not_found(ENTITY, d.id))?;
-    crate::audit::record(
-        &txn,
-        w,
-        "answerDispute",
-        ENTITY,
-        d.id,
-        Some(&d),
-        Some(&after),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
+    crate::audit::settle::<Entity>(txn, w, "answerDispute", ENTITY, &d, d.id).await
 }
 
 pub async fn resolve(w: &Writer<'_>, input: ResolveDisputeInput) -> AppResult<Model> {
@@ -514,9 +496,8 @@ pub async fn resolve(w: &Writer<'_>, input: ResolveDisputeInput) -> AppResult<Mo
     if d.status == DisputeStatus::Resolved {
         return Ok(d);
     }
-    let txn = w.db.begin().await?;
     let resolved_on: Option<String> = None;
-    let done = Entity::update_many()
+    let update = Entity::update_many()
         .col_expr(
             Column::Status,
             Expr::value(DisputeStatus::Resolved.as_str()),
@@ -526,20 +507,19 @@ pub async fn resolve(w: &Writer<'_>, input: ResolveDisputeInput) -> AppResult<Mo
         .col_expr(Column::ResolvedAt, Expr::value(chrono::Utc::now()))
         .col_expr(Column::OpenKey, Expr::value(resolved_on))
         .filter(Column::Id.eq(d.id))
-        .filter(Column::Status.eq(d.status.as_str()))
-        .exec(&txn)
-        .await?;
-    if done.rows_affected != 1 {
-        drop(txn);
+        .filter(Column::Status.eq(d.status.as_str()));
+    let replay = async {
         let now = load(w, &input.dispute_id).await?;
-        if now.status == DisputeStatus::Resolved {
-            return Ok(now);
-        }
-        return Err(AppError::Conflict(format!(
-            "the dispute changed concurrently; it is no longer {}",
-            d.status.as_str()
-        )));
-    }
+        Ok((now.status == DisputeStatus::Resolved).then_some(now))
+    };
+    let conflict = format!(
+        "the dispute changed concurrently; it is no longer {}",
+        d.status.as_str()
+    );
+    let txn = match crate::audit::move_row(w, update, replay, conflict).await? {
+        Moved::Open(txn) => txn,
+        Moved::Replayed(now) => return Ok(now),
+    };
     // A disputed deal goes back to RECORDED, for its county to confirm.
     if d.subject_kind == DisputeSubjectKind::ProduceDeal {
         let r = record(&txn, "input.disputeId", d.subject_kind, d.subject_id).await?;
@@ -549,22 +529,25 @@ pub async fn resolve(w: &Writer<'_>, input: ResolveDisputeInput) -> AppResult<Mo
             crate::produce::service::mark_disputed(&txn, w, deal, false, None).await?;
         }
     }
-    let after = Entity::find_by_id(d.id)
-        .one(&txn)
+    crate::audit::settle::<Entity>(txn, w, "resolveDispute", ENTITY, &d, d.id).await
+}
+
+/// The disputes of one record, oldest first (none for anonymous callers): the one read path of
+/// a record's `disputes`, batched with the request's other records by kind.
+pub async fn of_subject(
+    loaders: &crate::batch::Loaders,
+    identity: &Identity,
+    kind: DisputeSubjectKind,
+    id: i64,
+) -> AppResult<Vec<Model>> {
+    if !visible(identity) {
+        return Ok(Vec::new());
+    }
+    Ok(loaders
+        .get::<async_graphql::dataloader::DataLoader<super::loader::DisputesBySubject>>()
+        .load_one((kind, id))
         .await?
-        .ok_or_else(|| AppError::not_found(ENTITY, d.id))?;
-    crate::audit::record(
-        &txn,
-        w,
-        "resolveDispute",
-        ENTITY,
-        d.id,
-        Some(&d),
-        Some(&after),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
+        .unwrap_or_default())
 }
 
 /// The disputes of records, by (kind, id), oldest first: one statement per kind in a batch.

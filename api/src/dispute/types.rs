@@ -1,6 +1,7 @@
-use crate::graphql::node::{NodeKind, global_id};
+use crate::connection::OrderDirection;
+use crate::global_id::{NodeKind, global_id};
 use crate::graphql::scalars::{Date, DateTime, Decimal};
-use crate::graphql::{ContextExt, OrderDirection, define_connection};
+use crate::graphql::{ContextExt, define_connection};
 use crate::organization::Organization;
 use crate::pairing::PairingAgreement;
 use crate::region::Region;
@@ -96,14 +97,14 @@ crate::object! {
     related {
         /// The pairing of the record.
         [PairingId] async fn pairingAgreement(&self, ctx: &Context<'_>) -> Result<PairingAgreement> {
-            let p = ctx.loader::<crate::graphql::loader::ById<entity::pairing_agreement::Entity>>().load_one(self.0.pairing_id).await?;
+            let p = ctx.loader::<crate::batch::ById<entity::pairing_agreement::Entity>>().load_one(self.0.pairing_id).await?;
             Ok(PairingAgreement(p.ok_or_else(|| {
                 crate::error::AppError::not_found("PairingAgreement", self.0.pairing_id)
             })?))
         }
         /// The helper whose record is disputed (it answers).
         [HelperId] async fn helper(&self, ctx: &Context<'_>) -> Result<Organization> {
-            let o = ctx.loader::<crate::graphql::loader::ById<entity::organization::Entity>>().load_one(self.0.helper_id).await?;
+            let o = ctx.loader::<crate::batch::ById<entity::organization::Entity>>().load_one(self.0.helper_id).await?;
             Ok(Organization(o.ok_or_else(|| {
                 crate::error::AppError::not_found("Organization", self.0.helper_id)
             })?))
@@ -111,7 +112,7 @@ crate::object! {
         /// The region of the record: a transfer's or dispatch's recipient, a deal's or
         /// placement's origin county.
         [RegionId] async fn region(&self, ctx: &Context<'_>) -> Result<Region> {
-            let r = ctx.loader::<crate::graphql::loader::ById<entity::region::Entity>>().load_one(self.0.region_id).await?;
+            let r = ctx.loader::<crate::batch::ById<entity::region::Entity>>().load_one(self.0.region_id).await?;
             Ok(Region(r.ok_or_else(|| {
                 crate::error::AppError::not_found("Region", self.0.region_id)
             })?))

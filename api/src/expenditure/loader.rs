@@ -95,11 +95,9 @@ impl Loader<SpendKey> for SpendingLoader {
     }
 }
 
-impl crate::graphql::loader::RequestLoader
-    for async_graphql::dataloader::DataLoader<SpendingLoader>
-{
+impl crate::batch::RequestLoader for async_graphql::dataloader::DataLoader<SpendingLoader> {
     fn create(db: &Db, batch_delay: std::time::Duration) -> Self {
-        crate::graphql::loader::batched(batch_delay, SpendingLoader(db.clone()))
+        crate::batch::batched(batch_delay, SpendingLoader(db.clone()))
     }
 }
 

@@ -2,8 +2,7 @@
 //! and the insert run in one transaction that first takes the transfer's row lock.
 use super::types::RecordExpenditureInput;
 use crate::error::{AppError, AppResult};
-use crate::graphql::node::{NodeKind, expect_global_id};
-use crate::graphql::scalars::Decimal;
+use crate::global_id::{NodeKind, expect_global_id};
 use crate::region_code;
 use crate::write::{Writer, allow, amount_fen, event_on};
 use entity::enums::TransferStatus;
@@ -85,7 +84,7 @@ pub async fn record(w: &Writer<'_>, input: RecordExpenditureInput) -> AppResult<
             ),
         ));
     };
-    let amount = amount_fen("input.amount", &input.amount)?;
+    let amount = amount_fen("input.amount", &input.amount.0)?;
     let spent_on = input.spent_on.0;
     event_on("input.spentOn", spent_on)?;
     if spent_on < received_on {
@@ -148,9 +147,9 @@ pub async fn record(w: &Writer<'_>, input: RecordExpenditureInput) -> AppResult<
                 "input.amount",
                 format!(
                     "exceeds what the transfer brought: {} yuan, of which {} already spent; at most {} remains",
-                    Decimal::from_minor(brought, 2).0,
-                    Decimal::from_minor(spent, 2).0,
-                    Decimal::from_minor(brought - spent, 2).0
+                    rust_decimal::Decimal::new(brought, 2),
+                    rust_decimal::Decimal::new(spent, 2),
+                    rust_decimal::Decimal::new(brought - spent, 2)
                 ),
             ));
         }
@@ -211,10 +210,11 @@ async fn replay(
 
 use super::types::{ExpenditureFilter, ExpenditureOrder, ExpenditureOrderField};
 use crate::auth::Identity;
+use crate::batch::Loaders;
+use crate::batch::child_page;
+use crate::connection::OrderDirection;
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::db::Db;
-use crate::graphql::loader::Loaders;
-use crate::graphql::{OrderDirection, child_page};
 use chrono::NaiveDate;
 
 /// Whether the caller may read expenditures at all: as `node(id:)` reads one, authenticated

@@ -1,7 +1,8 @@
+use crate::connection::OrderDirection;
+use crate::global_id::{NodeKind, global_id};
 use crate::graphql::ContextExt;
-use crate::graphql::node::{NodeKind, global_id};
+use crate::graphql::define_connection;
 use crate::graphql::scalars::{Date, Decimal};
-use crate::graphql::{OrderDirection, define_connection};
 use crate::project::Project;
 use crate::transfer::FundTransfer;
 use async_graphql::{Context, Enum, ID, InputObject, Result};
@@ -34,12 +35,12 @@ crate::object! {
     related {
         /// The project the money was spent on.
         [ProjectId] async fn project(&self, ctx: &Context<'_>) -> Result<Project> {
-            let p = ctx.loader::<crate::graphql::loader::ById<entity::project::Entity>>().load_one(self.0.project_id).await?;
+            let p = ctx.loader::<crate::batch::ById<entity::project::Entity>>().load_one(self.0.project_id).await?;
             Ok(Project(p.ok_or_else(|| crate::error::AppError::not_found("Project", self.0.project_id))?))
         }
         /// The received transfer the money came from.
         [FundTransferId] async fn fundTransfer(&self, ctx: &Context<'_>) -> Result<FundTransfer> {
-            let t = ctx.loader::<crate::graphql::loader::ById<entity::fund_transfer::Entity>>().load_one(self.0.fund_transfer_id).await?;
+            let t = ctx.loader::<crate::batch::ById<entity::fund_transfer::Entity>>().load_one(self.0.fund_transfer_id).await?;
             let t = t.ok_or_else(|| crate::error::AppError::not_found("FundTransfer", self.0.fund_transfer_id))?;
             Ok(FundTransfer::from(std::sync::Arc::unwrap_or_clone(t)))
         }

@@ -2,11 +2,11 @@
 use super::params::{Params, field_names};
 use super::{BOM, caller, refused, yuan};
 use crate::auth::Identity;
+use crate::batch::Loaders;
+use crate::batch::related_rows;
 use crate::connection::{MAX_PAGE, PageArgs};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::graphql::loader::Loaders;
-use crate::graphql::related_rows;
 use crate::http::Shared;
 use crate::rollup::service::{FlowDim, FlowGroup, fund_flows as flows_of};
 use crate::rollup::types::{FundFlowDimension, FundFlowFilter};

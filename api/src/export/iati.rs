@@ -5,11 +5,11 @@
 use super::params::Params;
 use super::{caller, download, refused, yuan};
 use crate::auth::Identity;
+use crate::batch::Loaders;
+use crate::batch::related_rows;
 use crate::connection::{MAX_PAGE, PageArgs};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::graphql::loader::Loaders;
-use crate::graphql::related_rows;
 use crate::http::Shared;
 use crate::pairing::types::{PairingAgreementFilter, PairingAgreementOrder};
 use crate::transfer::service::{Listed, Projection};

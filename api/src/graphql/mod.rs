@@ -2,18 +2,14 @@
 pub mod collect;
 pub mod fields;
 pub mod json;
-pub mod loader;
-pub mod node;
 pub mod plain;
 pub mod scalars;
 pub mod variables;
 
 use crate::auth::Identity;
-use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, Enum, SelectionField};
+use crate::batch::Loaders;
+use async_graphql::{Context, SelectionField};
 use entity::row::Columns;
-use loader::{ChildPageLoader, RowsById};
-pub use loader::{IdCache, Loaders};
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
@@ -51,8 +47,8 @@ pub trait ContextExt {
     fn loaders(&self) -> &Loaders {
         &self.request().loaders
     }
-    /// The request's loader of type `T` (see `loader::RequestLoader`).
-    fn loader<T: loader::RequestLoader>(&self) -> Arc<T> {
+    /// The request's loader of type `T` (see `batch::RequestLoader`).
+    fn loader<T: crate::batch::RequestLoader>(&self) -> Arc<T> {
         self.loaders().get::<T>()
     }
 }
@@ -78,16 +74,6 @@ pub fn items_select(ctx: &Context<'_>, field: &str) -> bool {
 /// Whether the client selected `totalCount` on the connection being resolved.
 pub fn wants_total(ctx: &Context<'_>) -> bool {
     ctx.look_ahead().field("totalCount").exists()
-}
-
-/// Sort direction.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Hash, Default, Debug)]
-pub enum OrderDirection {
-    /// Smallest first.
-    #[default]
-    Asc,
-    /// Largest first.
-    Desc,
 }
 
 /// Declares a Relay connection type and its edge type for one node type.
@@ -187,84 +173,6 @@ macro_rules! define_connection {
     };
 }
 pub(crate) use define_connection;
-
-/// The page of a list nested under `parent`, through the list's loader: one statement for the
-/// pages of all the parents in the batch.
-pub async fn child_page<E, S>(
-    loader: &DataLoader<ChildPageLoader<E, S>>,
-    parent: i64,
-    spec: S,
-    args: crate::connection::PageArgs,
-    with_total: bool,
-) -> crate::error::AppResult<crate::connection::Page<E::Model>>
-where
-    E: sea_orm::EntityTrait + Send + Sync + 'static,
-    E::Model: Clone + Send + Sync + entity::row::FromRow + 'static,
-    E::Column: Send + Sync,
-    S: Clone + Eq + std::hash::Hash + Send + Sync + 'static,
-{
-    crate::connection::page_size(&args)?;
-    let key = loader::ChildPageKey {
-        parent,
-        spec,
-        args,
-        with_total,
-    };
-    loader
-        .load_one(key)
-        .await?
-        .ok_or_else(|| crate::error::AppError::Internal("missing child page".into()))
-}
-
-/// The rows of `E` with `keys`, for the items of a page whose selection reads `columns` of them
-/// (none when `None`: the items do not select them).
-///
-/// A nested page (`at_root` false) goes through the request's cached loader, in one batch with
-/// its sibling pages. A page at the query's root has no siblings to wait for: it runs the loader's
-/// statement itself, which spares the batching window and the DataLoader's per-key bookkeeping.
-/// Partial rows go to the page's items only, never into the request cache, where another field
-/// could read a column they lack; whole rows prime the cache.
-pub async fn related_rows<E>(
-    loaders: &Loaders,
-    keys: impl IntoIterator<Item = i64>,
-    columns: Option<Columns>,
-    at_root: bool,
-) -> crate::error::AppResult<RowsById<E::Model>>
-where
-    E: loader::Keyed + Send + Sync + 'static,
-    E::Model: Clone + Send + Sync + entity::row::FromRow + 'static,
-{
-    let Some(columns) = columns else {
-        return Ok(RowsById::default());
-    };
-    let keys: std::collections::BTreeSet<i64> = keys.into_iter().collect();
-    if keys.is_empty() {
-        return Ok(RowsById::default());
-    }
-    let loader = loaders.get::<loader::ById<E>>();
-    if !at_root {
-        let rows = loader.load_many(keys).await;
-        return Ok(rows?.into_iter().collect());
-    }
-    let columns = match columns.is_all() {
-        true => columns,
-        false => columns.union(crate::connection::positions::<E>(&[E::id_column()])),
-    };
-    let keys: Vec<i64> = keys.into_iter().collect();
-    let rows: RowsById<E::Model> = loader
-        .loader()
-        .fetch(&keys, columns)
-        .await?
-        .into_iter()
-        .map(|m| (E::id_of(&m), Arc::new(m)))
-        .collect();
-    if columns.is_all() {
-        loader
-            .feed_many(rows.iter().map(|(id, m)| (*id, m.clone())))
-            .await;
-    }
-    Ok(rows)
-}
 
 /// The columns of `E` that the page's items select under their field `field` (a relation), or
 /// `None` when they do not select it.

@@ -64,20 +64,17 @@ impl Decimal {
     pub fn from_minor(minor: i64, scale: u32) -> Self {
         Decimal(Dec::new(minor, scale))
     }
-
-    /// To an integer in the smallest step; `None` if it has more decimals than `scale` or overflows.
-    pub fn to_minor(&self, scale: u32) -> Option<i64> {
-        let scaled = self.0.checked_mul(Dec::from(10i64.pow(scale)))?;
-        if scaled.fract() != Dec::ZERO {
-            return None;
-        }
-        i64::try_from(scaled.trunc()).ok()
-    }
 }
 
 /// A calendar date in ISO 8601 form, `YYYY-MM-DD` (China Standard Time calendar day).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Date(pub chrono::NaiveDate);
+
+impl From<chrono::NaiveDate> for Date {
+    fn from(d: chrono::NaiveDate) -> Self {
+        Date(d)
+    }
+}
 
 /// A calendar date in ISO 8601 form, `YYYY-MM-DD` (China Standard Time calendar day).
 #[Scalar(name = "Date")]

@@ -2,8 +2,9 @@
 //! needs, and their errors finished into one serialized answer.
 use super::Shared;
 use super::response::{Format, serialize};
+use crate::batch::Loaders;
 use crate::error::{AppError, finalize_error, static_code};
-use crate::graphql::{Loaders, RequestContext};
+use crate::graphql::RequestContext;
 use crate::limits::LimitError;
 use actix_web::http::StatusCode;
 use actix_web::web;

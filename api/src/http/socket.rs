@@ -7,9 +7,10 @@
 //! cut off a client that sends too much, goes silent, or does not take what it is sent.
 use super::Shared;
 use crate::auth::{Identity, identify_until};
+use crate::batch::Loaders;
 use crate::error::{AppError, finalize_error};
 use crate::events::Lagging;
-use crate::graphql::{Loaders, RequestContext};
+use crate::graphql::RequestContext;
 use actix_web::http::header::{HeaderValue, SEC_WEBSOCKET_PROTOCOL};
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason, Session};

@@ -5,11 +5,10 @@ use super::types::{
     InspectionFindingSummary, OrganizationFindingCount, ProvinceFindingCount,
 };
 use crate::auth::Identity;
+use crate::connection::OrderDirection;
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::graphql::OrderDirection;
-use crate::graphql::scalars::Date;
 use crate::region::service::check_code;
 use chrono::NaiveDate;
 use entity::enums::{FindingRecordKind, FindingStatus};
@@ -166,7 +165,7 @@ pub async fn summary(
         (Vec::new(), Vec::new())
     };
     Ok(InspectionFindingSummary {
-        as_of: Date(as_of),
+        as_of: as_of.into(),
         by_province: by_province
             .into_iter()
             .map(|(province_id, open, overdue)| ProvinceFindingCount {
@@ -196,7 +195,7 @@ use super::types::{
     CloseInspectionFindingInput, OpenInspectionFindingInput, ReopenInspectionFindingInput,
     ReportRectificationInput, StartRectificationInput,
 };
-use crate::graphql::node::{NodeKind, expect_global_id, parse_global_id};
+use crate::global_id::{NodeKind, expect_global_id, parse_global_id};
 use crate::region_code;
 use crate::write::{Writer, allow, event_on, illegal, opt_text, organization_by_code, text};
 use sea_orm::{NotSet, Set, TransactionTrait};

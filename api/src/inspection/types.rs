@@ -1,6 +1,7 @@
-use crate::graphql::node::{NodeKind, global_id};
+use crate::connection::OrderDirection;
+use crate::global_id::{NodeKind, global_id};
 use crate::graphql::scalars::Date;
-use crate::graphql::{ContextExt, OrderDirection, define_connection};
+use crate::graphql::{ContextExt, define_connection};
 use crate::organization::Organization;
 use crate::pairing::PairingAgreement;
 use crate::region::Region;
@@ -120,7 +121,7 @@ crate::object! {
     related {
         /// The county (or a region within it) the finding concerns.
         [RegionId] async fn region(&self, ctx: &Context<'_>) -> Result<Region> {
-            let r = ctx.loader::<crate::graphql::loader::ById<entity::region::Entity>>().load_one(self.0.region_id).await?;
+            let r = ctx.loader::<crate::batch::ById<entity::region::Entity>>().load_one(self.0.region_id).await?;
             Ok(Region(r.ok_or_else(|| {
                 crate::error::AppError::not_found("Region", self.0.region_id)
             })?))
@@ -130,14 +131,14 @@ crate::object! {
             let Some(id) = self.0.pairing_id else {
                 return Ok(None);
             };
-            Ok(ctx.loader::<crate::graphql::loader::ById<entity::pairing_agreement::Entity>>().load_one(id).await?.map(PairingAgreement))
+            Ok(ctx.loader::<crate::batch::ById<entity::pairing_agreement::Entity>>().load_one(id).await?.map(PairingAgreement))
         }
         /// The organization responsible for rectifying it; none when the county itself is.
         [ResponsibleOrgId] async fn responsibleOrganization(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
             let Some(id) = self.0.responsible_org_id else {
                 return Ok(None);
             };
-            Ok(ctx.loader::<crate::graphql::loader::ById<entity::organization::Entity>>().load_one(id).await?.map(Organization))
+            Ok(ctx.loader::<crate::batch::ById<entity::organization::Entity>>().load_one(id).await?.map(Organization))
         }
     }
 }
@@ -294,7 +295,7 @@ impl ProvinceFindingCount {
     /// The province.
     async fn province(&self, ctx: &Context<'_>) -> Result<Region> {
         let r = ctx
-            .loader::<crate::graphql::loader::ById<entity::region::Entity>>()
+            .loader::<crate::batch::ById<entity::region::Entity>>()
             .load_one(self.province_id)
             .await?;
         Ok(Region(r.ok_or_else(|| {
@@ -320,7 +321,7 @@ impl OrganizationFindingCount {
     /// The responsible organization.
     async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
         let o = ctx
-            .loader::<crate::graphql::loader::ById<entity::organization::Entity>>()
+            .loader::<crate::batch::ById<entity::organization::Entity>>()
             .load_one(self.organization_id)
             .await?;
         Ok(Organization(o.ok_or_else(|| {

@@ -2,10 +2,10 @@
 //! see none.
 use super::types::{LaborPlacementFilter, LaborPlacementOrder, LaborPlacementOrderField};
 use crate::auth::Identity;
+use crate::connection::OrderDirection;
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::graphql::OrderDirection;
 use crate::region::service::check_code;
 use entity::enums::{PlacementStatus, RegionLevel};
 use entity::labor_placement::{ActiveModel, Column, Entity, Model};
@@ -97,14 +97,15 @@ pub async fn page(
 // Writing placements: record (the helper); confirm (the origin county).
 
 use super::types::{ConfirmLaborPlacementInput, RecordLaborPlacementInput};
-use crate::graphql::node::{NodeKind, expect_global_id};
+use crate::audit::Moved;
+use crate::global_id::{NodeKind, expect_global_id};
 use crate::pairing::service::parties;
 use crate::region_code;
 use crate::write::{
     Writer, allow, event_on, illegal, opt_text, region_by_code, text, year_in_pairing,
 };
 use chrono::Datelike;
-use sea_orm::{NotSet, Set, TransactionTrait};
+use sea_orm::{NotSet, Set};
 
 /// The acts on a placement, each with its one permission rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -282,39 +283,22 @@ pub async fn confirm(w: &Writer<'_>, input: ConfirmLaborPlacementInput) -> AppRe
     if l.status != PlacementStatus::Recorded {
         return Err(illegal("placement", l.status.as_str(), "CONFIRMED"));
     }
-    let txn = w.db.begin().await?;
     // Only if nobody confirmed it first.
-    let done = Entity::update_many()
+    let update = Entity::update_many()
         .col_expr(
             Column::Status,
             Expr::value(PlacementStatus::Confirmed.as_str()),
         )
         .col_expr(Column::ConfirmedOn, Expr::value(on))
         .filter(Column::Id.eq(l.id))
-        .filter(Column::Status.eq(l.status.as_str()))
-        .exec(&txn)
-        .await?;
-    if done.rows_affected != 1 {
-        return Err(AppError::Conflict(
-            "the placement changed concurrently; it is no longer RECORDED".into(),
-        ));
+        .filter(Column::Status.eq(l.status.as_str()));
+    let conflict = "the placement changed concurrently; it is no longer RECORDED".to_string();
+    match crate::audit::move_row(w, update, async { Ok(None) }, conflict).await? {
+        Moved::Open(txn) => {
+            crate::audit::settle::<Entity>(txn, w, "confirmLaborPlacement", ENTITY, &l, l.id).await
+        }
+        Moved::Replayed(now) => Ok(now),
     }
-    let after = Entity::find_by_id(l.id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| AppError::not_found(ENTITY, l.id))?;
-    crate::audit::record(
-        &txn,
-        w,
-        "confirmLaborPlacement",
-        ENTITY,
-        l.id,
-        Some(&l),
-        Some(&after),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
 }
 
 /// The helper corrects a placement while answering a dispute (within the dispute's

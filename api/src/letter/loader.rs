@@ -1,7 +1,7 @@
 //! Loaders keyed by parent id: a pairing's letters, a letter's commitments and revisions.
+use crate::batch::group_by;
 use crate::db::Db;
 use crate::error::AppError;
-use crate::graphql::loader::group_by;
 use async_graphql::dataloader::Loader;
 use entity::{commitment, letter_revision, responsibility_letter};
 use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -16,11 +16,9 @@ macro_rules! by_parent_loader {
                 $name(db)
             }
         }
-        impl crate::graphql::loader::RequestLoader
-            for async_graphql::dataloader::DataLoader<$name>
-        {
+        impl crate::batch::RequestLoader for async_graphql::dataloader::DataLoader<$name> {
             fn create(db: &Db, batch_delay: std::time::Duration) -> Self {
-                crate::graphql::loader::batched(batch_delay, $name::new(db.clone()))
+                crate::batch::batched(batch_delay, $name::new(db.clone()))
             }
         }
         impl Loader<i64> for $name {

@@ -9,24 +9,6 @@ use async_graphql::{Context, Object, Result};
 #[derive(Default)]
 pub struct LetterQuery;
 
-/// A pairing's letters that the caller may see, through the by-pairing loader.
-pub async fn letters_of_pairing(
-    ctx: &Context<'_>,
-    pairing_id: i64,
-    year: Option<i32>,
-) -> Result<Vec<ResponsibilityLetter>> {
-    let rows = ctx
-        .loader::<async_graphql::dataloader::DataLoader<crate::letter::loader::LettersByPairing>>()
-        .load_one(pairing_id)
-        .await?
-        .unwrap_or_default();
-    Ok(rows
-        .into_iter()
-        .filter(|l| year.is_none_or(|y| l.year == y) && super::service::visible(ctx.identity(), l))
-        .map(ResponsibilityLetter)
-        .collect())
-}
-
 #[Object]
 impl LetterQuery {
     /// Responsibility letters (anonymous callers see signed letters only).
@@ -42,12 +24,12 @@ impl LetterQuery {
             ResponsibilityLetterOrder,
         >,
     ) -> Result<ResponsibilityLetterConnection> {
-        let page = super::service::list(
+        let page = super::service::page(
             ctx.db(),
             ctx.identity(),
-            &filter.unwrap_or_default(),
+            filter.unwrap_or_default(),
             order_by.unwrap_or_default(),
-            &PageArgs::new(first, after, last, before),
+            PageArgs::new(first, after, last, before),
         )
         .await?;
         Ok(ResponsibilityLetterConnection::from_page(

@@ -3,10 +3,10 @@ use super::types::{
     ResponsibilityLetterFilter, ResponsibilityLetterOrder, ResponsibilityLetterOrderField,
 };
 use crate::auth::Identity;
+use crate::connection::OrderDirection;
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::db::Db;
 use crate::error::AppResult;
-use crate::graphql::OrderDirection;
 use crate::region::service::check_code;
 use entity::enums::LetterStatus;
 use entity::pairing_agreement as pairing;
@@ -41,12 +41,14 @@ pub fn visible(identity: &Identity, letter: &Model) -> bool {
     identity.is_authenticated() || letter.status == LetterStatus::Signed
 }
 
-pub async fn list(
+/// One page of responsibility letters: the one read path of `responsibilityLetters`; anonymous
+/// callers see signed letters only.
+pub async fn page(
     db: &Db,
     identity: &Identity,
-    f: &ResponsibilityLetterFilter,
+    f: ResponsibilityLetterFilter,
     order: ResponsibilityLetterOrder,
-    args: &PageArgs,
+    args: PageArgs,
 ) -> AppResult<Page<Model>> {
     let mut q = Entity::find();
     if !identity.is_authenticated() {
@@ -85,7 +87,26 @@ pub async fn list(
     if by_pairing {
         q = q.filter(Column::PairingId.in_subquery(pairings));
     }
-    fetch_page(db, q, &ordering(order), args).await
+    fetch_page(db, q, &ordering(order), &args).await
+}
+
+/// A pairing's letters that the caller may see, oldest first: the one read path of a pairing's
+/// `letters`, batched with its sibling pairings through the by-pairing loader.
+pub async fn of_pairing(
+    loaders: &crate::batch::Loaders,
+    identity: &Identity,
+    pairing_id: i64,
+    year: Option<i32>,
+) -> AppResult<Vec<Model>> {
+    let rows = loaders
+        .get::<async_graphql::dataloader::DataLoader<super::loader::LettersByPairing>>()
+        .load_one(pairing_id)
+        .await?
+        .unwrap_or_default();
+    Ok(rows
+        .into_iter()
+        .filter(|l| year.is_none_or(|y| l.year == y) && visible(identity, l))
+        .collect())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -97,7 +118,7 @@ use super::types::{
     WithdrawResponsibilityLetterInput,
 };
 use crate::error::AppError;
-use crate::graphql::node::{NodeKind, expect_global_id};
+use crate::global_id::{NodeKind, expect_global_id};
 use crate::pairing::service::{Parties, parties};
 use crate::write::{Writer, allow, illegal, year_in_pairing};
 use entity::enums::{Indicator, Program};
@@ -177,7 +198,7 @@ fn commitment_set(
         }
         let field = format!("input.commitments[{i}].target");
         let scale = indicator.scale();
-        let target = c.target.to_minor(scale).ok_or_else(|| {
+        let target = crate::write::to_minor(&c.target.0, scale).ok_or_else(|| {
             AppError::bad_input(
                 field.clone(),
                 format!("at most {scale} decimals for {}", indicator.as_str()),

@@ -1,7 +1,8 @@
-use crate::graphql::node::{NodeKind, global_id};
+use crate::connection::OrderDirection;
+use crate::global_id::{NodeKind, global_id};
 use crate::graphql::scalars::DateTime;
 use crate::graphql::scalars::Decimal;
-use crate::graphql::{ContextExt, OrderDirection, define_connection};
+use crate::graphql::{ContextExt, define_connection};
 use crate::organization::Organization;
 use crate::pairing::PairingAgreement;
 use crate::pairing::service::{self as pairing_service, Acting};
@@ -115,7 +116,7 @@ impl ResponsibilityLetter {
     /// The pairing this letter belongs to.
     async fn pairing_agreement(&self, ctx: &Context<'_>) -> Result<PairingAgreement> {
         let p = ctx
-            .loader::<crate::graphql::loader::ById<entity::pairing_agreement::Entity>>()
+            .loader::<crate::batch::ById<entity::pairing_agreement::Entity>>()
             .load_one(self.0.pairing_id)
             .await?;
         Ok(PairingAgreement(p.ok_or_else(|| {

@@ -21,11 +21,11 @@ impl OrganizationQuery {
             OrganizationOrder,
         >,
     ) -> Result<OrganizationConnection> {
-        let page = super::service::list(
+        let page = super::service::page(
             ctx.db(),
-            &filter.unwrap_or_default(),
+            filter.unwrap_or_default(),
             order_by.unwrap_or_default(),
-            &PageArgs::new(first, after, last, before),
+            PageArgs::new(first, after, last, before),
         )
         .await?;
         Ok(OrganizationConnection::from_page(page, Organization::from))

@@ -1,9 +1,9 @@
 //! Reading organizations.
 use super::types::{OrganizationFilter, OrganizationOrder, OrganizationOrderField};
+use crate::connection::OrderDirection;
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::graphql::OrderDirection;
 use crate::region::service::check_code;
 use entity::organization::{Column, Entity, Model};
 use sea_orm::sea_query::Query;
@@ -50,11 +50,12 @@ pub fn id_of_org_code(code: &str) -> sea_orm::sea_query::SelectStatement {
         .to_owned()
 }
 
-pub async fn list(
+/// One page of organizations: the one read path of `organizations`.
+pub async fn page(
     db: &Db,
-    f: &OrganizationFilter,
+    f: OrganizationFilter,
     order: OrganizationOrder,
-    args: &PageArgs,
+    args: PageArgs,
 ) -> AppResult<Page<Model>> {
     let mut q = Entity::find();
     if let Some(kind) = f.kind {
@@ -71,7 +72,7 @@ pub async fn list(
         let pattern = crate::connection::contains_pattern("filter.nameContains", text, 50)?;
         q = q.filter(Column::Name.like(pattern));
     }
-    fetch_page(db, q, &ordering(order), args).await
+    fetch_page(db, q, &ordering(order), &args).await
 }
 
 pub async fn by_code(db: &Db, code: &str) -> AppResult<Option<Model>> {

@@ -1,6 +1,7 @@
+use crate::connection::OrderDirection;
 use crate::connection::PageArgs;
-use crate::graphql::node::{NodeKind, global_id};
-use crate::graphql::{ContextExt, OrderDirection, define_connection};
+use crate::global_id::{NodeKind, global_id};
+use crate::graphql::{ContextExt, define_connection};
 use crate::pairing::{PairingAgreementConnection, PairingAgreementFilter, PairingAgreementOrder};
 use crate::region::Region;
 use async_graphql::{Context, Enum, ID, InputObject, Result};
@@ -55,7 +56,7 @@ crate::object! {
             let Some(id) = self.0.region_id else {
                 return Ok(None);
             };
-            Ok(ctx.loader::<crate::graphql::loader::ById<entity::region::Entity>>().load_one(id).await?.map(Region))
+            Ok(ctx.loader::<crate::batch::ById<entity::region::Entity>>().load_one(id).await?.map(Region))
         }
     }
     other {

@@ -1,10 +1,11 @@
 //! Reading pairing agreements.
 use super::types::{PairingAgreementFilter, PairingAgreementOrder, PairingAgreementOrderField};
+use crate::batch::Loaders;
+use crate::batch::{child_page, related_rows};
+use crate::connection::OrderDirection;
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::db::Db;
 use crate::error::AppResult;
-use crate::graphql::loader::Loaders;
-use crate::graphql::{OrderDirection, child_page, related_rows};
 use crate::region::service::check_code;
 use entity::pairing_agreement::{Column, Entity, Model};
 use entity::row::Columns;
@@ -213,7 +214,7 @@ pub async fn parties<C: sea_orm::ConnectionTrait>(c: &C, pairing_id: i64) -> App
 
 use super::types::{CreatePairingAgreementInput, EndPairingAgreementInput};
 use crate::error::AppError;
-use crate::graphql::node::{NodeKind, expect_global_id};
+use crate::global_id::{NodeKind, expect_global_id};
 use crate::write::{Writer, allow, illegal, organization_by_code, region_by_code};
 use entity::enums::{OrganizationKind, PairingStatus, Program, RegionLevel};
 use sea_orm::sea_query::Expr;
@@ -483,9 +484,9 @@ impl async_graphql::dataloader::Loader<CoveringKey> for CoveringLoader {
 /// The `pairingsCovering` pages of a request's regions.
 pub struct PairingsCovering(pub async_graphql::dataloader::DataLoader<CoveringLoader>);
 
-impl crate::graphql::loader::RequestLoader for PairingsCovering {
+impl crate::batch::RequestLoader for PairingsCovering {
     fn create(db: &Db, batch_delay: std::time::Duration) -> Self {
-        PairingsCovering(crate::graphql::loader::batched(
+        PairingsCovering(crate::batch::batched(
             batch_delay,
             CoveringLoader(db.clone()),
         ))
@@ -531,7 +532,7 @@ pub async fn may_read_subject(
 
 async fn pairing_of(loaders: &Loaders, pairing_id: i64) -> AppResult<std::sync::Arc<Model>> {
     loaders
-        .get::<crate::graphql::loader::ById<Entity>>()
+        .get::<crate::batch::ById<Entity>>()
         .load_one(pairing_id)
         .await?
         .ok_or_else(|| crate::error::AppError::not_found("PairingAgreement", pairing_id))
@@ -544,7 +545,7 @@ pub async fn helper_of(
 ) -> AppResult<std::sync::Arc<organization::Model>> {
     let p = pairing_of(loaders, pairing_id).await?;
     loaders
-        .get::<crate::graphql::loader::ById<organization::Entity>>()
+        .get::<crate::batch::ById<organization::Entity>>()
         .load_one(p.helper_id)
         .await?
         .ok_or_else(|| crate::error::AppError::not_found("Organization", p.helper_id))
@@ -557,7 +558,7 @@ pub async fn recipient_of(
 ) -> AppResult<std::sync::Arc<region::Model>> {
     let p = pairing_of(loaders, pairing_id).await?;
     loaders
-        .get::<crate::graphql::loader::ById<region::Entity>>()
+        .get::<crate::batch::ById<region::Entity>>()
         .load_one(p.recipient_id)
         .await?
         .ok_or_else(|| crate::error::AppError::not_found("Region", p.recipient_id))

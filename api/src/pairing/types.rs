@@ -1,6 +1,7 @@
+use crate::connection::OrderDirection;
 use crate::connection::PageArgs;
-use crate::graphql::node::{NodeKind, global_id};
-use crate::graphql::{ContextExt, OrderDirection, define_connection};
+use crate::global_id::{NodeKind, global_id};
+use crate::graphql::{ContextExt, define_connection};
 use crate::letter::ResponsibilityLetter;
 use crate::organization::Organization;
 use crate::personnel::{
@@ -59,7 +60,7 @@ impl PairingAgreement {
     /// The helping organization.
     async fn helper(&self, ctx: &Context<'_>) -> Result<Organization> {
         let org = ctx
-            .loader::<crate::graphql::loader::ById<entity::organization::Entity>>()
+            .loader::<crate::batch::ById<entity::organization::Entity>>()
             .load_one(self.0.helper_id)
             .await?;
         Ok(Organization(org.ok_or_else(|| {
@@ -69,7 +70,7 @@ impl PairingAgreement {
     /// The region helped.
     async fn recipient(&self, ctx: &Context<'_>) -> Result<Region> {
         let region = ctx
-            .loader::<crate::graphql::loader::ById<entity::region::Entity>>()
+            .loader::<crate::batch::ById<entity::region::Entity>>()
             .load_one(self.0.recipient_id)
             .await?;
         Ok(Region(region.ok_or_else(|| {
@@ -98,7 +99,10 @@ impl PairingAgreement {
         ctx: &Context<'_>,
         #[graphql(desc = "Only the letter of this year.")] year: Option<i32>,
     ) -> Result<Vec<ResponsibilityLetter>> {
-        crate::letter::query::letters_of_pairing(ctx, self.0.id, year).await
+        let letters =
+            crate::letter::service::of_pairing(ctx.loaders(), ctx.identity(), self.0.id, year)
+                .await?;
+        Ok(letters.into_iter().map(ResponsibilityLetter).collect())
     }
     /// The year's progress on every indicator of the program: the signed letter's targets
     /// against the records. Public.

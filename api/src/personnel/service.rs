@@ -1,11 +1,12 @@
 //! Reading personnel dispatches. Anonymous callers see none; names are personal data.
 use super::types::{PersonnelDispatchFilter, PersonnelDispatchOrder, PersonnelDispatchOrderField};
 use crate::auth::{Identity, Role};
+use crate::batch::{ById, Loaders};
+use crate::batch::{child_page, related_rows};
+use crate::connection::OrderDirection;
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::db::Db;
 use crate::error::AppResult;
-use crate::graphql::loader::{ById, Loaders};
-use crate::graphql::{OrderDirection, child_page, related_rows};
 use crate::region::service::check_code;
 use crate::region_code;
 use entity::personnel_dispatch::{Column, Entity, Model};
@@ -187,7 +188,7 @@ use super::types::{
     ConfirmPersonnelArrivalInput, DispatchPersonnelInput, RecordPersonnelReturnInput,
 };
 use crate::error::AppError;
-use crate::graphql::node::{NodeKind, expect_global_id};
+use crate::global_id::{NodeKind, expect_global_id};
 use crate::pairing::service::parties;
 use crate::write::{Writer, allow, event_on, illegal, region_by_code, year_in_pairing};
 use chrono::Datelike;

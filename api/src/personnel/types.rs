@@ -1,6 +1,7 @@
-use crate::graphql::node::{NodeKind, global_id};
+use crate::connection::OrderDirection;
+use crate::global_id::{NodeKind, global_id};
 use crate::graphql::scalars::Date;
-use crate::graphql::{ContextExt, OrderDirection, define_connection};
+use crate::graphql::{ContextExt, define_connection};
 use crate::organization::Organization;
 use crate::pairing::PairingAgreement;
 use crate::region::Region;
@@ -62,7 +63,7 @@ impl PersonnelDispatch {
     /// The sending organization.
     async fn helper(&self, ctx: &Context<'_>) -> Result<Organization> {
         let o = ctx
-            .loader::<crate::graphql::loader::ById<entity::organization::Entity>>()
+            .loader::<crate::batch::ById<entity::organization::Entity>>()
             .load_one(self.0.helper_id)
             .await?;
         Ok(Organization(o.ok_or_else(|| {
@@ -72,7 +73,7 @@ impl PersonnelDispatch {
     /// The receiving region.
     async fn recipient(&self, ctx: &Context<'_>) -> Result<Region> {
         let r = ctx
-            .loader::<crate::graphql::loader::ById<entity::region::Entity>>()
+            .loader::<crate::batch::ById<entity::region::Entity>>()
             .load_one(self.0.recipient_id)
             .await?;
         Ok(Region(r.ok_or_else(|| {
@@ -82,7 +83,7 @@ impl PersonnelDispatch {
     /// The pairing the dispatch is made under.
     async fn pairing_agreement(&self, ctx: &Context<'_>) -> Result<PairingAgreement> {
         let p = ctx
-            .loader::<crate::graphql::loader::ById<entity::pairing_agreement::Entity>>()
+            .loader::<crate::batch::ById<entity::pairing_agreement::Entity>>()
             .load_one(self.0.pairing_id)
             .await?;
         Ok(PairingAgreement(p.ok_or_else(|| {

@@ -2,10 +2,10 @@
 //! none.
 use super::types::{ProduceDealFilter, ProduceDealOrder, ProduceDealOrderField};
 use crate::auth::Identity;
+use crate::connection::OrderDirection;
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::graphql::OrderDirection;
 use crate::region::service::check_code;
 use entity::enums::{DealKind, DealStatus, RegionLevel};
 use entity::produce_deal::{ActiveModel, Column, Entity, Model};
@@ -97,14 +97,15 @@ pub async fn page(
 // Writing deals: record (the helper); confirm or dispute (the origin county).
 
 use super::types::{ConfirmProduceDealInput, DisputeProduceDealInput, RecordProduceDealInput};
-use crate::graphql::node::{NodeKind, expect_global_id};
+use crate::audit::Moved;
+use crate::global_id::{NodeKind, expect_global_id};
 use crate::pairing::service::parties;
 use crate::region_code;
 use crate::write::{
     Writer, allow, amount_fen, event_on, illegal, opt_text, region_by_code, text, year_in_pairing,
 };
 use chrono::Datelike;
-use sea_orm::{NotSet, Set, TransactionTrait};
+use sea_orm::{NotSet, Set};
 
 /// The acts on a deal, each with its one permission rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,7 +165,7 @@ pub async fn record(w: &Writer<'_>, input: RecordProduceDealInput) -> AppResult<
     }
     let buyer = text("input.buyer", &input.buyer, 200)?;
     let product = text("input.product", &input.product, 200)?;
-    let amount = amount_fen("input.amount", &input.amount)?;
+    let amount = amount_fen("input.amount", &input.amount.0)?;
     let deal_on = input.deal_on.0;
     event_on("input.dealOn", deal_on)?;
     year_in_pairing("input.dealOn", deal_on.year(), &p.pairing)?;
@@ -273,27 +274,19 @@ async fn answer(
     if d.status != DealStatus::Recorded {
         return Err(illegal("deal", d.status.as_str(), to.as_str()));
     }
-    let txn = w.db.begin().await?;
-    let done = Entity::update_many()
+    let update = Entity::update_many()
         .col_expr(Column::Status, Expr::value(to.as_str()))
         .col_expr(set.0, Expr::value(set.1))
         .filter(Column::Id.eq(d.id))
-        .filter(Column::Status.eq(d.status.as_str()))
-        .exec(&txn)
-        .await?;
-    if done.rows_affected != 1 {
-        return Err(AppError::Conflict(format!(
-            "the deal changed concurrently; it is no longer {}",
-            d.status.as_str()
-        )));
+        .filter(Column::Status.eq(d.status.as_str()));
+    let conflict = format!(
+        "the deal changed concurrently; it is no longer {}",
+        d.status.as_str()
+    );
+    match crate::audit::move_row(w, update, async { Ok(None) }, conflict).await? {
+        Moved::Open(txn) => crate::audit::settle::<Entity>(txn, w, action, ENTITY, d, d.id).await,
+        Moved::Replayed(now) => Ok(now),
     }
-    let after = Entity::find_by_id(d.id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| AppError::not_found(ENTITY, d.id))?;
-    crate::audit::record(&txn, w, action, ENTITY, d.id, Some(d), Some(&after)).await?;
-    txn.commit().await?;
-    Ok(after)
 }
 
 pub async fn confirm(w: &Writer<'_>, input: ConfirmProduceDealInput) -> AppResult<Model> {

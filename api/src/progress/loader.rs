@@ -1,7 +1,7 @@
 //! A report's kept versions, batched over a page of reports.
+use crate::batch::group_by;
 use crate::db::Db;
 use crate::error::AppError;
-use crate::graphql::loader::group_by;
 use async_graphql::dataloader::Loader;
 use entity::progress_report_version::{Column, Entity, Model};
 use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -11,11 +11,9 @@ use std::sync::Arc;
 /// The kept versions of reports, by report id, oldest first (none: never corrected).
 pub struct VersionsByReport(Db);
 
-impl crate::graphql::loader::RequestLoader
-    for async_graphql::dataloader::DataLoader<VersionsByReport>
-{
+impl crate::batch::RequestLoader for async_graphql::dataloader::DataLoader<VersionsByReport> {
     fn create(db: &Db, batch_delay: std::time::Duration) -> Self {
-        crate::graphql::loader::batched(batch_delay, VersionsByReport(db.clone()))
+        crate::batch::batched(batch_delay, VersionsByReport(db.clone()))
     }
 }
 

@@ -23,12 +23,12 @@ impl ProgressQuery {
             ProgressReportOrder,
         >,
     ) -> Result<ProgressReportConnection> {
-        let page = super::service::list(
+        let page = super::service::page(
             ctx.db(),
             ctx.identity(),
-            &filter.unwrap_or_default(),
+            filter.unwrap_or_default(),
             order_by.unwrap_or_default(),
-            &PageArgs::new(first, after, last, before),
+            PageArgs::new(first, after, last, before),
         )
         .await?;
         Ok(ProgressReportConnection::from_page(page, ProgressReport))

@@ -1,10 +1,10 @@
 //! Reading progress reports (authenticated callers only; anonymous callers get aggregates).
 use super::types::{ProgressReportFilter, ProgressReportOrder, ProgressReportOrderField};
 use crate::auth::Identity;
+use crate::connection::OrderDirection;
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::graphql::OrderDirection;
 use crate::region::service::check_code;
 use entity::pairing_agreement as pairing;
 use entity::progress_report::{Column, Entity, Model};
@@ -33,12 +33,13 @@ fn ordering(order: ProgressReportOrder) -> Ordering<Entity> {
     }
 }
 
-pub async fn list(
+/// One page of progress reports: the one read path of `progressReports` (authenticated callers).
+pub async fn page(
     db: &Db,
     identity: &Identity,
-    f: &ProgressReportFilter,
+    f: ProgressReportFilter,
     order: ProgressReportOrder,
-    args: &PageArgs,
+    args: PageArgs,
 ) -> AppResult<Page<Model>> {
     let mut q = Entity::find();
     if !identity.is_authenticated() {
@@ -84,14 +85,14 @@ pub async fn list(
             .to_owned();
         q = q.filter(Column::PairingId.in_subquery(ids));
     }
-    fetch_page(db, q, &ordering(order), args).await
+    fetch_page(db, q, &ordering(order), &args).await
 }
 
 // ---------------------------------------------------------------------------------------------
 // Writing progress: report (the helper), verify (the recipient).
 
 use super::types::{CorrectProgressReportInput, ReportProgressInput, VerifyProgressReportInput};
-use crate::graphql::node::{NodeKind, expect_global_id};
+use crate::global_id::{NodeKind, expect_global_id};
 use crate::pairing::service::{Parties, parties};
 use crate::write::{Writer, allow, illegal, year_in_pairing};
 use entity::enums::Indicator;
@@ -154,14 +155,9 @@ fn reported_indicator(field: &str, indicator: Indicator) -> AppResult<()> {
 }
 
 /// A reported figure in the indicator's smallest step: zero or more, plausible.
-fn figure(
-    field: &str,
-    indicator: Indicator,
-    value: &crate::graphql::scalars::Decimal,
-) -> AppResult<i64> {
+fn figure(field: &str, indicator: Indicator, value: &rust_decimal::Decimal) -> AppResult<i64> {
     let scale = indicator.scale();
-    let value = value
-        .to_minor(scale)
+    let value = crate::write::to_minor(value, scale)
         .ok_or_else(|| AppError::bad_input(field, format!("at most {scale} decimals")))?;
     if value < 0 {
         return Err(AppError::bad_input(field, "a figure is zero or more"));
@@ -210,7 +206,7 @@ pub async fn report(w: &Writer<'_>, input: ReportProgressInput) -> AppResult<Mod
             "the quarter has not begun; report figures once they are real",
         ));
     }
-    let value = figure("input.value", indicator, &input.value)?;
+    let value = figure("input.value", indicator, &input.value.0)?;
     let existing = Entity::find()
         .filter(Column::PairingId.eq(pairing_id))
         .filter(Column::Indicator.eq(indicator))
@@ -345,7 +341,7 @@ pub async fn correct(w: &Writer<'_>, input: CorrectProgressReportInput) -> AppRe
     let p = parties(w.db, r.pairing_id).await?;
     authorize(w, ProgressAction::Correct, &p)?;
     reported_indicator("input.progressReportId", r.indicator)?;
-    let value = figure("input.value", r.indicator, &input.value)?;
+    let value = figure("input.value", r.indicator, &input.value.0)?;
     let note = crate::write::text("input.note", &input.note, 500)?;
     if input.version < 1 {
         return Err(AppError::bad_input("input.version", "versions start at 1"));

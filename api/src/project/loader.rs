@@ -29,10 +29,8 @@ impl Loader<i64> for TargetsLoader {
     }
 }
 
-impl crate::graphql::loader::RequestLoader
-    for async_graphql::dataloader::DataLoader<TargetsLoader>
-{
+impl crate::batch::RequestLoader for async_graphql::dataloader::DataLoader<TargetsLoader> {
     fn create(db: &Db, batch_delay: std::time::Duration) -> Self {
-        crate::graphql::loader::batched(batch_delay, TargetsLoader(db.clone()))
+        crate::batch::batched(batch_delay, TargetsLoader(db.clone()))
     }
 }

@@ -21,12 +21,12 @@ impl ProjectQuery {
             ProjectOrder,
         >,
     ) -> Result<ProjectConnection> {
-        let page = super::service::list(
+        let page = super::service::page(
             ctx.db(),
             ctx.identity(),
-            &filter.unwrap_or_default(),
+            filter.unwrap_or_default(),
             order_by.unwrap_or_default(),
-            &PageArgs::new(first, after, last, before),
+            PageArgs::new(first, after, last, before),
         )
         .await?;
         Ok(ProjectConnection::from_page(page, Project::from))

@@ -1,9 +1,9 @@
 //! Reading a county's project library.
 use super::types::{ProjectFilter, ProjectOrder, ProjectOrderField};
+use crate::connection::OrderDirection;
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::graphql::OrderDirection;
 use crate::region::service::check_code;
 use entity::project::{Column, Entity, Model};
 use entity::region;
@@ -47,25 +47,25 @@ pub fn visible(identity: &crate::auth::Identity, p: &Model) -> bool {
 
 /// A project's performance targets, through the request's batching loader.
 pub async fn targets(
-    ctx: &async_graphql::Context<'_>,
+    loaders: &crate::batch::Loaders,
     project_id: i64,
 ) -> AppResult<Vec<super::types::ProjectTarget>> {
-    use crate::graphql::ContextExt;
-    let rows = ctx
-        .loader::<async_graphql::dataloader::DataLoader<super::loader::TargetsLoader>>()
+    let rows = loaders
+        .get::<async_graphql::dataloader::DataLoader<super::loader::TargetsLoader>>()
         .load_one(project_id)
         .await?
         .unwrap_or_default();
     Ok(rows.iter().map(super::types::ProjectTarget::from).collect())
 }
 
-/// Projects of the library; anonymous callers see publicized projects only.
-pub async fn list(
+/// One page of the project library: the one read path of `projects`; anonymous callers see
+/// publicized projects only.
+pub async fn page(
     db: &Db,
     identity: &crate::auth::Identity,
-    f: &ProjectFilter,
+    f: ProjectFilter,
     order: ProjectOrder,
-    args: &PageArgs,
+    args: PageArgs,
 ) -> AppResult<Page<Model>> {
     let mut q = Entity::find();
     if !identity.is_authenticated() {
@@ -102,17 +102,17 @@ pub async fn list(
         }
         q = q.filter(Column::Sector.eq(sector.as_str()));
     }
-    fetch_page(db, q, &ordering(order), args).await
+    fetch_page(db, q, &ordering(order), &args).await
 }
 
 // ---------------------------------------------------------------------------------------------
 // Writing a county's project library (its recipient).
 
 use super::types::{CreateProjectInput, UpdateProjectInput};
-use crate::graphql::node::{NodeKind, expect_global_id};
-use crate::graphql::scalars::Decimal;
+use crate::global_id::{NodeKind, expect_global_id};
 use crate::write::{MAX_AMOUNT_FEN, Writer, allow, illegal, region_by_code};
 use entity::enums::{ProjectStatus, RegionLevel};
+use rust_decimal::Decimal;
 use sea_orm::{ActiveModelTrait, IntoActiveModel, NotSet, QueryOrder, Set, TransactionTrait};
 
 const ENTITY: &str = "Project";
@@ -127,8 +127,7 @@ pub fn authorize(w: &Writer<'_>, county_code: &str) -> AppResult<()> {
 }
 
 fn budget_fen(b: &Decimal) -> AppResult<i64> {
-    let fen = b
-        .to_minor(2)
+    let fen = crate::write::to_minor(b, 2)
         .ok_or_else(|| AppError::bad_input("input.budget", "at most two decimals"))?;
     if !(0..=MAX_AMOUNT_FEN).contains(&fen) {
         return Err(AppError::bad_input(
@@ -167,8 +166,7 @@ struct Target {
 }
 
 fn centi(field: &str, v: &Decimal) -> AppResult<i64> {
-    let c = v
-        .to_minor(2)
+    let c = crate::write::to_minor(v, 2)
         .ok_or_else(|| AppError::bad_input(field, "at most two decimals"))?;
     if !(0..=MAX_AMOUNT_FEN).contains(&c) {
         return Err(AppError::bad_input(field, "zero to 10,000,000,000"));
@@ -192,11 +190,11 @@ fn check_targets(targets: &[super::types::ProjectTargetInput]) -> AppResult<Vec<
         out.push(Target {
             indicator,
             unit: crate::write::text("input.targets.unit", &t.unit, 32)?,
-            target: centi("input.targets.target", &t.target)?,
+            target: centi("input.targets.target", &t.target.0)?,
             achieved: t
                 .achieved
                 .as_ref()
-                .map(|a| centi("input.targets.achieved", a))
+                .map(|a| centi("input.targets.achieved", &a.0))
                 .transpose()?,
         });
     }
@@ -292,7 +290,7 @@ pub async fn create(w: &Writer<'_>, input: CreateProjectInput) -> AppResult<Mode
     };
     let name = crate::write::text("input.name", &input.name, 200)?;
     let sector = crate::write::text("input.sector", &input.sector, 64)?;
-    let budget = budget_fen(&input.budget)?;
+    let budget = budget_fen(&input.budget.0)?;
     check_beneficiaries(input.beneficiaries)?;
     let status = input
         .status
@@ -366,7 +364,7 @@ pub async fn update(w: &Writer<'_>, input: UpdateProjectInput) -> AppResult<Mode
         am.sector = Set(crate::write::text("input.sector", s, 64)?);
     }
     if let Some(b) = &input.budget {
-        am.budget_fen = Set(budget_fen(b)?);
+        am.budget_fen = Set(budget_fen(&b.0)?);
     }
     check_beneficiaries(input.beneficiaries)?;
     if let Some(n) = input.beneficiaries {

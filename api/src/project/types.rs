@@ -1,7 +1,8 @@
+use crate::connection::OrderDirection;
 use crate::connection::PageArgs;
-use crate::graphql::node::{NodeKind, global_id};
+use crate::global_id::{NodeKind, global_id};
 use crate::graphql::scalars::{Date, Decimal};
-use crate::graphql::{ContextExt, OrderDirection, define_connection};
+use crate::graphql::{ContextExt, define_connection};
 use crate::region::Region;
 use async_graphql::{Context, Enum, ID, InputObject, Result, SimpleObject};
 use entity::enums;
@@ -60,7 +61,7 @@ crate::object! {
     related {
         /// The county whose library holds the project.
         [CountyId] async fn county(&self, ctx: &Context<'_>) -> Result<Region> {
-            let r = ctx.loader::<crate::graphql::loader::ById<entity::region::Entity>>().load_one(self.0.county_id).await?;
+            let r = ctx.loader::<crate::batch::ById<entity::region::Entity>>().load_one(self.0.county_id).await?;
             Ok(Region(r.ok_or_else(|| {
                 crate::error::AppError::not_found("Region", self.0.county_id)
             })?))
@@ -84,7 +85,7 @@ crate::object! {
         }
         /// Performance targets (households benefiting, km of road, people employed …).
         [Id] async fn targets(&self, ctx: &Context<'_>) -> Result<Vec<ProjectTarget>> {
-            Ok(super::service::targets(ctx, self.0.id).await?)
+            Ok(super::service::targets(ctx.loaders(), self.0.id).await?)
         }
     }
     other {

@@ -29,8 +29,8 @@ impl Loader<i64> for SupersededBy {
     }
 }
 
-impl crate::graphql::loader::RequestLoader for async_graphql::dataloader::DataLoader<SupersededBy> {
+impl crate::batch::RequestLoader for async_graphql::dataloader::DataLoader<SupersededBy> {
     fn create(db: &Db, batch_delay: std::time::Duration) -> Self {
-        crate::graphql::loader::batched(batch_delay, SupersededBy(db.clone()))
+        crate::batch::batched(batch_delay, SupersededBy(db.clone()))
     }
 }

@@ -4,7 +4,7 @@ use super::types::{PublicityChannel, PublicizeFundTransferInput, PublicizeProjec
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::graphql::node::{NodeKind, expect_global_id};
+use crate::global_id::{NodeKind, expect_global_id};
 use crate::write::{Writer, allow, event_on};
 use chrono::{Datelike, NaiveDate};
 use entity::announcement::{ActiveModel, Column, Entity, Model};
@@ -278,7 +278,7 @@ async fn publicize(
             (Some(c), None) => {
                 return Err(AppError::Conflict(format!(
                     "already publicized; correct it with a new announcement that supersedes {}",
-                    crate::graphql::node::global_id(NodeKind::Announcement, c.id).as_str()
+                    crate::global_id::global_id(NodeKind::Announcement, c.id).as_str()
                 )));
             }
             (None, Some(_)) => {

@@ -1,4 +1,4 @@
-use crate::graphql::node::{NodeKind, global_id};
+use crate::global_id::{NodeKind, global_id};
 use crate::graphql::scalars::Date;
 use crate::graphql::{ContextExt, define_connection};
 use crate::project::Project;
@@ -55,23 +55,23 @@ crate::object! {
         /// The transfer publicized, when the announcement is about a transfer.
         [FundTransferId] async fn fundTransfer(&self, ctx: &Context<'_>) -> Result<Option<FundTransfer>> {
             let Some(id) = self.0.fund_transfer_id else { return Ok(None) };
-            let t = ctx.loader::<crate::graphql::loader::ById<entity::fund_transfer::Entity>>().load_one(id).await?;
+            let t = ctx.loader::<crate::batch::ById<entity::fund_transfer::Entity>>().load_one(id).await?;
             Ok(t.map(|t| FundTransfer::from(std::sync::Arc::unwrap_or_clone(t))))
         }
         /// The project publicized, when the announcement is about a project.
         [ProjectId] async fn project(&self, ctx: &Context<'_>) -> Result<Option<Project>> {
             let Some(id) = self.0.project_id else { return Ok(None) };
-            Ok(ctx.loader::<crate::graphql::loader::ById<entity::project::Entity>>().load_one(id).await?.map(Project))
+            Ok(ctx.loader::<crate::batch::ById<entity::project::Entity>>().load_one(id).await?.map(Project))
         }
         /// The region whose publicity it is: the transfer's recipient or the project's county.
         [RegionId] async fn region(&self, ctx: &Context<'_>) -> Result<Region> {
-            let r = ctx.loader::<crate::graphql::loader::ById<entity::region::Entity>>().load_one(self.0.region_id).await?;
+            let r = ctx.loader::<crate::batch::ById<entity::region::Entity>>().load_one(self.0.region_id).await?;
             Ok(Region(r.ok_or_else(|| crate::error::AppError::not_found("Region", self.0.region_id))?))
         }
         /// The announcement this one corrects.
         [SupersedesId] async fn supersedes(&self, ctx: &Context<'_>) -> Result<Option<Announcement>> {
             let Some(id) = self.0.supersedes_id else { return Ok(None) };
-            Ok(ctx.loader::<crate::graphql::loader::ById<entity::announcement::Entity>>().load_one(id).await?.map(Announcement))
+            Ok(ctx.loader::<crate::batch::ById<entity::announcement::Entity>>().load_one(id).await?.map(Announcement))
         }
         /// The announcement that corrects this one; `null` while it is current.
         [Id] async fn supersededBy(&self, ctx: &Context<'_>) -> Result<Option<Announcement>> {

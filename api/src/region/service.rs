@@ -1,9 +1,9 @@
 //! Reading regions.
 use super::types::{RegionFilter, RegionOrder, RegionOrderField};
+use crate::connection::OrderDirection;
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::graphql::OrderDirection;
 use entity::region::{Column, Entity, Model};
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
@@ -61,7 +61,7 @@ pub struct RegionListSpec {
 /// (`filter.parent_id`) the page is batched with its sibling pages through the request's loader.
 pub async fn page(
     db: &Db,
-    loaders: &crate::graphql::loader::Loaders,
+    loaders: &crate::batch::Loaders,
     mut filter: RegionFilter,
     order: RegionOrder,
     args: PageArgs,
@@ -72,7 +72,7 @@ pub async fn page(
     match parent {
         Some(parent) => {
             let by_parent = loaders.get::<RegionsByParent>();
-            crate::graphql::child_page(&by_parent.0, parent, spec, args, total).await
+            crate::batch::child_page(&by_parent.0, parent, spec, args, total).await
         }
         None => {
             let (select, ordering) = build(&spec)?;

@@ -1,6 +1,7 @@
+use crate::connection::OrderDirection;
 use crate::connection::PageArgs;
-use crate::graphql::node::{NodeKind, global_id};
-use crate::graphql::{ContextExt, OrderDirection, define_connection};
+use crate::global_id::{NodeKind, global_id};
+use crate::graphql::{ContextExt, define_connection};
 use crate::pairing::{PairingAgreementConnection, PairingAgreementFilter, PairingAgreementOrder};
 use async_graphql::{Context, Enum, ID, InputObject, Result, SimpleObject};
 use entity::enums;
@@ -221,7 +222,7 @@ crate::leaf_enums!(RegionLevel, Zone);
 async fn load(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Region>> {
     let Some(id) = id else { return Ok(None) };
     Ok(ctx
-        .loader::<crate::graphql::loader::ById<entity::region::Entity>>()
+        .loader::<crate::batch::ById<entity::region::Entity>>()
         .load_one(id)
         .await?
         .map(Region))

@@ -143,22 +143,20 @@ impl Loader<AssistanceKey> for AssistanceLoader {
     }
 }
 
-impl crate::graphql::loader::RequestLoader for async_graphql::dataloader::DataLoader<RollupLoader> {
+impl crate::batch::RequestLoader for async_graphql::dataloader::DataLoader<RollupLoader> {
     fn create(db: &Db, batch_delay: std::time::Duration) -> Self {
-        crate::graphql::loader::batched(batch_delay, RollupLoader::new(db.clone()))
+        crate::batch::batched(batch_delay, RollupLoader::new(db.clone()))
     }
 }
 
-impl crate::graphql::loader::RequestLoader for async_graphql::dataloader::DataLoader<FamilyLoader> {
+impl crate::batch::RequestLoader for async_graphql::dataloader::DataLoader<FamilyLoader> {
     fn create(db: &Db, batch_delay: std::time::Duration) -> Self {
-        crate::graphql::loader::batched(batch_delay, FamilyLoader(db.clone()))
+        crate::batch::batched(batch_delay, FamilyLoader(db.clone()))
     }
 }
 
-impl crate::graphql::loader::RequestLoader
-    for async_graphql::dataloader::DataLoader<AssistanceLoader>
-{
+impl crate::batch::RequestLoader for async_graphql::dataloader::DataLoader<AssistanceLoader> {
     fn create(db: &Db, batch_delay: std::time::Duration) -> Self {
-        crate::graphql::loader::batched(batch_delay, AssistanceLoader::new(db.clone()))
+        crate::batch::batched(batch_delay, AssistanceLoader::new(db.clone()))
     }
 }

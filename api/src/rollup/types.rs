@@ -1,8 +1,8 @@
 //! GraphQL types of progress rollups, fund flows, first-quarter allocation, regional assistance
 //! and data-quality findings. Aggregates carry no personal data.
 use super::service::{self, Figures, FindingKind as Kind, Subject};
+use crate::global_id::{NodeKind, global_id};
 use crate::graphql::ContextExt;
-use crate::graphql::node::{NodeKind, global_id};
 use crate::graphql::scalars::{Date, Decimal};
 use crate::letter::types::{Indicator, IndicatorUnit};
 use crate::organization::Organization;
@@ -180,7 +180,7 @@ impl ProgressGroup {
     async fn helper(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
         match (self.by, self.key) {
             (ProgressGroupBy::Helper, service::GroupKey::Id(id)) => Ok(ctx
-                .loader::<crate::graphql::loader::ById<entity::organization::Entity>>()
+                .loader::<crate::batch::ById<entity::organization::Entity>>()
                 .load_one(id)
                 .await?
                 .map(Organization)),
@@ -191,7 +191,7 @@ impl ProgressGroup {
     async fn recipient_province(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
         match (self.by, self.key) {
             (ProgressGroupBy::RecipientProvince, service::GroupKey::Id(id)) => Ok(ctx
-                .loader::<crate::graphql::loader::ById<entity::region::Entity>>()
+                .loader::<crate::batch::ById<entity::region::Entity>>()
                 .load_one(id)
                 .await?
                 .map(Region)),
@@ -299,7 +299,7 @@ impl FundFlowGroup {
             return Ok(None);
         };
         Ok(ctx
-            .loader::<crate::graphql::loader::ById<entity::organization::Entity>>()
+            .loader::<crate::batch::ById<entity::organization::Entity>>()
             .load_one(id)
             .await?
             .map(Organization))
@@ -329,7 +329,7 @@ impl FundFlowGroup {
 async fn region(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Region>> {
     let Some(id) = id else { return Ok(None) };
     Ok(ctx
-        .loader::<crate::graphql::loader::ById<entity::region::Entity>>()
+        .loader::<crate::batch::ById<entity::region::Entity>>()
         .load_one(id)
         .await?
         .map(Region))
@@ -337,7 +337,7 @@ async fn region(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<Region>> {
 
 async fn organization(ctx: &Context<'_>, id: i64) -> Result<Organization> {
     let org = ctx
-        .loader::<crate::graphql::loader::ById<entity::organization::Entity>>()
+        .loader::<crate::batch::ById<entity::organization::Entity>>()
         .load_one(id)
         .await?;
     Ok(Organization(org.ok_or_else(|| {
@@ -649,7 +649,7 @@ impl DataQualityFinding {
             return Ok(None);
         };
         Ok(ctx
-            .loader::<crate::graphql::loader::ById<entity::pairing_agreement::Entity>>()
+            .loader::<crate::batch::ById<entity::pairing_agreement::Entity>>()
             .load_one(id)
             .await?
             .map(PairingAgreement))

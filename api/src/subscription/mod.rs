@@ -11,8 +11,8 @@ pub use types::{
     ProgressReportChange, ResponsibilityLetterChange,
 };
 
+use crate::batch::ById;
 use crate::events::{Event, EventKind, Lagging};
-use crate::graphql::loader::ById;
 use crate::graphql::{AppState, ContextExt};
 use async_graphql::{Context, Result, Subscription as GqlSubscription};
 use futures_util::{Stream, StreamExt};
@@ -58,7 +58,7 @@ async fn reread<E>(
     id: i64,
 ) -> Option<(Arc<E::Model>, types::Turn)>
 where
-    E: crate::graphql::loader::Keyed + Send + Sync + 'static,
+    E: crate::batch::Keyed + Send + Sync + 'static,
     E::Model: Clone + Send + Sync + entity::row::FromRow + 'static,
 {
     let turn = match ctx.data::<AppState>() {

@@ -1,12 +1,12 @@
 //! Reading fund transfers. Anonymous callers see publicized transfers only.
 use super::types::{FundTransferFilter, FundTransferOrder, FundTransferOrderField};
 use crate::auth::Identity;
+use crate::batch::Loaders;
+use crate::batch::{child_page, related_rows};
+use crate::connection::OrderDirection;
 use crate::connection::{Join, Ordering, Page, PageArgs, SortValue, fetch_page_joined, positions};
 use crate::db::Db;
 use crate::error::AppResult;
-use crate::graphql::OrderDirection;
-use crate::graphql::loader::Loaders;
-use crate::graphql::{child_page, related_rows};
 use crate::region::service::check_code;
 use entity::fund_transfer::{ActiveModel, Column, Entity, Model};
 use entity::pairing_agreement as pairing;
@@ -233,10 +233,10 @@ pub fn build(spec: &TransferListSpec) -> AppResult<(Select<Entity>, Ordering<Ent
         q = q.filter(Column::PairingId.eq(id));
     }
     if let Some(id) = &f.project_id {
-        let id = crate::graphql::node::expect_global_id(
+        let id = crate::global_id::expect_global_id(
             "filter.projectId",
             id,
-            crate::graphql::node::NodeKind::Project,
+            crate::global_id::NodeKind::Project,
         )?;
         q = q.filter(Column::ProjectId.eq(id));
     }
@@ -288,8 +288,7 @@ use super::types::{
     RecordFundTransferInput,
 };
 use crate::error::AppError;
-use crate::graphql::node::{NodeKind, expect_global_id};
-use crate::graphql::scalars::Decimal;
+use crate::global_id::{NodeKind, expect_global_id};
 use crate::pairing::service::parties;
 use crate::region_code;
 use crate::write::{Writer, allow, amount_fen, event_on, illegal, region_by_code, year_in_pairing};
@@ -385,7 +384,7 @@ pub async fn record(w: &Writer<'_>, input: RecordFundTransferInput) -> AppResult
             ),
         ));
     }
-    let amount = amount_fen("input.amount", &input.amount)?;
+    let amount = amount_fen("input.amount", &input.amount.0)?;
     year_in_pairing("input.year", input.year, &p.pairing)?;
     if let Some(d) = input.allocated_on {
         allocated_in_year("input.allocatedOn", d.0, input.year)?;
@@ -629,14 +628,14 @@ pub async fn confirm_receipt(w: &Writer<'_>, input: ConfirmFundReceiptInput) -> 
     let partial = match &input.received_amount {
         None => None,
         Some(a) => {
-            let fen = amount_fen("input.receivedAmount", a)?;
+            let fen = amount_fen("input.receivedAmount", &a.0)?;
             if fen > t.amount_fen {
                 return Err(AppError::bad_input(
                     "input.receivedAmount",
                     format!(
                         "{} is more than the transfer's amount {}",
                         a.0,
-                        Decimal::from_minor(t.amount_fen, 2).0
+                        rust_decimal::Decimal::new(t.amount_fen, 2)
                     ),
                 ));
             }
@@ -716,8 +715,8 @@ pub async fn correct<C: ConnectionTrait>(
                 "input.correction.amount",
                 format!(
                     "{} is less than the {} the recipient confirmed it received",
-                    Decimal::from_minor(a, 2).0,
-                    Decimal::from_minor(received, 2).0
+                    rust_decimal::Decimal::new(a, 2),
+                    rust_decimal::Decimal::new(received, 2)
                 ),
             ));
         }

@@ -1,6 +1,7 @@
-use crate::graphql::node::{NodeKind, global_id};
+use crate::connection::OrderDirection;
+use crate::global_id::{NodeKind, global_id};
 use crate::graphql::scalars::{Date, Decimal};
-use crate::graphql::{ContextExt, OrderDirection, define_connection};
+use crate::graphql::{ContextExt, define_connection};
 use crate::organization::Organization;
 use crate::pairing::PairingAgreement;
 use crate::project::Project;
@@ -109,7 +110,7 @@ crate::object! {
     related {
         /// The pairing the transfer is made under.
         [PairingId] async fn pairingAgreement(&self, ctx: &Context<'_>) -> Result<PairingAgreement> {
-            let p = ctx.loader::<crate::graphql::loader::ById<entity::pairing_agreement::Entity>>().load_one(self.row.pairing_id).await?;
+            let p = ctx.loader::<crate::batch::ById<entity::pairing_agreement::Entity>>().load_one(self.row.pairing_id).await?;
             Ok(PairingAgreement(p.ok_or_else(|| {
                 crate::error::AppError::not_found("PairingAgreement", self.row.pairing_id)
             })?))
@@ -120,7 +121,7 @@ crate::object! {
                 return Ok(o.clone());
             }
             let o = ctx
-                .loader::<crate::graphql::loader::ById<entity::organization::Entity>>()
+                .loader::<crate::batch::ById<entity::organization::Entity>>()
                 .load_one(self.row.helper_id)
                 .await?;
             Ok(Organization(o.ok_or_else(|| {
@@ -133,7 +134,7 @@ crate::object! {
                 return Ok(r.clone());
             }
             let r = ctx
-                .loader::<crate::graphql::loader::ById<entity::region::Entity>>()
+                .loader::<crate::batch::ById<entity::region::Entity>>()
                 .load_one(self.row.recipient_id)
                 .await?;
             Ok(Region(r.ok_or_else(|| {
@@ -148,7 +149,7 @@ crate::object! {
             if let Some(p) = &self.related.project {
                 return Ok(Some(p.clone()));
             }
-            let p = ctx.loader::<crate::graphql::loader::ById<entity::project::Entity>>().load_one(id).await?;
+            let p = ctx.loader::<crate::batch::ById<entity::project::Entity>>().load_one(id).await?;
             Ok(p.filter(|p| crate::project::service::visible(ctx.identity(), p)).map(Project))
         }
         /// Spent from this transfer so far (recorded expenditures), in yuan.

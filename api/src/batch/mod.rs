@@ -1,7 +1,11 @@
-//! DataLoader machinery shared by every module: load rows by id in one statement per batch.
+//! Batching shared by every domain: rows by id and nested pages, one statement per batch, in
+//! per-request loaders. Nothing here knows GraphQL beyond the stack's `dataloader`.
+mod child;
+
 use crate::db::Db;
-use crate::error::AppError;
+use crate::error::{AppError, AppResult};
 use async_graphql::dataloader::{DataLoader, Loader};
+pub use child::{BuildList, ChildPageKey, ChildPageLoader, child_page, group_by};
 use entity::row::Columns;
 use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter};
 use std::collections::HashMap;
@@ -17,7 +21,7 @@ pub trait Keyed: EntityTrait {
 #[macro_export]
 macro_rules! keyed {
     ($($module:ident),+) => {$(
-        impl $crate::graphql::loader::Keyed for entity::$module::Entity {
+        impl $crate::batch::Keyed for entity::$module::Entity {
             fn id_column() -> Self::Column { entity::$module::Column::Id }
             fn id_of(m: &Self::Model) -> i64 { m.id }
         }
@@ -86,105 +90,6 @@ where
             .into_iter()
             .map(|m| (E::id_of(&m), Arc::new(m)))
             .collect())
-    }
-}
-
-/// Groups child rows under their parent id, for by-parent loaders.
-pub fn group_by<M>(rows: Vec<M>, parent: impl Fn(&M) -> i64) -> HashMap<i64, Vec<M>> {
-    let mut out: HashMap<i64, Vec<M>> = HashMap::new();
-    for row in rows {
-        out.entry(parent(&row)).or_default().push(row);
-    }
-    out
-}
-
-/// A nested connection's page for one parent: which parent, under which list spec (filter, order,
-/// visibility) and paging arguments.
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct ChildPageKey<S> {
-    pub parent: i64,
-    pub spec: S,
-    pub args: crate::connection::PageArgs,
-    pub with_total: bool,
-}
-
-/// Builds a list's filtered select and ordering from its spec.
-pub type BuildList<E, S> =
-    fn(&S) -> crate::error::AppResult<(sea_orm::Select<E>, crate::connection::Ordering<E>)>;
-
-/// Loads the pages of a nested connection for all parents of a batch in one statement per spec.
-pub struct ChildPageLoader<E: EntityTrait, S> {
-    db: Db,
-    build: BuildList<E, S>,
-    parent: E::Column,
-    parent_of: fn(&E::Model) -> i64,
-}
-
-impl<E: EntityTrait, S> ChildPageLoader<E, S> {
-    pub fn new(
-        db: Db,
-        build: BuildList<E, S>,
-        parent: E::Column,
-        parent_of: fn(&E::Model) -> i64,
-    ) -> Self {
-        ChildPageLoader {
-            db,
-            build,
-            parent,
-            parent_of,
-        }
-    }
-}
-
-impl<E, S> Loader<ChildPageKey<S>> for ChildPageLoader<E, S>
-where
-    E: EntityTrait + Send + Sync + 'static,
-    E::Model: Clone + Send + Sync + entity::row::FromRow + 'static,
-    E::Column: Send + Sync,
-    S: Clone + Eq + std::hash::Hash + Send + Sync + 'static,
-{
-    type Value = crate::connection::Page<E::Model>;
-    type Error = Arc<AppError>;
-
-    async fn load(
-        &self,
-        keys: &[ChildPageKey<S>],
-    ) -> Result<HashMap<ChildPageKey<S>, Self::Value>, Self::Error> {
-        let mut groups: HashMap<(S, crate::connection::PageArgs, bool), Vec<i64>> = HashMap::new();
-        for k in keys {
-            groups
-                .entry((k.spec.clone(), k.args.clone(), k.with_total))
-                .or_default()
-                .push(k.parent);
-        }
-        let mut out = HashMap::new();
-        for ((spec, args, with_total), parents) in groups {
-            let (select, ordering) = (self.build)(&spec).map_err(Arc::new)?;
-            let pages = crate::connection::fetch_child_pages(
-                &self.db,
-                select,
-                self.parent,
-                self.parent_of,
-                &parents,
-                &ordering,
-                &args,
-                with_total,
-            )
-            .await
-            .map_err(Arc::new)?;
-            for (parent, page) in pages {
-                out.insert(
-                    ChildPageKey {
-                        parent,
-                        spec: spec.clone(),
-                        args: args.clone(),
-                        with_total,
-                    },
-                    page,
-                );
-            }
-        }
-        Ok(out)
     }
 }
 
@@ -278,29 +183,52 @@ where
     }
 }
 
-/// Declares a domain's nested-list loader: pages of `$entity` under their parent `$column`.
-#[macro_export]
-macro_rules! child_page_loader {
-    ($(#[$m:meta])* $name:ident, $entity:ident, $spec:ty, $build:path, $column:ident, $parent_of:expr) => {
-        $(#[$m])*
-        pub struct $name(
-            pub async_graphql::dataloader::DataLoader<
-                $crate::graphql::loader::ChildPageLoader<entity::$entity::Entity, $spec>,
-            >,
-        );
-
-        impl $crate::graphql::loader::RequestLoader for $name {
-            fn create(db: &$crate::db::Db, batch_delay: std::time::Duration) -> Self {
-                $name($crate::graphql::loader::batched(
-                    batch_delay,
-                    $crate::graphql::loader::ChildPageLoader::new(
-                        db.clone(),
-                        $build,
-                        entity::$entity::Column::$column,
-                        $parent_of,
-                    ),
-                ))
-            }
-        }
+/// The rows of `E` with `keys`, for the items of a page whose selection reads `columns` of them
+/// (none when `None`: the items do not select them).
+///
+/// A nested page (`at_root` false) goes through the request's cached loader, in one batch with
+/// its sibling pages. A page at the query's root has no siblings to wait for: it runs the loader's
+/// statement itself, which spares the batching window and the DataLoader's per-key bookkeeping.
+/// Partial rows go to the page's items only, never into the request cache, where another field
+/// could read a column they lack; whole rows prime the cache.
+pub async fn related_rows<E>(
+    loaders: &Loaders,
+    keys: impl IntoIterator<Item = i64>,
+    columns: Option<Columns>,
+    at_root: bool,
+) -> AppResult<RowsById<E::Model>>
+where
+    E: Keyed + Send + Sync + 'static,
+    E::Model: Clone + Send + Sync + entity::row::FromRow + 'static,
+{
+    let Some(columns) = columns else {
+        return Ok(RowsById::default());
     };
+    let keys: std::collections::BTreeSet<i64> = keys.into_iter().collect();
+    if keys.is_empty() {
+        return Ok(RowsById::default());
+    }
+    let loader = loaders.get::<ById<E>>();
+    if !at_root {
+        let rows = loader.load_many(keys).await;
+        return Ok(rows?.into_iter().collect());
+    }
+    let columns = match columns.is_all() {
+        true => columns,
+        false => columns.union(crate::connection::positions::<E>(&[E::id_column()])),
+    };
+    let keys: Vec<i64> = keys.into_iter().collect();
+    let rows: RowsById<E::Model> = loader
+        .loader()
+        .fetch(&keys, columns)
+        .await?
+        .into_iter()
+        .map(|m| (E::id_of(&m), Arc::new(m)))
+        .collect();
+    if columns.is_all() {
+        loader
+            .feed_many(rows.iter().map(|(id, m)| (*id, m.clone())))
+            .await;
+    }
+    Ok(rows)
 }

@@ -1,0 +1,69 @@
+//! Paging arguments as the client sends them, and their checks.
+use super::*;
+
+/// Sort direction.
+#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Hash, Default, Debug)]
+pub enum OrderDirection {
+    /// Smallest first.
+    #[default]
+    Asc,
+    /// Largest first.
+    Desc,
+}
+
+/// The largest page a client may ask for.
+pub const MAX_PAGE: i32 = 100;
+/// The page size when neither `first` nor `last` is given.
+pub const DEFAULT_PAGE: i32 = 20;
+
+/// Relay paging arguments as the client sent them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct PageArgs {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+}
+
+impl PageArgs {
+    pub fn new(
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Self {
+        PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+    }
+}
+
+/// Checks `first`/`last` and returns (limit, backwards).
+pub fn page_size(args: &PageArgs) -> AppResult<(u64, bool)> {
+    match (args.first, args.last) {
+        (Some(_), Some(_)) => Err(AppError::bad_input(
+            "last",
+            "give either `first` or `last`, not both",
+        )),
+        (Some(n), None) => Ok((check_size("first", n)?, false)),
+        (None, Some(n)) => Ok((check_size("last", n)?, true)),
+        // Only `before`: the default page ends at the cursor.
+        (None, None) => Ok((
+            DEFAULT_PAGE as u64,
+            args.before.is_some() && args.after.is_none(),
+        )),
+    }
+}
+
+pub(super) fn check_size(field: &str, n: i32) -> AppResult<u64> {
+    if !(0..=MAX_PAGE).contains(&n) {
+        return Err(AppError::bad_input(
+            field,
+            format!("must be between 0 and {MAX_PAGE}"),
+        ));
+    }
+    Ok(n as u64)
+}
