@@ -143,7 +143,7 @@ async fn resolve_node(ctx: &Context<'_>, field: &str, id: &ID) -> Result<Option<
             .filter(|_| crate::dispute::service::visible(who))
             .map(|m| Node::Dispute(crate::dispute::Dispute(m))),
         NodeKind::SupervisionListing => ctx
-            .loader::<crate::graphql::loader::ById<entity::supervision_listing::Entity>>()
+            .loader::<crate::batch::ById<entity::supervision_listing::Entity>>()
             .load_one(n)
             .await?
             .map(|m| Node::SupervisionListing(crate::listing::SupervisionListing(m))),

@@ -20,9 +20,9 @@ impl Loader<i64> for StandingLoader {
     }
 }
 
-impl crate::graphql::loader::RequestLoader for DataLoader<StandingLoader> {
+impl crate::batch::RequestLoader for DataLoader<StandingLoader> {
     fn create(db: &Db, batch_delay: std::time::Duration) -> Self {
-        crate::graphql::loader::batched(batch_delay, StandingLoader(db.clone()))
+        crate::batch::batched(batch_delay, StandingLoader(db.clone()))
     }
 }
 

@@ -5,13 +5,13 @@ use super::types::{
     LiftSupervisionListingInput, ListForSupervisionInput, SupervisionListingFilter,
     SupervisionListingOrder, SupervisionListingOrderField, UpdateCombatPlanInput,
 };
+use crate::batch::Loaders;
+use crate::batch::child_page;
+use crate::connection::OrderDirection;
 use crate::connection::{Ordering, Page, PageArgs, SortValue, fetch_page};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::graphql::OrderDirection;
-use crate::graphql::child_page;
-use crate::graphql::loader::Loaders;
-use crate::graphql::node::{NodeKind, expect_global_id};
+use crate::global_id::{NodeKind, expect_global_id};
 use crate::region_code;
 use crate::write::{Writer, allow, event_on, opt_text, region_by_code};
 use chrono::Datelike;

@@ -1,6 +1,7 @@
-use crate::graphql::node::{NodeKind, global_id};
+use crate::connection::OrderDirection;
+use crate::global_id::{NodeKind, global_id};
 use crate::graphql::scalars::Date;
-use crate::graphql::{ContextExt, OrderDirection, define_connection};
+use crate::graphql::{ContextExt, define_connection};
 use crate::region::Region;
 use crate::region::types::RegionLevel;
 use async_graphql::{Context, Enum, ID, InputObject, Result, SimpleObject};
@@ -35,7 +36,7 @@ impl From<Model> for SupervisionListing {
 
 async fn region(ctx: &Context<'_>, id: i64) -> Result<Region> {
     let r = ctx
-        .loader::<crate::graphql::loader::ById<entity::region::Entity>>()
+        .loader::<crate::batch::ById<entity::region::Entity>>()
         .load_one(id)
         .await?;
     Ok(Region(r.ok_or_else(|| {

@@ -71,7 +71,7 @@ crate::object! {
             let Some(id) = self.0.village_id else {
                 return Ok(None);
             };
-            Ok(ctx.loader::<crate::graphql::loader::ById<entity::region::Entity>>().load_one(id).await?.map(Region))
+            Ok(ctx.loader::<crate::batch::ById<entity::region::Entity>>().load_one(id).await?.map(Region))
         }
         /// Transfers earmarked for the project that reached ALLOCATED or RECEIVED, in yuan.
         [Id] async fn fundedAmount(&self, ctx: &Context<'_>) -> Result<Decimal> {
