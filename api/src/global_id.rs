@@ -4,9 +4,29 @@ use async_graphql::ID;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-/// The kinds of object that have a global id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NodeKind {
+/// Declares the kinds once: the enum, its tag (the GraphQL type's name) and the list of all.
+macro_rules! node_kinds {
+    ($($kind:ident),+ $(,)?) => {
+        /// The kinds of object that have a global id.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum NodeKind {
+            $($kind,)+
+        }
+
+        impl NodeKind {
+            const ALL: &[NodeKind] = &[$(NodeKind::$kind,)+];
+
+            /// The GraphQL type's name, which is also the entity name the audit log records.
+            pub const fn tag(&self) -> &'static str {
+                match self {
+                    $(NodeKind::$kind => stringify!($kind),)+
+                }
+            }
+        }
+    };
+}
+
+node_kinds!(
     Region,
     Organization,
     PairingAgreement,
@@ -23,52 +43,11 @@ pub enum NodeKind {
     LaborPlacement,
     Dispute,
     SupervisionListing,
-}
+);
 
 impl NodeKind {
-    fn tag(&self) -> &'static str {
-        match self {
-            NodeKind::Region => "Region",
-            NodeKind::Organization => "Organization",
-            NodeKind::PairingAgreement => "PairingAgreement",
-            NodeKind::ResponsibilityLetter => "ResponsibilityLetter",
-            NodeKind::FundTransfer => "FundTransfer",
-            NodeKind::PersonnelDispatch => "PersonnelDispatch",
-            NodeKind::Project => "Project",
-            NodeKind::ProgressReport => "ProgressReport",
-            NodeKind::AuditEvent => "AuditEvent",
-            NodeKind::Announcement => "Announcement",
-            NodeKind::Expenditure => "Expenditure",
-            NodeKind::InspectionFinding => "InspectionFinding",
-            NodeKind::ProduceDeal => "ProduceDeal",
-            NodeKind::LaborPlacement => "LaborPlacement",
-            NodeKind::Dispute => "Dispute",
-            NodeKind::SupervisionListing => "SupervisionListing",
-        }
-    }
-
     fn from_tag(tag: &str) -> Option<Self> {
-        use NodeKind::*;
-        [
-            Region,
-            Organization,
-            PairingAgreement,
-            ResponsibilityLetter,
-            FundTransfer,
-            PersonnelDispatch,
-            Project,
-            ProgressReport,
-            AuditEvent,
-            Announcement,
-            Expenditure,
-            InspectionFinding,
-            ProduceDeal,
-            LaborPlacement,
-            Dispute,
-            SupervisionListing,
-        ]
-        .into_iter()
-        .find(|k| k.tag() == tag)
+        Self::ALL.iter().copied().find(|k| k.tag() == tag)
     }
 }
 

@@ -190,30 +190,13 @@ fn ordering(order: AuditEventOrder) -> Ordering<Entity> {
 /// The entity name of each kind of global id, as recorded in the log.
 fn entity_of(id: &async_graphql::ID) -> AppResult<(String, i64)> {
     let (kind, n) = crate::global_id::parse_global_id("filter.entityId", id)?;
-    let name = match kind {
-        NodeKind::Region => "Region",
-        NodeKind::Organization => "Organization",
-        NodeKind::PairingAgreement => "PairingAgreement",
-        NodeKind::ResponsibilityLetter => "ResponsibilityLetter",
-        NodeKind::FundTransfer => "FundTransfer",
-        NodeKind::PersonnelDispatch => "PersonnelDispatch",
-        NodeKind::Project => "Project",
-        NodeKind::ProgressReport => "ProgressReport",
-        NodeKind::Announcement => "Announcement",
-        NodeKind::Expenditure => "Expenditure",
-        NodeKind::InspectionFinding => "InspectionFinding",
-        NodeKind::ProduceDeal => "ProduceDeal",
-        NodeKind::LaborPlacement => "LaborPlacement",
-        NodeKind::Dispute => "Dispute",
-        NodeKind::SupervisionListing => "SupervisionListing",
-        NodeKind::AuditEvent => {
-            return Err(AppError::bad_input(
-                "filter.entityId",
-                "audit events are not audited",
-            ));
-        }
-    };
-    Ok((name.to_string(), n))
+    if kind == NodeKind::AuditEvent {
+        return Err(AppError::bad_input(
+            "filter.entityId",
+            "audit events are not audited",
+        ));
+    }
+    Ok((kind.tag().to_string(), n))
 }
 
 /// One page of the audit log: the one read path of `auditEvents` (AUDITOR and ADMIN only).

@@ -18,7 +18,7 @@ use entity::enums::{DealStatus, DisputeStatus, DisputeSubjectKind, TransferStatu
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
-const ENTITY: &str = "Dispute";
+const ENTITY: &str = crate::global_id::NodeKind::Dispute.tag();
 
 /// Whether the caller may read disputes at all.
 pub fn visible(identity: &Identity) -> bool {

@@ -13,7 +13,7 @@ use sea_orm::{
     Set, TransactionTrait,
 };
 
-const ENTITY: &str = "Expenditure";
+const ENTITY: &str = crate::global_id::NodeKind::Expenditure.tag();
 
 /// A county's spending is recorded by a recipient whose region contains the project's county.
 pub fn authorize(w: &Writer<'_>, county_code: &str) -> AppResult<()> {

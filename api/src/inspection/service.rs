@@ -16,7 +16,7 @@ use entity::inspection_finding::{ActiveModel, Column, Entity, Model};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement};
 
-const ENTITY: &str = "InspectionFinding";
+const ENTITY: &str = crate::global_id::NodeKind::InspectionFinding.tag();
 
 /// The statuses in which the responsible side still owes a rectification.
 const AWAITING_RECTIFICATION: [FindingStatus; 3] = [

@@ -12,7 +12,7 @@ use entity::labor_placement::{ActiveModel, Column, Entity, Model};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-const ENTITY: &str = "LaborPlacement";
+const ENTITY: &str = crate::global_id::NodeKind::LaborPlacement.tag();
 
 /// The most people one placement record may carry.
 const MAX_PEOPLE: i32 = 100_000;

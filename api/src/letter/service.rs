@@ -126,7 +126,7 @@ use entity::{commitment, letter_revision};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, NotSet, QueryOrder, Set, TransactionTrait};
 
-const ENTITY: &str = "ResponsibilityLetter";
+const ENTITY: &str = crate::global_id::NodeKind::ResponsibilityLetter.tag();
 
 /// The acts on a letter, each with its one permission rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -24,7 +24,7 @@ use sea_orm::{
     TransactionTrait,
 };
 
-const ENTITY: &str = "SupervisionListing";
+const ENTITY: &str = crate::global_id::NodeKind::SupervisionListing.tag();
 
 fn ordering(order: SupervisionListingOrder) -> Ordering<Entity> {
     let descending = order.direction == OrderDirection::Desc;

@@ -93,7 +93,7 @@ use crate::write::{Writer, allow, organization_by_code, region_by_code};
 use entity::enums::OrganizationKind;
 use sea_orm::{ActiveModelTrait, IntoActiveModel, NotSet, Set, TransactionTrait};
 
-const ENTITY: &str = "Organization";
+const ENTITY: &str = crate::global_id::NodeKind::Organization.tag();
 
 /// Organizations are registered and corrected by the national office only.
 pub fn authorize(w: &Writer<'_>) -> AppResult<()> {

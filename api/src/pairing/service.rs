@@ -220,7 +220,7 @@ use entity::enums::{OrganizationKind, PairingStatus, Program, RegionLevel};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, NotSet, Set, TransactionTrait};
 
-const ENTITY: &str = "PairingAgreement";
+const ENTITY: &str = crate::global_id::NodeKind::PairingAgreement.tag();
 
 /// Pairings are made and ended by the national office only.
 pub fn authorize(w: &Writer<'_>) -> AppResult<()> {

@@ -196,7 +196,7 @@ use entity::enums::DispatchStatus;
 use entity::personnel_dispatch::ActiveModel;
 use sea_orm::{ActiveModelTrait, NotSet, Set, TransactionTrait};
 
-const ENTITY: &str = "PersonnelDispatch";
+const ENTITY: &str = crate::global_id::NodeKind::PersonnelDispatch.tag();
 
 /// The acts on a dispatch, each with its one permission rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

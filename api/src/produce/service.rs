@@ -12,7 +12,7 @@ use entity::produce_deal::{ActiveModel, Column, Entity, Model};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-const ENTITY: &str = "ProduceDeal";
+const ENTITY: &str = crate::global_id::NodeKind::ProduceDeal.tag();
 
 /// Whether the caller may read deals at all.
 pub fn visible(identity: &Identity) -> bool {

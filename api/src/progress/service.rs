@@ -99,7 +99,7 @@ use entity::enums::Indicator;
 use entity::progress_report::ActiveModel;
 use sea_orm::{ActiveModelTrait, NotSet, Set, TransactionTrait};
 
-const ENTITY: &str = "ProgressReport";
+const ENTITY: &str = crate::global_id::NodeKind::ProgressReport.tag();
 
 /// The acts on a report, each with its one permission rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -115,7 +115,7 @@ use entity::enums::{ProjectStatus, RegionLevel};
 use rust_decimal::Decimal;
 use sea_orm::{ActiveModelTrait, IntoActiveModel, NotSet, QueryOrder, Set, TransactionTrait};
 
-const ENTITY: &str = "Project";
+const ENTITY: &str = crate::global_id::NodeKind::Project.tag();
 
 /// A county's library is kept by a recipient whose region contains the county.
 pub fn authorize(w: &Writer<'_>, county_code: &str) -> AppResult<()> {

@@ -15,7 +15,7 @@ use sea_orm::{
     TransactionTrait,
 };
 
-const ENTITY: &str = "Announcement";
+const ENTITY: &str = crate::global_id::NodeKind::Announcement.tag();
 
 fn ordering() -> Ordering<Entity> {
     Ordering {

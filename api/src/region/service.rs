@@ -136,7 +136,7 @@ use crate::write::{Writer, allow, region_by_code};
 use entity::enums::RegionLevel;
 use sea_orm::{ActiveModelTrait, IntoActiveModel, NotSet, Set, TransactionTrait};
 
-const ENTITY: &str = "Region";
+const ENTITY: &str = crate::global_id::NodeKind::Region.tag();
 
 /// Regions are registered and corrected by the national office only.
 pub fn authorize(w: &Writer<'_>) -> AppResult<()> {

@@ -89,12 +89,13 @@ fn scopes_table(scopes: &[RegionScope]) -> Option<SelectStatement> {
 }
 
 /// Funds (by program, category and helper, and in total), funded projects and people in post
-/// for a batch of regions and one year, and what was spent of those funds: five statements
-/// whatever the number of regions.
+/// for a batch of regions and one year, and (`with_spent`) what was spent of those funds: four
+/// statements, five with `spent`, whatever the number of regions.
 pub async fn assistance(
     db: &Db,
     scopes: &[RegionScope],
     year: i32,
+    with_spent: bool,
 ) -> AppResult<HashMap<i64, Assistance>> {
     let mut out: HashMap<i64, Assistance> = scopes
         .iter()
@@ -177,19 +178,21 @@ pub async fn assistance(
     }
 
     // Spent of the counted transfers: their expenditures, summed per region.
-    let mut q = transfers.clone();
-    q.join_as(
-        JoinType::Join,
-        "expenditures",
-        "e",
-        col("e", "fund_transfer_id").eq(col("t", "id")),
-    )
-    .expr_as(sum(col("e", "amount_fen")), "spent")
-    .add_group_by([col("s", "sid")]);
-    for row in db.query_all_raw(statement(db, &q)).await? {
-        let sid: i64 = get(&row, "sid")?;
-        if let Some(a) = out.get_mut(&sid) {
-            a.spent_fen = get(&row, "spent")?;
+    if with_spent {
+        let mut q = transfers.clone();
+        q.join_as(
+            JoinType::Join,
+            "expenditures",
+            "e",
+            col("e", "fund_transfer_id").eq(col("t", "id")),
+        )
+        .expr_as(sum(col("e", "amount_fen")), "spent")
+        .add_group_by([col("s", "sid")]);
+        for row in db.query_all_raw(statement(db, &q)).await? {
+            let sid: i64 = get(&row, "sid")?;
+            if let Some(a) = out.get_mut(&sid) {
+                a.spent_fen = get(&row, "spent")?;
+            }
         }
     }
 

@@ -103,6 +103,8 @@ impl Loader<FamilyKey> for FamilyLoader {
 pub struct AssistanceKey {
     pub region: RegionScope,
     pub year: i32,
+    /// Whether `spent` is selected: its statement runs only then.
+    pub spent: bool,
 }
 
 /// Loads what regions received: four statements per year in the batch.
@@ -122,21 +124,28 @@ impl Loader<AssistanceKey> for AssistanceLoader {
         &self,
         keys: &[AssistanceKey],
     ) -> Result<HashMap<AssistanceKey, Self::Value>, Self::Error> {
-        let mut by_year: BTreeMap<i32, Vec<RegionScope>> = BTreeMap::new();
+        let mut by_year: BTreeMap<(i32, bool), Vec<RegionScope>> = BTreeMap::new();
         for k in keys {
-            let scopes = by_year.entry(k.year).or_default();
+            let scopes = by_year.entry((k.year, k.spent)).or_default();
             if !scopes.contains(&k.region) {
                 scopes.push(k.region.clone());
             }
         }
         let mut out = HashMap::new();
-        for (year, scopes) in by_year {
-            let mut found = service::assistance(&self.0, &scopes, year)
+        for ((year, spent), scopes) in by_year {
+            let mut found = service::assistance(&self.0, &scopes, year, spent)
                 .await
                 .map_err(Arc::new)?;
             for s in scopes {
                 let a = found.remove(&s.id).unwrap_or_default();
-                out.insert(AssistanceKey { region: s, year }, a);
+                out.insert(
+                    AssistanceKey {
+                        region: s,
+                        year,
+                        spent,
+                    },
+                    a,
+                );
             }
         }
         Ok(out)

@@ -121,6 +121,9 @@ pub async fn region_assistance(
         .load_one(AssistanceKey {
             region: RegionScope::of(region),
             year,
+            // The look-ahead sees `spent` through fragments (and under @skip too): it may read
+            // what is not shown, never show what was not read.
+            spent: ctx.look_ahead().field("spent").exists(),
         })
         .await?
         .unwrap_or_default();

@@ -296,7 +296,7 @@ use entity::enums::{FundCategory, Indicator, TransferStatus};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, NotSet, Set, TransactionTrait};
 
-const ENTITY: &str = "FundTransfer";
+const ENTITY: &str = crate::global_id::NodeKind::FundTransfer.tag();
 
 /// The acts on a transfer, each with its one permission rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

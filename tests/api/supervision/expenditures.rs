@@ -209,6 +209,35 @@ async fn expenditure_lists_match_the_rows_for_every_filter_role_and_direction() 
         listed,
         "{body}"
     );
+    // `spent` is read only when selected, however it is selected: directly, through a named or
+    // inline fragment, or beside another selection of the same key.
+    let statements = |q: &'static str| {
+        let app = &app;
+        async move {
+            let before = app.sql_statements().await;
+            let body = app.gql(q, json!({})).await;
+            let a = ok(&body)["region"]["assistance"].clone();
+            (app.sql_statements().await - before, a)
+        }
+    };
+    let (without, plain) =
+        statements("{ region(code: \"520000\") { assistance(year: 2020) { received } } }").await;
+    assert!(plain.get("spent").is_none(), "{plain}");
+    for q in [
+        "{ region(code: \"520000\") { assistance(year: 2020) { received spent } } }",
+        "{ region(code: \"520000\") { assistance(year: 2020) { received ...S } } }
+         fragment S on RegionAssistance { spent }",
+        "{ region(code: \"520000\") { assistance(year: 2020) { received ... on RegionAssistance { spent } } } }",
+        "{ region(code: \"520000\") { assistance(year: 2020) { received } assistance(year: 2020) { spent } } }",
+    ] {
+        let (with, a) = statements(q).await;
+        assert_eq!(fen(&a["spent"]), listed, "{q}: {a}");
+        assert_eq!(a["received"], plain["received"], "{q}: {a}");
+        assert!(
+            with > without,
+            "{q}: {with} statements, {without} without spent"
+        );
+    }
 
     // The README's example, as printed, on the demo: Guizhou's 2020 spending, latest first.
     let readme = include_str!("../../../README.md");
