@@ -56,8 +56,8 @@ pub fn global_id(kind: NodeKind, id: i64) -> ID {
 }
 
 /// Decodes a global id; `field` names the argument for the error.
-pub fn parse_global_id(field: &str, id: &ID) -> AppResult<(NodeKind, i64)> {
-    let bad = || AppError::bad_input(field, format!("not a valid id: {:?}", id.as_str()));
+pub fn parse_global_id(field: &str, id: &str) -> AppResult<(NodeKind, i64)> {
+    let bad = || AppError::bad_input(field, format!("not a valid id: {id:?}"));
     let raw = URL_SAFE_NO_PAD.decode(id.as_bytes()).map_err(|_| bad())?;
     let text = String::from_utf8(raw).map_err(|_| bad())?;
     let (tag, num) = text.split_once(':').ok_or_else(bad)?;
@@ -67,7 +67,7 @@ pub fn parse_global_id(field: &str, id: &ID) -> AppResult<(NodeKind, i64)> {
 }
 
 /// Decodes a global id that must be of one kind.
-pub fn expect_global_id(field: &str, id: &ID, kind: NodeKind) -> AppResult<i64> {
+pub fn expect_global_id(field: &str, id: &str, kind: NodeKind) -> AppResult<i64> {
     let (k, n) = parse_global_id(field, id)?;
     if k != kind {
         return Err(AppError::bad_input(

@@ -188,7 +188,7 @@ fn ordering(order: AuditEventOrder) -> Ordering<Entity> {
 }
 
 /// The entity name of each kind of global id, as recorded in the log.
-fn entity_of(id: &async_graphql::ID) -> AppResult<(String, i64)> {
+fn entity_of(id: &str) -> AppResult<(String, i64)> {
     let (kind, n) = crate::global_id::parse_global_id("filter.entityId", id)?;
     if kind == NodeKind::AuditEvent {
         return Err(AppError::bad_input(

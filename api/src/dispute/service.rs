@@ -96,7 +96,7 @@ pub async fn page(
 }
 
 /// The kind and row id of a disputable record's global id.
-fn subject_of(field: &str, id: &async_graphql::ID) -> AppResult<(DisputeSubjectKind, i64)> {
+fn subject_of(field: &str, id: &str) -> AppResult<(DisputeSubjectKind, i64)> {
     let (kind, n) = parse_global_id(field, id)?;
     let kind = match kind {
         NodeKind::FundTransfer => DisputeSubjectKind::FundTransfer,
@@ -380,12 +380,12 @@ pub async fn open(w: &Writer<'_>, input: OpenDisputeInput) -> AppResult<Model> {
     }
 }
 
-async fn load(w: &Writer<'_>, id: &async_graphql::ID) -> AppResult<Model> {
+async fn load(w: &Writer<'_>, id: &str) -> AppResult<Model> {
     let n = expect_global_id("input.disputeId", id, NodeKind::Dispute)?;
     Entity::find_by_id(n)
         .one(w.db)
         .await?
-        .ok_or_else(|| AppError::not_found(ENTITY, id.as_str()))
+        .ok_or_else(|| AppError::not_found(ENTITY, id))
 }
 
 /// Whether an answered dispute was answered with exactly this (a retry).

@@ -460,12 +460,12 @@ async fn replay(
     }
 }
 
-async fn load(w: &Writer<'_>, id: &async_graphql::ID) -> AppResult<Model> {
+async fn load(w: &Writer<'_>, id: &str) -> AppResult<Model> {
     let n = expect_global_id("input.inspectionFindingId", id, NodeKind::InspectionFinding)?;
     Entity::find_by_id(n)
         .one(w.db)
         .await?
-        .ok_or_else(|| AppError::not_found(ENTITY, id.as_str()))
+        .ok_or_else(|| AppError::not_found(ENTITY, id))
 }
 
 /// Moves a finding from its current status to `to`, only if nobody moved it first.

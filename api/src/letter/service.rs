@@ -304,7 +304,7 @@ fn image(
     v
 }
 
-async fn load_letter(w: &Writer<'_>, id: &async_graphql::ID) -> AppResult<(Model, Parties)> {
+async fn load_letter(w: &Writer<'_>, id: &str) -> AppResult<(Model, Parties)> {
     let letter_id = expect_global_id(
         "input.responsibilityLetterId",
         id,
@@ -313,7 +313,7 @@ async fn load_letter(w: &Writer<'_>, id: &async_graphql::ID) -> AppResult<(Model
     let letter = Entity::find_by_id(letter_id)
         .one(w.db)
         .await?
-        .ok_or_else(|| AppError::not_found(ENTITY, id.as_str()))?;
+        .ok_or_else(|| AppError::not_found(ENTITY, id))?;
     let p = parties(w.db, letter.pairing_id).await?;
     Ok((letter, p))
 }
@@ -514,7 +514,7 @@ pub async fn amend(w: &Writer<'_>, input: AmendResponsibilityLetterInput) -> App
 async fn change_status(
     w: &Writer<'_>,
     action: LetterAction,
-    id: &async_graphql::ID,
+    id: &str,
     version: i32,
     reason: Option<String>,
 ) -> AppResult<Model> {

@@ -326,7 +326,7 @@ pub async fn list(w: &Writer<'_>, input: ListForSupervisionInput) -> AppResult<M
     .await
 }
 
-async fn load(w: &Writer<'_>, id: &async_graphql::ID) -> AppResult<(Model, String)> {
+async fn load(w: &Writer<'_>, id: &str) -> AppResult<(Model, String)> {
     let n = expect_global_id(
         "input.supervisionListingId",
         id,
@@ -335,7 +335,7 @@ async fn load(w: &Writer<'_>, id: &async_graphql::ID) -> AppResult<(Model, Strin
     let m = Entity::find_by_id(n)
         .one(w.db)
         .await?
-        .ok_or_else(|| AppError::not_found(ENTITY, id.as_str()))?;
+        .ok_or_else(|| AppError::not_found(ENTITY, id))?;
     let province = region::Entity::find_by_id(m.supervising_province_id)
         .one(w.db)
         .await?

@@ -309,12 +309,12 @@ pub async fn dispatch(w: &Writer<'_>, input: DispatchPersonnelInput) -> AppResul
     Ok(d)
 }
 
-async fn load(w: &Writer<'_>, id: &async_graphql::ID) -> AppResult<(Model, String, String)> {
+async fn load(w: &Writer<'_>, id: &str) -> AppResult<(Model, String, String)> {
     let n = expect_global_id("input.personnelDispatchId", id, NodeKind::PersonnelDispatch)?;
     let d = Entity::find_by_id(n)
         .one(w.db)
         .await?
-        .ok_or_else(|| AppError::not_found(ENTITY, id.as_str()))?;
+        .ok_or_else(|| AppError::not_found(ENTITY, id))?;
     let org = entity::organization::Entity::find_by_id(d.helper_id)
         .one(w.db)
         .await?

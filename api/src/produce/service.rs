@@ -250,12 +250,12 @@ async fn replay(
 }
 
 /// A deal and its origin county's code, for the county's answer.
-async fn load(w: &Writer<'_>, id: &async_graphql::ID) -> AppResult<(Model, String)> {
+async fn load(w: &Writer<'_>, id: &str) -> AppResult<(Model, String)> {
     let n = expect_global_id("input.produceDealId", id, NodeKind::ProduceDeal)?;
     let d = Entity::find_by_id(n)
         .one(w.db)
         .await?
-        .ok_or_else(|| AppError::not_found(ENTITY, id.as_str()))?;
+        .ok_or_else(|| AppError::not_found(ENTITY, id))?;
     let county = entity::region::Entity::find_by_id(d.origin_county_id)
         .one(w.db)
         .await?

@@ -81,7 +81,7 @@ fn publicity(
     period_end: NaiveDate,
     channel: PublicityChannel,
     document_ref: &str,
-    supersedes: Option<&async_graphql::ID>,
+    supersedes: Option<&str>,
     key: Option<&str>,
 ) -> AppResult<Publicity> {
     event_on("input.periodStart", period_start)?;
@@ -127,7 +127,7 @@ pub async fn publicize_transfer(
         input.period_end.0,
         input.channel,
         &input.document_ref,
-        input.supersedes.as_ref(),
+        input.supersedes.as_ref().map(|s| s.as_str()),
         input.idempotency_key.as_deref(),
     )?;
     let Some(received) = t
@@ -178,7 +178,7 @@ pub async fn publicize_project(w: &Writer<'_>, input: PublicizeProjectInput) -> 
         input.period_end.0,
         input.channel,
         &input.document_ref,
-        input.supersedes.as_ref(),
+        input.supersedes.as_ref().map(|s| s.as_str()),
         input.idempotency_key.as_deref(),
     )?;
     publicize(w, Subject::Project(id), county.id, p, "publicizeProject").await

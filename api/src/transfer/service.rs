@@ -528,12 +528,12 @@ async fn replay(
     }
 }
 
-async fn load(w: &Writer<'_>, id: &async_graphql::ID) -> AppResult<(Model, String, String)> {
+async fn load(w: &Writer<'_>, id: &str) -> AppResult<(Model, String, String)> {
     let n = expect_global_id("input.fundTransferId", id, NodeKind::FundTransfer)?;
     let t = Entity::find_by_id(n)
         .one(w.db)
         .await?
-        .ok_or_else(|| AppError::not_found(ENTITY, id.as_str()))?;
+        .ok_or_else(|| AppError::not_found(ENTITY, id))?;
     let (helper, recipient) = codes(w.db, &t).await?;
     Ok((t, helper, recipient))
 }
