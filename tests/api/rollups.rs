@@ -696,8 +696,7 @@ async fn commitments_of_every_letter_match_the_raw_rows_in_a_fixed_number_of_sta
         for l in &nodes {
             let year = l["year"].as_i64().unwrap() as i32;
             let pid = l["pairingAgreement"]["id"].as_str().unwrap();
-            let (_, pairing_id) =
-                pairing_api::global_id::parse_global_id("id", &pid.into()).unwrap();
+            let (_, pairing_id) = pairing_api::global_id::parse_global_id("id", pid).unwrap();
             let figs = by_year
                 .entry(year)
                 .or_insert_with(|| raw.pairing_figures(year));
@@ -873,11 +872,9 @@ async fn check_rollups(app: &TestApp, raw: &Raw, years: &[i32]) {
                 .as_array()
                 .unwrap()
             {
-                let (_, id) = pairing_api::global_id::parse_global_id(
-                    "id",
-                    &p["id"].as_str().unwrap().into(),
-                )
-                .unwrap();
+                let (_, id) =
+                    pairing_api::global_id::parse_global_id("id", p["id"].as_str().unwrap())
+                        .unwrap();
                 let expected = group(&by_pairing, &id.to_string());
                 let list = &p["progress"]["indicators"];
                 check_indicators(list, &expected, v, true, &format!("pairing {id} {year}"));

@@ -99,12 +99,79 @@ where
     E::Model: Serialize,
     <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<i64>,
 {
+    let after = reread_and_record::<_, E, _, _>(&txn, w, (action, entity, id), before, |m| {
+        crate::write::with_note(m, None)
+    })
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// A guarded change within `c` (the caller's transaction): `update`, filtered by what the row
+/// was read with, must change exactly row `id`, or `conflict` is the answer (someone changed it
+/// first). The row is then re-read and audited as `action`, with `before` and `image` of it after.
+pub async fn change<C, E, B, I>(
+    c: &C,
+    w: &Writer<'_>,
+    update: sea_orm::UpdateMany<E>,
+    what: (&str, &'static str, i64),
+    before: &B,
+    image: I,
+    conflict: AppError,
+) -> AppResult<E::Model>
+where
+    C: ConnectionTrait,
+    E: EntityTrait,
+    B: Serialize,
+    I: FnOnce(&E::Model) -> serde_json::Value,
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<i64>,
+{
+    if update.exec(c).await?.rows_affected != 1 {
+        return Err(conflict);
+    }
+    reread_and_record::<C, E, B, I>(c, w, what, before, image).await
+}
+
+/// [`change`] in a transaction of its own, committed with its audit event.
+pub async fn change_alone<E, B, I>(
+    w: &Writer<'_>,
+    update: sea_orm::UpdateMany<E>,
+    what: (&str, &'static str, i64),
+    before: &B,
+    image: I,
+    conflict: AppError,
+) -> AppResult<E::Model>
+where
+    E: EntityTrait,
+    B: Serialize,
+    I: FnOnce(&E::Model) -> serde_json::Value,
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<i64>,
+{
+    let txn = w.db.begin().await?;
+    let after = change(&txn, w, update, what, before, image, conflict).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+async fn reread_and_record<C, E, B, I>(
+    c: &C,
+    w: &Writer<'_>,
+    (action, entity, id): (&str, &'static str, i64),
+    before: &B,
+    image: I,
+) -> AppResult<E::Model>
+where
+    C: ConnectionTrait,
+    E: EntityTrait,
+    B: Serialize,
+    I: FnOnce(&E::Model) -> serde_json::Value,
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<i64>,
+{
     let after = E::find_by_id(id)
-        .one(&txn)
+        .one(c)
         .await?
         .ok_or_else(|| AppError::not_found(entity, id))?;
-    record(&txn, w, action, entity, id, Some(before), Some(&after)).await?;
-    txn.commit().await?;
+    record(c, w, action, entity, id, Some(before), Some(&image(&after))).await?;
     Ok(after)
 }
 

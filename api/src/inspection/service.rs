@@ -198,7 +198,7 @@ use super::types::{
 use crate::global_id::{NodeKind, expect_global_id, parse_global_id};
 use crate::region_code;
 use crate::write::{Writer, allow, event_on, illegal, opt_text, organization_by_code, text};
-use sea_orm::{NotSet, Set, TransactionTrait};
+use sea_orm::{NotSet, Set};
 
 /// The acts on a finding, each with its one permission rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -477,30 +477,19 @@ async fn transition(
     set: &[(Column, sea_orm::Value)],
     note: Option<(&str, String)>,
 ) -> AppResult<Model> {
-    let txn = w.db.begin().await?;
     let mut q = Entity::update_many().col_expr(Column::Status, Expr::value(to.as_str()));
     for (col, val) in set {
         q = q.col_expr(*col, Expr::value(val.clone()));
     }
-    let done = q
+    let update = q
         .filter(Column::Id.eq(f.id))
-        .filter(Column::Status.eq(f.status.as_str()))
-        .exec(&txn)
-        .await?;
-    if done.rows_affected != 1 {
-        return Err(AppError::Conflict(format!(
-            "the finding changed concurrently; it is no longer {}",
-            f.status.as_str()
-        )));
-    }
-    let after = Entity::find_by_id(f.id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| AppError::not_found(ENTITY, f.id))?;
-    let image = crate::write::with_note(&after, note);
-    crate::audit::record(&txn, w, action, ENTITY, f.id, Some(f), Some(&image)).await?;
-    txn.commit().await?;
-    Ok(after)
+        .filter(Column::Status.eq(f.status.as_str()));
+    let conflict = AppError::Conflict(format!(
+        "the finding changed concurrently; it is no longer {}",
+        f.status.as_str()
+    ));
+    let image = |after: &Model| crate::write::with_note(after, note);
+    crate::audit::change_alone(w, update, (action, ENTITY, f.id), f, image, conflict).await
 }
 
 pub async fn start_rectification(

@@ -326,31 +326,21 @@ pub async fn correct<C: sea_orm::ConnectionTrait>(
             format!("a start on {on} is after the confirmation on {confirmed}"),
         ));
     }
-    let done = Entity::update_many()
+    let update = Entity::update_many()
         .col_expr(Column::StartOn, Expr::value(on))
         .filter(Column::Id.eq(l.id))
         .filter(Column::Status.eq(l.status.as_str()))
-        .filter(Column::StartOn.eq(l.start_on))
-        .exec(c)
-        .await?;
-    if done.rows_affected != 1 {
-        return Err(AppError::Conflict(
-            "the placement changed concurrently; read it again".into(),
-        ));
-    }
-    let after = Entity::find_by_id(l.id)
-        .one(c)
-        .await?
-        .ok_or_else(|| AppError::not_found(ENTITY, l.id))?;
-    crate::audit::record(
+        .filter(Column::StartOn.eq(l.start_on));
+    let conflict = AppError::Conflict("the placement changed concurrently; read it again".into());
+    let what = ("correctLaborPlacement", ENTITY, l.id);
+    crate::audit::change(
         c,
         w,
-        "correctLaborPlacement",
-        ENTITY,
-        l.id,
-        Some(l),
-        Some(&after),
+        update,
+        what,
+        l,
+        |m: &Model| crate::write::with_note(m, None),
+        conflict,
     )
-    .await?;
-    Ok(after)
+    .await
 }

@@ -21,7 +21,6 @@ use entity::supervision_listing::{ActiveModel, Column, Entity, Model};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, Select, Set,
-    TransactionTrait,
 };
 
 const ENTITY: &str = crate::global_id::NodeKind::SupervisionListing.tag();
@@ -351,7 +350,6 @@ async fn write(
     before: &Model,
     set: Vec<(Column, sea_orm::Value)>,
 ) -> AppResult<Model> {
-    let txn = w.db.begin().await?;
     let mut q = Entity::update_many().col_expr(Column::UpdatedAt, Expr::value(chrono::Utc::now()));
     for (col, val) in set {
         q = q.col_expr(col, Expr::value(val));
@@ -361,27 +359,17 @@ async fn write(
         Some(d) => q.filter(Column::LiftedOn.eq(d)),
         None => q.filter(Column::LiftedOn.is_null()),
     };
-    if q.exec(&txn).await?.rows_affected != 1 {
-        return Err(AppError::Conflict(
-            "the listing changed concurrently; read it again".into(),
-        ));
-    }
-    let after = Entity::find_by_id(before.id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| AppError::not_found(ENTITY, before.id))?;
-    crate::audit::record(
-        &txn,
+    let conflict = AppError::Conflict("the listing changed concurrently; read it again".into());
+    let what = (action, ENTITY, before.id);
+    crate::audit::change_alone(
         w,
-        action,
-        ENTITY,
-        before.id,
-        Some(before),
-        Some(&after),
+        q,
+        what,
+        before,
+        |m: &Model| crate::write::with_note(m, None),
+        conflict,
     )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
+    .await
 }
 
 pub async fn lift(w: &Writer<'_>, input: LiftSupervisionListingInput) -> AppResult<Model> {

@@ -324,33 +324,22 @@ pub async fn end(w: &Writer<'_>, input: EndPairingAgreementInput) -> AppResult<M
             format!("the pairing started in {}", p.start_year),
         ));
     }
-    let txn = w.db.begin().await?;
-    let done = Entity::update_many()
+    let update = Entity::update_many()
         .col_expr(Column::Status, Expr::value(PairingStatus::Ended.as_str()))
         .col_expr(Column::EndYear, Expr::value(input.end_year))
         .filter(Column::Id.eq(id))
-        .filter(Column::Status.eq(PairingStatus::Active.as_str()))
-        .exec(&txn)
-        .await?;
-    if done.rows_affected != 1 {
-        return Err(illegal("pairing", "ENDED", "ENDED"));
-    }
-    let after = Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| AppError::not_found(ENTITY, id))?;
-    crate::audit::record(
-        &txn,
+        .filter(Column::Status.eq(PairingStatus::Active.as_str()));
+    let conflict = illegal("pairing", "ENDED", "ENDED");
+    let what = ("endPairingAgreement", ENTITY, id);
+    crate::audit::change_alone(
         w,
-        "endPairingAgreement",
-        ENTITY,
-        id,
-        Some(&p),
-        Some(&after),
+        update,
+        what,
+        &p,
+        |m: &Model| crate::write::with_note(m, None),
+        conflict,
     )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
+    .await
 }
 
 crate::child_page_loader!(

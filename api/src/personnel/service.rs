@@ -333,36 +333,24 @@ async fn transition(
     to: DispatchStatus,
     set: (Column, chrono::NaiveDate),
 ) -> AppResult<Model> {
-    let txn = w.db.begin().await?;
-    let done = Entity::update_many()
+    let update = Entity::update_many()
         .col_expr(Column::Status, Expr::value(to.as_str()))
         .col_expr(set.0, Expr::value(set.1))
         .filter(Column::Id.eq(d.id))
-        .filter(Column::Status.eq(d.status.as_str()))
-        .exec(&txn)
-        .await?;
-    if done.rows_affected != 1 {
-        return Err(AppError::Conflict(format!(
-            "the dispatch changed concurrently; it is no longer {}",
-            d.status.as_str()
-        )));
-    }
-    let after = Entity::find_by_id(d.id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| AppError::not_found(ENTITY, d.id))?;
-    crate::audit::record(
-        &txn,
+        .filter(Column::Status.eq(d.status.as_str()));
+    let conflict = AppError::Conflict(format!(
+        "the dispatch changed concurrently; it is no longer {}",
+        d.status.as_str()
+    ));
+    crate::audit::change_alone(
         w,
-        action,
-        ENTITY,
-        d.id,
-        Some(&image(d)),
-        Some(&image(&after)),
+        update,
+        (action, ENTITY, d.id),
+        &image(d),
+        image,
+        conflict,
     )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
+    .await
 }
 
 pub async fn confirm_arrival(
@@ -449,31 +437,12 @@ pub async fn correct<C: sea_orm::ConnectionTrait>(
             ));
         }
     }
-    let done = Entity::update_many()
+    let update = Entity::update_many()
         .col_expr(Column::StartOn, Expr::value(on))
         .filter(Column::Id.eq(d.id))
         .filter(Column::Status.eq(d.status.as_str()))
-        .filter(Column::StartOn.eq(d.start_on))
-        .exec(c)
-        .await?;
-    if done.rows_affected != 1 {
-        return Err(AppError::Conflict(
-            "the dispatch changed concurrently; read it again".into(),
-        ));
-    }
-    let after = Entity::find_by_id(d.id)
-        .one(c)
-        .await?
-        .ok_or_else(|| AppError::not_found(ENTITY, d.id))?;
-    crate::audit::record(
-        c,
-        w,
-        "correctPersonnelDispatch",
-        ENTITY,
-        d.id,
-        Some(&image(d)),
-        Some(&image(&after)),
-    )
-    .await?;
-    Ok(after)
+        .filter(Column::StartOn.eq(d.start_on));
+    let conflict = AppError::Conflict("the dispatch changed concurrently; read it again".into());
+    let what = ("correctPersonnelDispatch", ENTITY, d.id);
+    crate::audit::change(c, w, update, what, &image(d), image, conflict).await
 }

@@ -376,23 +376,23 @@ pub async fn mark_disputed<C: sea_orm::ConnectionTrait>(
     if let Some(r) = reason {
         q = q.col_expr(Column::DisputeReason, Expr::value(r));
     }
-    let done = q
+    let update = q
         .filter(Column::Id.eq(d.id))
-        .filter(Column::Status.eq(from.as_str()))
-        .exec(c)
-        .await?;
-    if done.rows_affected != 1 {
-        return Err(AppError::Conflict(format!(
-            "the deal changed concurrently; it is no longer {}",
-            from.as_str()
-        )));
-    }
-    let after = Entity::find_by_id(d.id)
-        .one(c)
-        .await?
-        .ok_or_else(|| AppError::not_found(ENTITY, d.id))?;
-    crate::audit::record(c, w, action, ENTITY, d.id, Some(d), Some(&after)).await?;
-    Ok(after)
+        .filter(Column::Status.eq(from.as_str()));
+    let conflict = AppError::Conflict(format!(
+        "the deal changed concurrently; it is no longer {}",
+        from.as_str()
+    ));
+    crate::audit::change(
+        c,
+        w,
+        update,
+        (action, ENTITY, d.id),
+        d,
+        |m: &Model| crate::write::with_note(m, None),
+        conflict,
+    )
+    .await
 }
 
 /// The helper corrects a deal while answering a dispute (within the dispute's transaction): its
@@ -419,31 +419,21 @@ pub async fn correct<C: sea_orm::ConnectionTrait>(
         }
         q = q.col_expr(Column::DealOn, Expr::value(day));
     }
-    let done = q
+    let update = q
         .filter(Column::Id.eq(d.id))
         .filter(Column::Status.eq(d.status.as_str()))
         .filter(Column::AmountFen.eq(d.amount_fen))
-        .filter(Column::DealOn.eq(d.deal_on))
-        .exec(c)
-        .await?;
-    if done.rows_affected != 1 {
-        return Err(AppError::Conflict(
-            "the deal changed concurrently; read it again".into(),
-        ));
-    }
-    let after = Entity::find_by_id(d.id)
-        .one(c)
-        .await?
-        .ok_or_else(|| AppError::not_found(ENTITY, d.id))?;
-    crate::audit::record(
+        .filter(Column::DealOn.eq(d.deal_on));
+    let conflict = AppError::Conflict("the deal changed concurrently; read it again".into());
+    let what = ("correctProduceDeal", ENTITY, d.id);
+    crate::audit::change(
         c,
         w,
-        "correctProduceDeal",
-        ENTITY,
-        d.id,
-        Some(d),
-        Some(&after),
+        update,
+        what,
+        d,
+        |m: &Model| crate::write::with_note(m, None),
+        conflict,
     )
-    .await?;
-    Ok(after)
+    .await
 }

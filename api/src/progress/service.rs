@@ -267,33 +267,22 @@ pub async fn verify(w: &Writer<'_>, input: VerifyProgressReportInput) -> AppResu
     if r.verified_at.is_some() {
         return Err(illegal("progress report", "VERIFIED", "VERIFIED"));
     }
-    let txn = w.db.begin().await?;
-    let done = Entity::update_many()
+    let update = Entity::update_many()
         .col_expr(Column::VerifiedBy, Expr::value(w.actor()))
         .col_expr(Column::VerifiedAt, Expr::value(chrono::Utc::now()))
         .filter(Column::Id.eq(r.id))
-        .filter(Column::VerifiedAt.is_null())
-        .exec(&txn)
-        .await?;
-    if done.rows_affected != 1 {
-        return Err(illegal("progress report", "VERIFIED", "VERIFIED"));
-    }
-    let after = Entity::find_by_id(r.id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| AppError::not_found(ENTITY, r.id))?;
-    crate::audit::record(
-        &txn,
+        .filter(Column::VerifiedAt.is_null());
+    let conflict = illegal("progress report", "VERIFIED", "VERIFIED");
+    let what = ("verifyProgressReport", ENTITY, r.id);
+    crate::audit::change_alone(
         w,
-        "verifyProgressReport",
-        ENTITY,
-        r.id,
-        Some(&r),
-        Some(&after),
+        update,
+        what,
+        &r,
+        |m: &Model| crate::write::with_note(m, None),
+        conflict,
     )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
+    .await
 }
 
 /// The kept versions of a report, oldest first (none while it was never corrected).

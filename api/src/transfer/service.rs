@@ -547,33 +547,19 @@ async fn transition(
     set: &[(Column, sea_orm::Value)],
     note: Option<(&str, String)>,
 ) -> AppResult<Model> {
-    let txn = w.db.begin().await?;
     let mut q = Entity::update_many().col_expr(Column::Status, Expr::value(to.as_str()));
     for (col, val) in set {
         q = q.col_expr(*col, Expr::value(val.clone()));
     }
-    let done = q
+    let update = q
         .filter(Column::Id.eq(t.id))
-        .filter(Column::Status.eq(t.status.as_str()))
-        .exec(&txn)
-        .await?;
-    if done.rows_affected != 1 {
-        return Err(AppError::Conflict(format!(
-            "the transfer changed concurrently; it is no longer {}",
-            t.status.as_str()
-        )));
-    }
-    let after = Entity::find_by_id(t.id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| AppError::not_found(ENTITY, t.id))?;
-    let mut image = serde_json::to_value(&after).unwrap_or_default();
-    if let (Some((k, v)), Some(obj)) = (note, image.as_object_mut()) {
-        obj.insert(k.into(), serde_json::Value::String(v));
-    }
-    crate::audit::record(&txn, w, action, ENTITY, t.id, Some(t), Some(&image)).await?;
-    txn.commit().await?;
-    Ok(after)
+        .filter(Column::Status.eq(t.status.as_str()));
+    let conflict = AppError::Conflict(format!(
+        "the transfer changed concurrently; it is no longer {}",
+        t.status.as_str()
+    ));
+    let image = |after: &Model| crate::write::with_note(after, note);
+    crate::audit::change_alone(w, update, (action, ENTITY, t.id), t, image, conflict).await
 }
 
 /// Money counts toward the year it was paid out in or a later one: an allocation dated before
@@ -750,24 +736,16 @@ pub async fn correct<C: ConnectionTrait>(
     if let Some(d) = t.allocated_on {
         q = q.filter(Column::AllocatedOn.eq(d));
     }
-    if q.exec(c).await?.rows_affected != 1 {
-        return Err(AppError::Conflict(
-            "the transfer changed concurrently; read it again".into(),
-        ));
-    }
-    let after = Entity::find_by_id(t.id)
-        .one(c)
-        .await?
-        .ok_or_else(|| AppError::not_found(ENTITY, t.id))?;
-    crate::audit::record(
+    let conflict = AppError::Conflict("the transfer changed concurrently; read it again".into());
+    let what = ("correctFundTransfer", ENTITY, t.id);
+    crate::audit::change(
         c,
         w,
-        "correctFundTransfer",
-        ENTITY,
-        t.id,
-        Some(t),
-        Some(&after),
+        q,
+        what,
+        t,
+        |m: &Model| crate::write::with_note(m, None),
+        conflict,
     )
-    .await?;
-    Ok(after)
+    .await
 }

@@ -476,8 +476,7 @@ async fn a_report_is_corrected_by_its_helper_until_verified_every_version_kept()
     );
 
     // The stored rows: three versions, the report holding the latest; two audited corrections.
-    let (_, n) =
-        pairing_api::global_id::parse_global_id("id", &id.as_str().unwrap().into()).unwrap();
+    let (_, n) = pairing_api::global_id::parse_global_id("id", id.as_str().unwrap()).unwrap();
     let versions = entity::progress_report_version::Entity::find()
         .filter(entity::progress_report_version::Column::ReportId.eq(n))
         .all(&app.db)
