@@ -4,6 +4,7 @@ mod indicators;
 mod inspection;
 mod labor;
 mod produce;
+mod races;
 mod readme;
 
 use entity::enums::{
