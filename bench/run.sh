@@ -123,6 +123,9 @@ drive() { # URL-BASE BODY TOKEN OUT-FILE: the timed run; prints wrk's summary li
 }
 if [ "$MIX" != 0 ]; then
   (cd bench/peer && npm ci --silent --no-audit --no-fund)
+  # PostGraphile names a self-reference's two directions alike and refuses to start; the smart
+  # comment names the backward one (it changes nothing for this server).
+  psql "$PG/$DB" -qc "COMMENT ON CONSTRAINT announcements_supersedes_id_fkey ON announcements IS E'@foreignSingleFieldName supersededBy'"
   bench/peer/node_modules/.bin/postgraphile -c "$DBURL" --schema public \
     --append-plugins postgraphile-plugin-connection-filter --cluster-workers "$(nproc)" \
     --port "$PEER_PORT" --host 127.0.0.1 --disable-query-log --disable-graphiql > "$OUT/peer.log" 2>&1 &

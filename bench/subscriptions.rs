@@ -2,6 +2,7 @@
 //! WebSocket subscribers spread over both, a steady write rate through both; delivery latency
 //! from the write to each client, events lost, and server memory per subscriber.
 //!
+//!   cargo build --profile production --bin pairing         # the servers it starts
 //!   cargo run --release --example subscriptions            # 1,000 subscribers, 2 writes/s, 30 s
 //!   SUBSCRIBERS=200 RATE=5 DURATION=10 BENCH_BIN=target/debug/pairing cargo run --example subscriptions
 //!
@@ -152,7 +153,7 @@ async fn main() {
     let rate: f64 = env("RATE", 2.0);
     let duration: u64 = env("DURATION", 30);
     let pg: String = env("BENCH_PG", "postgres://postgres@127.0.0.1:5432".to_string());
-    let bin: String = env("BENCH_BIN", "target/release/pairing".to_string());
+    let bin: String = env("BENCH_BIN", "target/production/pairing".to_string());
     let name = "bench_subscriptions";
     let url = format!("{pg}/{name}?sslmode=disable");
 

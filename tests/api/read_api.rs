@@ -696,8 +696,10 @@ async fn nested_connections_batch_across_parents() {
         costs.push(app.sql_statements().await - before);
         bodies.push(body);
     }
-    assert_eq!(
-        costs[0], costs[1],
+    // More parents never cost more statements: several share a windowed statement that also
+    // counts each parent's rows, where one parent reads a plain page and a count.
+    assert!(
+        costs[1] < costs[0],
         "statements for 1 vs 4 organizations: {costs:?}"
     );
     // One parent reads a plain page, several share a windowed statement: same answer.
@@ -726,7 +728,7 @@ async fn nested_connections_batch_across_parents() {
     );
     // Backwards, by another ordering: one parent and three parents agree on the first one's page.
     let q = r#"query($n: Int) { pairingAgreements(first: $n) { nodes { fundTransfers(last: 4, orderBy: {field: AMOUNT}) {
-                 nodes { referenceNo amount } pageInfo { hasPreviousPage hasNextPage startCursor endCursor } } } } }"#;
+                 totalCount nodes { referenceNo amount } pageInfo { hasPreviousPage hasNextPage startCursor endCursor } } } } }"#;
     let one = app.gql_as(Some(&viewer), q, json!({ "n": 1 })).await;
     let three = app.gql_as(Some(&viewer), q, json!({ "n": 3 })).await;
     let first_page = &one["data"]["pairingAgreements"]["nodes"][0]["fundTransfers"];

@@ -1,5 +1,4 @@
 use super::types::{AuditEvent, AuditEventConnection, AuditEventFilter, AuditEventOrder};
-use crate::connection::PageArgs;
 use crate::graphql::ContextExt;
 use async_graphql::{Context, Object, Result};
 
@@ -24,7 +23,7 @@ impl AuditQuery {
             ctx.identity(),
             filter.unwrap_or_default(),
             order_by.unwrap_or_default(),
-            PageArgs::new(first, after, last, before),
+            crate::graphql::page_args(ctx, first, after, last, before),
         )
         .await?;
         Ok(AuditEventConnection::from_page(page, AuditEvent))

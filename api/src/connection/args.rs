@@ -23,6 +23,9 @@ pub struct PageArgs {
     pub after: Option<String>,
     pub last: Option<i32>,
     pub before: Option<String>,
+    /// The selection reads no rows of the page (only its `totalCount`): the arguments are still
+    /// checked, but no page is read.
+    pub count_only: bool,
 }
 
 impl PageArgs {
@@ -37,12 +40,24 @@ impl PageArgs {
             after,
             last,
             before,
+            count_only: false,
         }
+    }
+
+    /// The same arguments for a selection that reads only the page's `totalCount`.
+    pub fn count_only(self, count_only: bool) -> Self {
+        PageArgs { count_only, ..self }
     }
 }
 
-/// Checks `first`/`last` and returns (limit, backwards).
+/// Checks `first`/`last` and returns (limit, backwards); the limit is 0 when the page is counted
+/// only.
 pub fn page_size(args: &PageArgs) -> AppResult<(u64, bool)> {
+    let (limit, backwards) = requested_size(args)?;
+    Ok((if args.count_only { 0 } else { limit }, backwards))
+}
+
+fn requested_size(args: &PageArgs) -> AppResult<(u64, bool)> {
     match (args.first, args.last) {
         (Some(_), Some(_)) => Err(AppError::bad_input(
             "last",

@@ -2,7 +2,9 @@
 use super::*;
 
 /// Pages of children for many parents at once (a nested connection under a list): one statement
-/// with `ROW_NUMBER() OVER (PARTITION BY parent …)`, plus one grouped count when `with_total`.
+/// with `ROW_NUMBER() OVER (PARTITION BY parent …)`. Its totals come from the same statement
+/// (`COUNT(*) OVER (PARTITION BY parent)`, computed over the same rows the numbering reads) when
+/// no cursor narrows the rows; otherwise from one grouped count.
 #[allow(clippy::too_many_arguments)]
 pub async fn fetch_child_pages<E>(
     db: &Db,
@@ -31,12 +33,46 @@ where
         Some(id) => select.filter(parent.eq(id)),
         None => select.filter(id_in(backend, parent, parent_ids.iter().copied())),
     };
-    let totals = match with_total {
+    // Totals folded into the windowed page: every row of a parent carries its parent's count, and
+    // a parent without rows counts 0.
+    let fold = with_total
+        && single.is_none()
+        && limit > 0
+        && args.after.is_none()
+        && args.before.is_none();
+    let mut totals = match with_total && !fold {
         true => Some(counts_by(db, select.clone(), parent).await?),
         false => None,
     };
     let mut by_parent: HashMap<i64, Vec<E::Model>> = HashMap::new();
-    if limit > 0 && !parent_ids.is_empty() {
+    if fold && !parent_ids.is_empty() {
+        let ascending = ordering.descending == backwards;
+        let order = if ascending { Order::Asc } else { Order::Desc };
+        let mut inner = select.into_query();
+        inner.expr_window_as(
+            Expr::cust("COUNT(*)"),
+            WindowStatement::partition_by((E::default(), parent)),
+            Alias::new("page_total"),
+        );
+        let window = WindowStatement::partition_by((E::default(), parent));
+        let statement = backend.build(&numbered(inner, window, ordering, order, limit));
+        let expected_rows = parent_ids.len().saturating_mul(limit as usize + 1);
+        // The model's columns, then its parent's total.
+        let rows = db
+            .query_rows_with(statement, expected_rows, |row, checked| {
+                let (model, next) = E::Model::from_row_at(row, checked, Columns::ALL, 0)?;
+                let total = <i64 as entity::row::Col>::col(row, next, checked)?;
+                Ok((model, total))
+            })
+            .await?;
+        let mut counted = HashMap::new();
+        for (model, total) in rows {
+            let id = parent_of(&model);
+            counted.insert(id, total);
+            by_parent.entry(id).or_default().push(model);
+        }
+        totals = Some(counted);
+    } else if limit > 0 && !parent_ids.is_empty() {
         let ascending = ordering.descending == backwards;
         let order = if ascending { Order::Asc } else { Order::Desc };
         let statement = match single {

@@ -50,7 +50,7 @@ impl ExpenditureQuery {
             filter.unwrap_or_default(),
             None,
             order_by,
-            PageArgs::new(first, after, last, before),
+            crate::graphql::page_args(ctx, first, after, last, before),
         )
         .await
     }

@@ -76,6 +76,22 @@ pub fn wants_total(ctx: &Context<'_>) -> bool {
     ctx.look_ahead().field("totalCount").exists()
 }
 
+/// A connection field's paging arguments; when its selection reads none of the page's rows (no
+/// `nodes`, `edges` or `pageInfo`, only `totalCount`), the page itself is not read.
+pub fn page_args(
+    ctx: &Context<'_>,
+    first: Option<i32>,
+    after: Option<String>,
+    last: Option<i32>,
+    before: Option<String>,
+) -> crate::connection::PageArgs {
+    let look = ctx.look_ahead();
+    let rows = ["nodes", "edges", "pageInfo"]
+        .iter()
+        .any(|f| look.field(f).exists());
+    crate::connection::PageArgs::new(first, after, last, before).count_only(!rows)
+}
+
 /// Declares a Relay connection type and its edge type for one node type.
 macro_rules! define_connection {
     ($conn:ident, $edge:ident, $node:ty, $conn_doc:literal, $edge_doc:literal) => {

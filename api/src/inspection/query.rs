@@ -2,7 +2,6 @@ use super::types::{
     InspectionFinding, InspectionFindingConnection, InspectionFindingFilter,
     InspectionFindingOrder, InspectionFindingSummary,
 };
-use crate::connection::PageArgs;
 use crate::graphql::ContextExt;
 use crate::graphql::scalars::Date;
 use async_graphql::{Context, Object, Result};
@@ -30,7 +29,7 @@ impl InspectionQuery {
             ctx.identity(),
             &filter.unwrap_or_default(),
             order_by.unwrap_or_default(),
-            &PageArgs::new(first, after, last, before),
+            &crate::graphql::page_args(ctx, first, after, last, before),
         )
         .await?;
         Ok(InspectionFindingConnection::from_page(

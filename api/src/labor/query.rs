@@ -1,7 +1,6 @@
 use super::types::{
     LaborPlacement, LaborPlacementConnection, LaborPlacementFilter, LaborPlacementOrder,
 };
-use crate::connection::PageArgs;
 use crate::graphql::ContextExt;
 use async_graphql::{Context, Object, Result};
 
@@ -28,7 +27,7 @@ impl LaborQuery {
             ctx.identity(),
             &filter.unwrap_or_default(),
             order_by.unwrap_or_default(),
-            &PageArgs::new(first, after, last, before),
+            &crate::graphql::page_args(ctx, first, after, last, before),
         )
         .await?;
         Ok(LaborPlacementConnection::from_page(

@@ -2,7 +2,6 @@ use super::types::{
     ResponsibilityLetter, ResponsibilityLetterConnection, ResponsibilityLetterFilter,
     ResponsibilityLetterOrder,
 };
-use crate::connection::PageArgs;
 use crate::graphql::ContextExt;
 use async_graphql::{Context, Object, Result};
 
@@ -29,7 +28,7 @@ impl LetterQuery {
             ctx.identity(),
             filter.unwrap_or_default(),
             order_by.unwrap_or_default(),
-            PageArgs::new(first, after, last, before),
+            crate::graphql::page_args(ctx, first, after, last, before),
         )
         .await?;
         Ok(ResponsibilityLetterConnection::from_page(

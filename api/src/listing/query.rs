@@ -54,7 +54,7 @@ impl ListingQuery {
             filter.unwrap_or_default(),
             None,
             order_by,
-            PageArgs::new(first, after, last, before),
+            crate::graphql::page_args(ctx, first, after, last, before),
         )
         .await
     }

@@ -1,5 +1,4 @@
 use super::types::{Organization, OrganizationConnection, OrganizationFilter, OrganizationOrder};
-use crate::connection::PageArgs;
 use crate::graphql::ContextExt;
 use async_graphql::{Context, Object, Result};
 
@@ -25,7 +24,7 @@ impl OrganizationQuery {
             ctx.db(),
             filter.unwrap_or_default(),
             order_by.unwrap_or_default(),
-            PageArgs::new(first, after, last, before),
+            crate::graphql::page_args(ctx, first, after, last, before),
         )
         .await?;
         Ok(OrganizationConnection::from_page(page, Organization::from))

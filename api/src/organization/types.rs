@@ -1,5 +1,4 @@
 use crate::connection::OrderDirection;
-use crate::connection::PageArgs;
 use crate::global_id::{NodeKind, global_id};
 use crate::graphql::{ContextExt, define_connection};
 use crate::pairing::{PairingAgreementConnection, PairingAgreementFilter, PairingAgreementOrder};
@@ -108,7 +107,7 @@ crate::object! {
             ctx,
             filter,
             order_by,
-            PageArgs::new(first, after, last, before),
+            crate::graphql::page_args(ctx, first, after, last, before),
         )
         .await
     }

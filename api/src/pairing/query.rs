@@ -56,7 +56,7 @@ impl PairingQuery {
             ctx,
             filter.unwrap_or_default(),
             order_by,
-            PageArgs::new(first, after, last, before),
+            crate::graphql::page_args(ctx, first, after, last, before),
         )
         .await
     }

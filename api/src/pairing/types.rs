@@ -1,5 +1,4 @@
 use crate::connection::OrderDirection;
-use crate::connection::PageArgs;
 use crate::global_id::{NodeKind, global_id};
 use crate::graphql::{ContextExt, define_connection};
 use crate::letter::ResponsibilityLetter;
@@ -137,7 +136,7 @@ impl PairingAgreement {
             ctx,
             filter,
             order_by,
-            PageArgs::new(first, after, last, before),
+            crate::graphql::page_args(ctx, first, after, last, before),
         )
         .await
     }
@@ -160,7 +159,7 @@ impl PairingAgreement {
             ctx,
             filter,
             order_by,
-            PageArgs::new(first, after, last, before),
+            crate::graphql::page_args(ctx, first, after, last, before),
         )
         .await
     }

@@ -59,7 +59,7 @@ impl PersonnelQuery {
             ctx,
             filter.unwrap_or_default(),
             order_by,
-            PageArgs::new(first, after, last, before),
+            crate::graphql::page_args(ctx, first, after, last, before),
         )
         .await
     }

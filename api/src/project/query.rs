@@ -1,5 +1,4 @@
 use super::types::{Project, ProjectConnection, ProjectFilter, ProjectOrder};
-use crate::connection::PageArgs;
 use crate::graphql::ContextExt;
 use async_graphql::{Context, Object, Result};
 
@@ -26,7 +25,7 @@ impl ProjectQuery {
             ctx.identity(),
             filter.unwrap_or_default(),
             order_by.unwrap_or_default(),
-            PageArgs::new(first, after, last, before),
+            crate::graphql::page_args(ctx, first, after, last, before),
         )
         .await?;
         Ok(ProjectConnection::from_page(page, Project::from))

@@ -1,5 +1,4 @@
 use crate::connection::OrderDirection;
-use crate::connection::PageArgs;
 use crate::global_id::{NodeKind, global_id};
 use crate::graphql::scalars::{Date, Decimal};
 use crate::graphql::{ContextExt, define_connection};
@@ -105,7 +104,7 @@ crate::object! {
             project_id: Some(global_id(NodeKind::Project, self.0.id)),
             ..Default::default()
         };
-        crate::transfer::query::list(ctx, filter, order_by, PageArgs::new(first, after, last, before)).await
+        crate::transfer::query::list(ctx, filter, order_by, crate::graphql::page_args(ctx, first, after, last, before)).await
     }
     /// Money spent on the project, one record each (authenticated callers; empty for anonymous
     /// ones, who read `spent`).
@@ -126,7 +125,7 @@ crate::object! {
             filter.unwrap_or_default(),
             Some(crate::expenditure::service::Parent::Project(self.0.id)),
             order_by,
-            PageArgs::new(first, after, last, before),
+            crate::graphql::page_args(ctx, first, after, last, before),
         )
         .await
     }

@@ -1,5 +1,4 @@
 use super::types::{Announcement, AnnouncementConnection};
-use crate::connection::PageArgs;
 use crate::graphql::ContextExt;
 use async_graphql::{Context, Object, Result};
 
@@ -28,7 +27,7 @@ impl PublicityQuery {
             ctx.db(),
             &region_code,
             year,
-            &PageArgs::new(first, after, last, before),
+            &crate::graphql::page_args(ctx, first, after, last, before),
         )
         .await?;
         Ok(AnnouncementConnection::from_page(page, Announcement::from))

@@ -1,5 +1,4 @@
 use crate::connection::OrderDirection;
-use crate::connection::PageArgs;
 use crate::global_id::{NodeKind, global_id};
 use crate::graphql::{ContextExt, define_connection};
 use crate::pairing::{PairingAgreementConnection, PairingAgreementFilter, PairingAgreementOrder};
@@ -106,7 +105,7 @@ crate::object! {
             ctx.loaders(),
             filter,
             order_by.unwrap_or_default(),
-            PageArgs::new(first, after, last, before),
+            crate::graphql::page_args(ctx, first, after, last, before),
             crate::graphql::wants_total(ctx),
         )
         .await?;
@@ -152,7 +151,7 @@ crate::object! {
             filter.unwrap_or_default(),
             Some(self.0.id),
             order_by,
-            PageArgs::new(first, after, last, before),
+            crate::graphql::page_args(ctx, first, after, last, before),
         )
         .await
     }
@@ -184,7 +183,7 @@ crate::object! {
             ctx,
             filter,
             order_by,
-            PageArgs::new(first, after, last, before),
+            crate::graphql::page_args(ctx, first, after, last, before),
         )
         .await
     }
@@ -210,7 +209,7 @@ crate::object! {
             ctx,
             filter,
             order_by,
-            PageArgs::new(first, after, last, before),
+            crate::graphql::page_args(ctx, first, after, last, before),
         )
         .await
     }

@@ -7,7 +7,6 @@ use super::types::{
     FirstQuarterAllocation, FundFlowDimension, FundFlowFilter, FundFlowGroup, IndicatorProgress,
     ProgressGroup, ProgressGroupBy, ProgressRollup, RegionAssistance,
 };
-use crate::connection::PageArgs;
 use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::scalars::Date;
@@ -275,7 +274,7 @@ impl RollupQuery {
             region_pattern,
             helper_code: f.helper_code,
         };
-        let args = PageArgs::new(first, after, last, before);
+        let args = crate::graphql::page_args(ctx, first, after, last, before);
         crate::connection::page_size(&args)?;
         let rows = service::findings(ctx.db(), year, as_of, th).await?;
         let rows = crate::rollup::findings::filter(ctx.db(), rows, &spec).await?;

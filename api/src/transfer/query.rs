@@ -72,7 +72,7 @@ impl TransferQuery {
             ctx,
             filter.unwrap_or_default(),
             order_by,
-            PageArgs::new(first, after, last, before),
+            crate::graphql::page_args(ctx, first, after, last, before),
         )
         .await
     }

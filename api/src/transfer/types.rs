@@ -190,7 +190,7 @@ crate::object! {
             filter.unwrap_or_default(),
             Some(crate::expenditure::service::Parent::FundTransfer(self.row.id)),
             order_by,
-            crate::connection::PageArgs::new(first, after, last, before),
+            crate::graphql::page_args(ctx, first, after, last, before),
         )
         .await
     }
