@@ -526,6 +526,15 @@ async fn bad_arguments_are_bad_user_input() {
             r#"{ regions(before: "eyJ4IjoxfQ") { totalCount } }"#,
             "before",
         ),
+        // Counted only, nested: the page is not read, its cursor is still checked.
+        (
+            r#"{ pairingAgreements(first: 2) { nodes { fundTransfers(after: "garbage!") { totalCount } } } }"#,
+            "after",
+        ),
+        (
+            r#"{ fundTransfers(first: 0, after: "garbage!") { totalCount } }"#,
+            "after",
+        ),
         (r#"{ region(code: "53") { code } }"#, "code"),
         (
             r#"{ regions(filter: {provinceCode: "x' OR 1=1 --"}) { totalCount } }"#,
@@ -675,6 +684,31 @@ async fn a_root_page_joins_its_related_rows_in_one_statement() {
             .expect("a row");
         assert_eq!(row.try_get_by_index::<String>(0).expect("text"), "off");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_counted_only_reads_no_page() {
+    let app = TestApp::spawn().await;
+    world(&app.db).await;
+    let viewer = token(Role::Viewer, None, None);
+    let mut cost = Vec::new();
+    let mut totals = Vec::new();
+    for q in [
+        "{ fundTransfers(first: 5, filter: {year: 2019}) { totalCount } }",
+        "{ fundTransfers(first: 5, filter: {year: 2019}) { ... on FundTransferConnection { totalCount } __typename } }",
+        "{ fundTransfers(first: 5, filter: {year: 2019}) { totalCount nodes { id } } }",
+        "{ fundTransfers(first: 5, filter: {year: 2019}) { totalCount pageInfo { hasNextPage } } }",
+    ] {
+        let before = app.sql_statements().await;
+        let body = app.gql_as(Some(&viewer), q, json!({})).await;
+        assert!(body["errors"].is_null(), "{body}");
+        totals.push(body["data"]["fundTransfers"]["totalCount"].clone());
+        cost.push(app.sql_statements().await - before);
+    }
+    assert!(totals[0].as_i64().is_some_and(|n| n > 5), "{totals:?}");
+    assert!(totals.iter().all(|t| *t == totals[0]), "{totals:?}");
+    // The count alone, however it is spread; the page as well once rows are selected.
+    assert_eq!(cost, vec![1, 1, 2, 2], "statements per query");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

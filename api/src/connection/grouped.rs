@@ -21,6 +21,10 @@ where
     E::Model: Send + Sync + FromRow,
 {
     let (limit, backwards) = page_size(args)?;
+    if limit == 0 {
+        // No rows to read, but the cursors are still the client's to get right.
+        apply_cursors(select.clone(), ordering, args)?;
+    }
     let backend = db.get_database_backend();
     // One parent (a nested list under a single object) is a plain keyed page: its generic plan
     // is exact, where `= ANY($1)` with a window makes PostgreSQL assume ten parents and plan the
@@ -123,6 +127,9 @@ where
 {
     use sea_orm::sea_query::OverStatement;
     let (limit, backwards) = page_size(args)?;
+    if limit == 0 {
+        apply_cursors(select.clone(), ordering, args)?;
+    }
     let backend = db.get_database_backend();
     let totals = match with_total {
         true if groups.is_empty() => Some(HashMap::new()),

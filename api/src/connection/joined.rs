@@ -50,6 +50,8 @@ where
     let ascending = ordering.descending == backwards;
     let order = if ascending { Order::Asc } else { Order::Desc };
     let rows = if limit == 0 {
+        // No rows to read, but the cursors are still the client's to get right.
+        apply_cursors(select, ordering, args)?;
         Vec::new()
     } else {
         let mut query = project(apply_cursors(select, ordering, args)?, columns);
