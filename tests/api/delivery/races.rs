@@ -64,6 +64,18 @@ async fn audited(db: &DatabaseConnection, action: &str) -> usize {
         .len()
 }
 
+/// Opens a dispute about transfer `t` as `county`; its global id and row id.
+async fn open_dispute(app: &TestApp, county: &str, reason: &str, t: i64) -> (String, i64) {
+    let input = json!({ "input": { "subjectId": gid("FundTransfer", t), "reason": reason } });
+    let body = app.gql_as(Some(county), OPEN, input).await;
+    let id = body["data"]["openDispute"]["dispute"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_string();
+    let n = id_of(&id);
+    (id, n)
+}
+
 /// Runs `mutation` while the row `id` of `table` is locked from outside the server; once the
 /// server's UPDATE waits on the lock, `change` is written to the row and committed. Returns the
 /// server's answer.
@@ -120,22 +132,10 @@ async fn postgres_a_lost_race_is_replayed_when_the_same_and_a_conflict_when_not(
     let helper = token(Role::Helper, Some("310000"), None);
     let county = token(Role::Recipient, None, Some("533301"));
     // Transfers 1, 3 and 5 went to Lushui (533301).
-    let open = |reason: &str, t: i64| json!({ "input": { "subjectId": gid("FundTransfer", t), "reason": reason } });
 
     // Resolving a dispute that someone else resolved meanwhile: the caller gets it resolved,
     // and the server writes and audits nothing of its own.
-    let body = app
-        .gql_as(
-            Some(&county),
-            OPEN,
-            open("only part arrived", w.transfers[1]),
-        )
-        .await;
-    let id = body["data"]["openDispute"]["dispute"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{body}"))
-        .to_string();
-    let n = id_of(&id);
+    let (id, n) = open_dispute(&app, &county, "only part arrived", w.transfers[1]).await;
     let resolve = json!({ "input": { "disputeId": id, "resolution": "accepted" } });
     let before = audited(&app.db, "resolveDispute").await;
     let body = race(
@@ -159,14 +159,7 @@ async fn postgres_a_lost_race_is_replayed_when_the_same_and_a_conflict_when_not(
 
     // Answering a dispute that was answered differently meanwhile: CONFLICT, and the other
     // answer stands.
-    let body = app
-        .gql_as(Some(&county), OPEN, open("nothing arrived", w.transfers[3]))
-        .await;
-    let id = body["data"]["openDispute"]["dispute"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{body}"))
-        .to_string();
-    let n = id_of(&id);
+    let (id, n) = open_dispute(&app, &county, "nothing arrived", w.transfers[3]).await;
     let answer = json!({ "input": { "disputeId": id, "answer": "sent on the 5th" } });
     let before = audited(&app.db, "answerDispute").await;
     let body = race(
@@ -189,14 +182,7 @@ async fn postgres_a_lost_race_is_replayed_when_the_same_and_a_conflict_when_not(
     assert_eq!(stored.answer.as_deref(), Some("another answer"));
 
     // The same answer made meanwhile: replayed.
-    let body = app
-        .gql_as(Some(&county), OPEN, open("late", w.transfers[5]))
-        .await;
-    let id = body["data"]["openDispute"]["dispute"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{body}"))
-        .to_string();
-    let n = id_of(&id);
+    let (id, n) = open_dispute(&app, &county, "late", w.transfers[5]).await;
     let answer = json!({ "input": { "disputeId": id, "answer": "sent on the 5th" } });
     let body = race(
         &app,
