@@ -577,17 +577,24 @@ async fn a_page_of_transfers_with_relations_costs_constant_statements() {
     let q = "query($n: Int) { fundTransfers(first: $n) { totalCount edges { node { referenceNo helper { name } recipient { name parent { name } } project { name } pairingAgreement { program } } } } }";
     let mut costs = Vec::new();
     for n in [1, 5, 14] {
-        let before = app.sql_statements().await;
-        let body = app.gql_as(Some(&viewer), q, json!({ "n": n })).await;
-        assert!(body["errors"].is_null(), "{body}");
-        assert_eq!(
-            body["data"]["fundTransfers"]["edges"]
-                .as_array()
-                .unwrap()
-                .len(),
-            n as usize
-        );
-        costs.push(app.sql_statements().await - before);
+        // The fewer of two runs: once, on PostgreSQL under a loaded CI machine, the first request
+        // of the test counted one statement more ([5, 4, 4]); a cost that grows with the page
+        // shows in both runs.
+        let mut runs = Vec::new();
+        for _ in 0..2 {
+            let before = app.sql_statements().await;
+            let body = app.gql_as(Some(&viewer), q, json!({ "n": n })).await;
+            assert!(body["errors"].is_null(), "{body}");
+            assert_eq!(
+                body["data"]["fundTransfers"]["edges"]
+                    .as_array()
+                    .unwrap()
+                    .len(),
+                n as usize
+            );
+            runs.push(app.sql_statements().await - before);
+        }
+        costs.push(runs.into_iter().min().unwrap_or_default());
     }
     assert!(
         costs.iter().all(|c| *c == costs[2]),
@@ -724,11 +731,16 @@ async fn nested_connections_batch_across_parents() {
     let mut costs = Vec::new();
     let mut bodies = Vec::new();
     for n in [1, 4] {
-        let before = app.sql_statements().await;
-        let body = app.gql_as(Some(&viewer), q, json!({ "n": n })).await;
-        assert!(body["errors"].is_null(), "{body}");
-        costs.push(app.sql_statements().await - before);
-        bodies.push(body);
+        // The fewer of two runs (see `a_page_of_transfers_with_relations_costs_constant_statements`).
+        let mut runs = Vec::new();
+        for _ in 0..2 {
+            let before = app.sql_statements().await;
+            let body = app.gql_as(Some(&viewer), q, json!({ "n": n })).await;
+            assert!(body["errors"].is_null(), "{body}");
+            runs.push(app.sql_statements().await - before);
+            bodies.push(body);
+        }
+        costs.push(runs.into_iter().min().unwrap_or_default());
     }
     // More parents never cost more statements: several share a windowed statement that also
     // counts each parent's rows, where one parent reads a plain page and a count.
@@ -736,10 +748,12 @@ async fn nested_connections_batch_across_parents() {
         costs[1] < costs[0],
         "statements for 1 vs 4 organizations: {costs:?}"
     );
-    // One parent reads a plain page, several share a windowed statement: same answer.
+    // One parent reads a plain page, several share a windowed statement: same answer (the
+    // bodies are those of n = 1, 1, 4, 4).
+    assert_eq!(bodies[0], bodies[1]);
     assert_eq!(
         bodies[0]["data"]["organizations"]["nodes"][0],
-        bodies[1]["data"]["organizations"]["nodes"][0]
+        bodies[2]["data"]["organizations"]["nodes"][0]
     );
     let last = bodies.pop().unwrap_or_default();
     let orgs = last["data"]["organizations"]["nodes"].as_array().unwrap();
