@@ -3,5 +3,5 @@ pub mod query;
 pub mod service;
 pub mod types;
 
-pub use service::{Moved, change, change_alone, insert_once, move_row, record, settle};
+pub use service::{Moved, as_is, change, change_alone, insert_once, move_row, record, settle};
 pub use types::AuditEvent;

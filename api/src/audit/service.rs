@@ -99,17 +99,16 @@ where
     E::Model: Serialize,
     <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<i64>,
 {
-    let after = reread_and_record::<_, E, _, _>(&txn, w, (action, entity, id), before, |m| {
-        crate::write::with_note(m, None)
-    })
-    .await?;
+    let after =
+        reread_and_record::<_, E, _, _>(&txn, w, (action, entity, id), before, as_is).await?;
     txn.commit().await?;
     Ok(after)
 }
 
 /// A guarded change within `c` (the caller's transaction): `update`, filtered by what the row
 /// was read with, must change exactly row `id`, or `conflict` is the answer (someone changed it
-/// first). The row is then re-read and audited as `action`, with `before` and `image` of it after.
+/// first). The row is then re-read and audited as `action`, with `before` and, after, what `image`
+/// makes of the row ([`as_is`]: the row itself).
 pub async fn change<C, E, B, I>(
     c: &C,
     w: &Writer<'_>,
@@ -123,7 +122,8 @@ where
     C: ConnectionTrait,
     E: EntityTrait,
     B: Serialize,
-    I: FnOnce(&E::Model) -> serde_json::Value,
+    E::Model: Serialize,
+    I: FnOnce(&E::Model) -> Option<serde_json::Value>,
     <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<i64>,
 {
     if update.exec(c).await?.rows_affected != 1 {
@@ -144,7 +144,8 @@ pub async fn change_alone<E, B, I>(
 where
     E: EntityTrait,
     B: Serialize,
-    I: FnOnce(&E::Model) -> serde_json::Value,
+    E::Model: Serialize,
+    I: FnOnce(&E::Model) -> Option<serde_json::Value>,
     <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<i64>,
 {
     let txn = w.db.begin().await?;
@@ -164,15 +165,24 @@ where
     C: ConnectionTrait,
     E: EntityTrait,
     B: Serialize,
-    I: FnOnce(&E::Model) -> serde_json::Value,
+    E::Model: Serialize,
+    I: FnOnce(&E::Model) -> Option<serde_json::Value>,
     <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<i64>,
 {
     let after = E::find_by_id(id)
         .one(c)
         .await?
         .ok_or_else(|| AppError::not_found(entity, id))?;
-    record(c, w, action, entity, id, Some(before), Some(&image(&after))).await?;
+    match image(&after) {
+        Some(shown) => record(c, w, action, entity, id, Some(before), Some(&shown)).await?,
+        None => record(c, w, action, entity, id, Some(before), Some(&after)).await?,
+    }
     Ok(after)
+}
+
+/// The audit image of a changed row that is the row itself, as serialized.
+pub fn as_is<M>(_: &M) -> Option<serde_json::Value> {
+    None
 }
 
 /// Records one write: who (actor, role), what (action, entity, id), the record before and after,

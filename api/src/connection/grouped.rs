@@ -49,56 +49,38 @@ where
         false => None,
     };
     let mut by_parent: HashMap<i64, Vec<E::Model>> = HashMap::new();
-    if fold && !parent_ids.is_empty() {
+    if limit > 0 && !parent_ids.is_empty() {
         let ascending = ordering.descending == backwards;
         let order = if ascending { Order::Asc } else { Order::Desc };
-        let mut inner = select.into_query();
-        inner.expr_window_as(
-            Expr::cust("COUNT(*)"),
-            WindowStatement::partition_by((E::default(), parent)),
-            Alias::new("page_total"),
-        );
-        let window = WindowStatement::partition_by((E::default(), parent));
-        let statement = backend.build(&numbered(inner, window, ordering, order, limit));
+        let select = apply_cursors(select, ordering, args)?;
+        let statement = match single {
+            Some(_) => ordered_page(select, ordering, order, limit, backend),
+            None => backend.build(&windowed_pages(
+                select, parent, ordering, order, limit, fold,
+            )),
+        };
         let expected_rows = parent_ids.len().saturating_mul(limit as usize + 1);
-        // The model's columns, then its parent's total.
+        // The model's columns, then (when folded) its parent's total.
         let rows = db
             .query_rows_with(statement, expected_rows, |row, checked| {
                 let (model, next) = E::Model::from_row_at(row, checked, Columns::ALL, 0)?;
-                let total = <i64 as entity::row::Col>::col(row, next, checked)?;
+                let total = match fold {
+                    true => Some(<i64 as entity::row::Col>::col(row, next, checked)?),
+                    false => None,
+                };
                 Ok((model, total))
             })
             .await?;
         let mut counted = HashMap::new();
         for (model, total) in rows {
             let id = parent_of(&model);
-            counted.insert(id, total);
+            if let Some(total) = total {
+                counted.insert(id, total);
+            }
             by_parent.entry(id).or_default().push(model);
         }
-        totals = Some(counted);
-    } else if limit > 0 && !parent_ids.is_empty() {
-        let ascending = ordering.descending == backwards;
-        let order = if ascending { Order::Asc } else { Order::Desc };
-        let statement = match single {
-            Some(_) => ordered_page(
-                apply_cursors(select, ordering, args)?,
-                ordering,
-                order,
-                limit,
-                backend,
-            ),
-            None => backend.build(&windowed_pages(
-                apply_cursors(select, ordering, args)?,
-                parent,
-                ordering,
-                order,
-                limit,
-            )),
-        };
-        let expected_rows = parent_ids.len().saturating_mul(limit as usize + 1);
-        for model in fetch_statement::<E::Model>(db, statement, Columns::ALL, expected_rows).await?
-        {
-            by_parent.entry(parent_of(&model)).or_default().push(model);
+        if fold {
+            totals = Some(counted);
         }
     }
     Ok(pages_by_id(
@@ -163,16 +145,22 @@ where
     ))
 }
 
-/// The first `limit + 1` rows of `select` per `parent`, in `ordering`, numbered by a window.
+/// The first `limit + 1` rows of `select` per `parent`, in `ordering`, numbered by a window;
+/// with `count`, each row also carries the number of its parent's rows (`page_total`).
 pub(super) fn windowed_pages<E: EntityTrait>(
     select: Select<E>,
     parent: E::Column,
     ordering: &Ordering<E>,
     order: Order,
     limit: u64,
+    count: bool,
 ) -> SelectStatement {
-    let window = WindowStatement::partition_by((E::default(), parent));
-    numbered(select.into_query(), window, ordering, order, limit)
+    let window = || WindowStatement::partition_by((E::default(), parent));
+    let mut inner = select.into_query();
+    if count {
+        inner.expr_window_as(Expr::cust("COUNT(*)"), window(), Alias::new("page_total"));
+    }
+    numbered(inner, window(), ordering, order, limit)
 }
 
 /// The first `limit + 1` rows of `inner` per partition of `window`, numbered in `ordering`.

@@ -488,7 +488,7 @@ async fn transition(
         "the finding changed concurrently; it is no longer {}",
         f.status.as_str()
     ));
-    let image = |after: &Model| crate::write::with_note(after, note);
+    let image = |after: &Model| Some(crate::write::with_note(after, note));
     crate::audit::change_alone(w, update, (action, ENTITY, f.id), f, image, conflict).await
 }
 

@@ -333,14 +333,5 @@ pub async fn correct<C: sea_orm::ConnectionTrait>(
         .filter(Column::StartOn.eq(l.start_on));
     let conflict = AppError::Conflict("the placement changed concurrently; read it again".into());
     let what = ("correctLaborPlacement", ENTITY, l.id);
-    crate::audit::change(
-        c,
-        w,
-        update,
-        what,
-        l,
-        |m: &Model| crate::write::with_note(m, None),
-        conflict,
-    )
-    .await
+    crate::audit::change(c, w, update, what, l, crate::audit::as_is, conflict).await
 }

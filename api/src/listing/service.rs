@@ -361,15 +361,7 @@ async fn write(
     };
     let conflict = AppError::Conflict("the listing changed concurrently; read it again".into());
     let what = (action, ENTITY, before.id);
-    crate::audit::change_alone(
-        w,
-        q,
-        what,
-        before,
-        |m: &Model| crate::write::with_note(m, None),
-        conflict,
-    )
-    .await
+    crate::audit::change_alone(w, q, what, before, crate::audit::as_is, conflict).await
 }
 
 pub async fn lift(w: &Writer<'_>, input: LiftSupervisionListingInput) -> AppResult<Model> {

@@ -331,15 +331,7 @@ pub async fn end(w: &Writer<'_>, input: EndPairingAgreementInput) -> AppResult<M
         .filter(Column::Status.eq(PairingStatus::Active.as_str()));
     let conflict = illegal("pairing", "ENDED", "ENDED");
     let what = ("endPairingAgreement", ENTITY, id);
-    crate::audit::change_alone(
-        w,
-        update,
-        what,
-        &p,
-        |m: &Model| crate::write::with_note(m, None),
-        conflict,
-    )
-    .await
+    crate::audit::change_alone(w, update, what, &p, crate::audit::as_is, conflict).await
 }
 
 crate::child_page_loader!(

@@ -347,7 +347,7 @@ async fn transition(
         update,
         (action, ENTITY, d.id),
         &image(d),
-        image,
+        |m| Some(image(m)),
         conflict,
     )
     .await
@@ -444,5 +444,5 @@ pub async fn correct<C: sea_orm::ConnectionTrait>(
         .filter(Column::StartOn.eq(d.start_on));
     let conflict = AppError::Conflict("the dispatch changed concurrently; read it again".into());
     let what = ("correctPersonnelDispatch", ENTITY, d.id);
-    crate::audit::change(c, w, update, what, &image(d), image, conflict).await
+    crate::audit::change(c, w, update, what, &image(d), |m| Some(image(m)), conflict).await
 }

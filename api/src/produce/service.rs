@@ -389,7 +389,7 @@ pub async fn mark_disputed<C: sea_orm::ConnectionTrait>(
         update,
         (action, ENTITY, d.id),
         d,
-        |m: &Model| crate::write::with_note(m, None),
+        crate::audit::as_is,
         conflict,
     )
     .await
@@ -426,14 +426,5 @@ pub async fn correct<C: sea_orm::ConnectionTrait>(
         .filter(Column::DealOn.eq(d.deal_on));
     let conflict = AppError::Conflict("the deal changed concurrently; read it again".into());
     let what = ("correctProduceDeal", ENTITY, d.id);
-    crate::audit::change(
-        c,
-        w,
-        update,
-        what,
-        d,
-        |m: &Model| crate::write::with_note(m, None),
-        conflict,
-    )
-    .await
+    crate::audit::change(c, w, update, what, d, crate::audit::as_is, conflict).await
 }

@@ -274,15 +274,7 @@ pub async fn verify(w: &Writer<'_>, input: VerifyProgressReportInput) -> AppResu
         .filter(Column::VerifiedAt.is_null());
     let conflict = illegal("progress report", "VERIFIED", "VERIFIED");
     let what = ("verifyProgressReport", ENTITY, r.id);
-    crate::audit::change_alone(
-        w,
-        update,
-        what,
-        &r,
-        |m: &Model| crate::write::with_note(m, None),
-        conflict,
-    )
-    .await
+    crate::audit::change_alone(w, update, what, &r, crate::audit::as_is, conflict).await
 }
 
 /// The kept versions of a report, oldest first (none while it was never corrected).

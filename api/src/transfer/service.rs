@@ -558,7 +558,7 @@ async fn transition(
         "the transfer changed concurrently; it is no longer {}",
         t.status.as_str()
     ));
-    let image = |after: &Model| crate::write::with_note(after, note);
+    let image = |after: &Model| Some(crate::write::with_note(after, note));
     crate::audit::change_alone(w, update, (action, ENTITY, t.id), t, image, conflict).await
 }
 
@@ -738,14 +738,5 @@ pub async fn correct<C: ConnectionTrait>(
     }
     let conflict = AppError::Conflict("the transfer changed concurrently; read it again".into());
     let what = ("correctFundTransfer", ENTITY, t.id);
-    crate::audit::change(
-        c,
-        w,
-        q,
-        what,
-        t,
-        |m: &Model| crate::write::with_note(m, None),
-        conflict,
-    )
-    .await
+    crate::audit::change(c, w, q, what, t, crate::audit::as_is, conflict).await
 }
